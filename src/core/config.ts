@@ -1,0 +1,216 @@
+import { homedir } from "node:os";
+import { isAbsolute, join, normalize } from "node:path";
+import { fail, ok, type Result } from "./result";
+import { defaultSockDir, longestSocketPath, sockDirFits, socketPathLimit } from "./socket-path";
+
+/**
+ * The one place that reads the environment. Every IAPEER_* knob is parsed and validated here;
+ * a bad value is an error naming the variable, never a silent default. An empty value counts
+ * as unset, as in most shells' `VAR= cmd` idiom.
+ */
+
+export type ServiceManager = "launchd" | "systemd" | "none";
+export const SERVICE_MANAGERS: readonly ServiceManager[] = ["launchd", "systemd", "none"];
+
+export interface Config {
+  /** Root of all state. */
+  readonly home: string;
+  /** Directory of the daemon socket and the per-identity tmux sockets. */
+  readonly sockDir: string;
+  readonly serviceManager: ServiceManager;
+  readonly launchAgentsDir: string;
+  readonly systemdDir: string;
+  /** Loopback TCP port for MCP/HTTP; 0 turns it off. */
+  readonly port: number;
+  /** Idle seconds before a warm session is put to sleep; 0 never puts one to sleep. */
+  readonly idleSecs: number;
+  readonly tickSecs: number;
+  readonly logMaxBytes: number;
+  readonly logFiles: number;
+  /** Knobs whose value came from the environment (the rest are defaults). */
+  readonly fromEnv: readonly string[];
+  readonly platform: string;
+  readonly uid: number;
+  readonly userHome: string;
+  /** The PATH this process was given; services get a fuller one. */
+  readonly path: string;
+  /** False when NO_COLOR is set (any non-empty value), per no-color.org. */
+  readonly color: boolean;
+}
+
+export interface Knob {
+  readonly name: string;
+  readonly meaning: string;
+  readonly defaultText: string;
+}
+
+export const KNOBS: readonly Knob[] = [
+  { name: "IAPEER_HOME", meaning: "root of all state", defaultText: "~/.iapeer" },
+  {
+    name: "IAPEER_SOCK_DIR",
+    meaning: "tmux + daemon sockets",
+    defaultText:
+      "$IAPEER_HOME/run, or /tmp/iapeer-<uid>/<hash of home> when that is too long for a socket path",
+  },
+  {
+    name: "IAPEER_SERVICE_MANAGER",
+    meaning: "launchd, systemd or none (none: write files, never call launchctl/systemctl)",
+    defaultText: "launchd on macOS, systemd on Linux, none elsewhere",
+  },
+  {
+    name: "IAPEER_LAUNCHAGENTS_DIR",
+    meaning: "where plists go",
+    defaultText: "~/Library/LaunchAgents",
+  },
+  {
+    name: "IAPEER_SYSTEMD_DIR",
+    meaning: "where user units go",
+    defaultText: "$XDG_CONFIG_HOME/systemd/user (~/.config/systemd/user)",
+  },
+  { name: "IAPEER_PORT", meaning: "loopback TCP port for MCP/HTTP (0 = off)", defaultText: "8765" },
+  {
+    name: "IAPEER_IDLE_SECS",
+    meaning: "idle seconds before a warm session is put to sleep (0 = never)",
+    defaultText: "3600",
+  },
+  { name: "IAPEER_TICK_SECS", meaning: "supervise tick period, seconds", defaultText: "60" },
+  {
+    name: "IAPEER_LOG_MAX_BYTES",
+    meaning: "size at which a log file rotates",
+    defaultText: "5242880 (5 MiB)",
+  },
+  {
+    name: "IAPEER_LOG_FILES",
+    meaning: "log files kept per log, the live one included",
+    defaultText: "5",
+  },
+];
+
+export interface ConfigInput {
+  env: Record<string, string | undefined>;
+  platform: string;
+  uid: number;
+}
+
+const MAX_PORT = 65535;
+const DAY_SECS = 86_400;
+
+type Env = Record<string, string | undefined>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function absolutePath(env: Env, name: string, fallback: string): Result<string> {
+  const value = raw(env, name);
+  if (value === undefined) return ok(fallback);
+  if (!isAbsolute(value)) {
+    return fail(`${name} must be an absolute path (got ${JSON.stringify(value)})`);
+  }
+  return ok(normalize(value).replace(/(.)\/+$/, "$1"));
+}
+
+function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): Result<number> {
+  const value = raw(env, name);
+  if (value === undefined) return ok(fallback);
+  const trimmed = value.trim();
+  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    return fail(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return ok(n);
+}
+
+function defaultServiceManager(platform: string): ServiceManager {
+  if (platform === "darwin") return "launchd";
+  if (platform === "linux") return "systemd";
+  return "none";
+}
+
+export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
+  const env: Env = input?.env ?? process.env;
+  const platform = input?.platform ?? process.platform;
+  const uid = input?.uid ?? process.getuid?.() ?? 0;
+
+  const userHome = raw(env, "HOME") ?? homedir();
+  const home = absolutePath(env, "IAPEER_HOME", join(userHome, ".iapeer"));
+  if (!home.ok) return home;
+
+  const sockDir = absolutePath(env, "IAPEER_SOCK_DIR", defaultSockDir(home.value, platform, uid));
+  if (!sockDir.ok) return sockDir;
+  if (!sockDirFits(sockDir.value, platform)) {
+    const longest = Buffer.byteLength(longestSocketPath(sockDir.value));
+    return fail(
+      `IAPEER_SOCK_DIR is too long for unix sockets: its longest socket path would be ${longest} bytes, the limit here is ${socketPathLimit(platform) - 1}; choose a shorter directory`,
+    );
+  }
+
+  const managerRaw = raw(env, "IAPEER_SERVICE_MANAGER");
+  if (managerRaw !== undefined && !(SERVICE_MANAGERS as readonly string[]).includes(managerRaw)) {
+    return fail(
+      `IAPEER_SERVICE_MANAGER must be one of ${SERVICE_MANAGERS.join(", ")} (got ${JSON.stringify(managerRaw)})`,
+    );
+  }
+  const serviceManager =
+    (managerRaw as ServiceManager | undefined) ?? defaultServiceManager(platform);
+
+  const launchAgentsDir = absolutePath(
+    env,
+    "IAPEER_LAUNCHAGENTS_DIR",
+    join(userHome, "Library", "LaunchAgents"),
+  );
+  if (!launchAgentsDir.ok) return launchAgentsDir;
+  const xdgConfig = raw(env, "XDG_CONFIG_HOME");
+  const configHome = xdgConfig && isAbsolute(xdgConfig) ? xdgConfig : join(userHome, ".config");
+  const systemdDir = absolutePath(env, "IAPEER_SYSTEMD_DIR", join(configHome, "systemd", "user"));
+  if (!systemdDir.ok) return systemdDir;
+
+  const port = integer(env, "IAPEER_PORT", 8765, 0, MAX_PORT);
+  if (!port.ok) return port;
+  const idleSecs = integer(env, "IAPEER_IDLE_SECS", 3600, 0, 365 * DAY_SECS);
+  if (!idleSecs.ok) return idleSecs;
+  const tickSecs = integer(env, "IAPEER_TICK_SECS", 60, 1, DAY_SECS);
+  if (!tickSecs.ok) return tickSecs;
+  const logMaxBytes = integer(env, "IAPEER_LOG_MAX_BYTES", 5 * 1024 * 1024, 4096, 2 ** 40);
+  if (!logMaxBytes.ok) return logMaxBytes;
+  const logFiles = integer(env, "IAPEER_LOG_FILES", 5, 1, 100);
+  if (!logFiles.ok) return logFiles;
+
+  return ok(
+    Object.freeze({
+      home: home.value,
+      sockDir: sockDir.value,
+      serviceManager,
+      launchAgentsDir: launchAgentsDir.value,
+      systemdDir: systemdDir.value,
+      port: port.value,
+      idleSecs: idleSecs.value,
+      tickSecs: tickSecs.value,
+      logMaxBytes: logMaxBytes.value,
+      logFiles: logFiles.value,
+      fromEnv: Object.freeze(
+        KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
+      ),
+      platform,
+      uid,
+      userHome,
+      path: env.PATH ?? "/usr/bin:/bin",
+      color: raw(env, "NO_COLOR") === undefined,
+    }),
+  );
+}
+
+/**
+ * Whether terminal output may use colour: not when NO_COLOR is set (no-color.org) or the stream
+ * is not a terminal. Separate from loadConfig so help and errors work even when a knob is bad.
+ */
+export function colorWanted(isTTY: boolean | undefined, env: Env = process.env): boolean {
+  return isTTY === true && raw(env, "NO_COLOR") === undefined && env.TERM !== "dumb";
+}

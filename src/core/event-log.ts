@@ -1,0 +1,68 @@
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { DIR_MODE, FILE_MODE } from "./fs";
+import { formatLine, type LogFields } from "./logfmt";
+
+export interface RotationPolicy {
+  /** A file that would grow past this many bytes is rotated first. */
+  maxBytes: number;
+  /** Files kept, the live one included: `x.log`, `x.log.1` … `x.log.<files-1>`. */
+  files: number;
+}
+
+export const DEFAULT_ROTATION: RotationPolicy = { maxBytes: 5 * 1024 * 1024, files: 5 };
+
+/**
+ * An append-only logfmt file with size-based rotation. Writes never throw into the caller: a log
+ * that cannot be written must not break delivery or a lifecycle action. `write` says whether the
+ * line landed, and the last failure is kept for `doctor`-style reporting.
+ */
+export class EventLog {
+  lastError: string | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly rotation: RotationPolicy = DEFAULT_ROTATION,
+  ) {}
+
+  write(ev: string, fields: LogFields = {}, now: Date = new Date()): boolean {
+    try {
+      const line = `${formatLine(ev, fields, now)}\n`;
+      const dir = dirname(this.path);
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      this.rotateIfNeeded(Buffer.byteLength(line));
+      // O_APPEND: each line is one write(2), so lines from several processes never interleave.
+      appendFileSync(this.path, line, { mode: FILE_MODE });
+      this.lastError = undefined;
+      return true;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      return false;
+    }
+  }
+
+  private rotateIfNeeded(incoming: number): void {
+    let size: number;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      return;
+    }
+    if (size === 0 || size + incoming <= this.rotation.maxBytes) return;
+    if (this.rotation.files <= 1) {
+      rmSync(this.path, { force: true });
+      return;
+    }
+    rmSync(`${this.path}.${this.rotation.files - 1}`, { force: true });
+    for (let i = this.rotation.files - 2; i >= 1; i--) {
+      const from = `${this.path}.${i}`;
+      if (existsSync(from)) renameSync(from, `${this.path}.${i + 1}`);
+    }
+    // Another process may have rotated first; then there is nothing left to move.
+    try {
+      renameSync(this.path, `${this.path}.1`);
+    } catch {
+      // already rotated
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { transliterate } from "transliteration";
+import { fail, ok, type Result } from "./result";
+
+export const PERSONALITY_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+export const RUNTIME_PATTERN = /^[a-z][a-z0-9]{0,31}$/;
+export const MAX_NAME_LENGTH = 32;
+export const BUILTIN_RUNTIMES = ["claude", "codex", "telegram", "command", "echo"] as const;
+export type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
+
+export interface Identity {
+  runtime: string;
+  personality: string;
+  identity: string;
+}
+
+const show = (value: string): string => JSON.stringify(value);
+
+export function validatePersonality(name: string): Result<string> {
+  if (PERSONALITY_PATTERN.test(name)) return ok(name);
+  return fail(
+    `invalid personality ${show(name)}: use 1-32 characters a-z, 0-9 and "-", starting with a letter`,
+  );
+}
+
+export function validateRuntime(name: string): Result<string> {
+  if (RUNTIME_PATTERN.test(name)) return ok(name);
+  return fail(
+    `invalid runtime ${show(name)}: use 1-32 characters a-z and 0-9 (no "-"), starting with a letter`,
+  );
+}
+
+export function isBuiltinRuntime(name: string): name is BuiltinRuntime {
+  return (BUILTIN_RUNTIMES as readonly string[]).includes(name);
+}
+
+/** The identity names the tmux session, its socket, its logs and its service label. */
+export function makeIdentity(runtime: string, personality: string): Result<Identity> {
+  const rt = validateRuntime(runtime);
+  if (!rt.ok) return rt;
+  const p = validatePersonality(personality);
+  if (!p.ok) return p;
+  return ok({ runtime, personality, identity: `${runtime}-${personality}` });
+}
+
+/** Runtimes never contain "-", so the first "-" is always the split point. */
+export function parseIdentity(identity: string): Result<Identity> {
+  const dash = identity.indexOf("-");
+  if (dash < 0) {
+    return fail(`invalid identity ${show(identity)}: expected <runtime>-<personality>`);
+  }
+  const made = makeIdentity(identity.slice(0, dash), identity.slice(dash + 1));
+  if (!made.ok) return fail(`invalid identity ${show(identity)}: ${made.error}`);
+  return made;
+}
+
+/**
+ * Derive a personality from a folder name: transliterate to ASCII, lowercase, turn every run
+ * of other characters into "-", cut to 32 and trim "-" (trimming after the cut keeps the result
+ * a fixed point). A name that still fails is an error: a name is never invented.
+ */
+export function normalizeName(folderName: string): Result<string> {
+  const ascii = transliterate(folderName.normalize("NFC"), { unknown: " " });
+  const slug = ascii
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, MAX_NAME_LENGTH)
+    .replace(/-+$/g, "");
+  if (slug === "") {
+    return fail(
+      `cannot derive a peer name from ${show(folderName)}: nothing in it maps to a-z or 0-9; pass a name explicitly`,
+    );
+  }
+  if (!/^[a-z]/.test(slug)) {
+    return fail(
+      `cannot derive a peer name from ${show(folderName)}: ${show(slug)} does not start with a letter; pass a name explicitly`,
+    );
+  }
+  return validatePersonality(slug);
+}
