@@ -1,0 +1,91 @@
+import type { Database } from "bun:sqlite";
+
+/**
+ * Forward-only schema migrations. `version` is what `PRAGMA user_version` reads once the
+ * migration has run. Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly up: (db: Database) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "peer registry, sessions and deaths",
+    up: (db) =>
+      db.run(`
+        CREATE TABLE peers (
+          personality     TEXT PRIMARY KEY,
+          cwd             TEXT NOT NULL UNIQUE,
+          default_runtime TEXT NOT NULL,
+          runtimes        TEXT NOT NULL,
+          description     TEXT NOT NULL DEFAULT '',
+          intelligence    TEXT NOT NULL,
+          always_on       INTEGER NOT NULL DEFAULT 0,
+          stopped         INTEGER NOT NULL DEFAULT 0,
+          profile         TEXT NOT NULL,
+          updated_at      TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE sessions (
+          identity       TEXT PRIMARY KEY,
+          personality    TEXT NOT NULL,
+          runtime        TEXT NOT NULL,
+          state          TEXT NOT NULL,
+          server_pid     INTEGER,
+          pane_pid       INTEGER,
+          started_at     TEXT,
+          last_active_at TEXT,
+          resume         INTEGER NOT NULL DEFAULT 0,
+          updated_at     TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX sessions_personality ON sessions(personality);
+        CREATE TABLE deaths (
+          id       INTEGER PRIMARY KEY AUTOINCREMENT,
+          identity TEXT NOT NULL,
+          ts       TEXT NOT NULL,
+          class    TEXT NOT NULL,
+          status   INTEGER,
+          signal   TEXT,
+          detail   TEXT
+        ) STRICT;
+        CREATE INDEX deaths_identity_ts ON deaths(identity, ts);
+      `),
+  },
+  {
+    version: 2,
+    description: "durable messages and the event journal",
+    up: (db) =>
+      db.run(`
+        CREATE TABLE messages (
+          seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+          id           TEXT NOT NULL UNIQUE,
+          sender       TEXT NOT NULL,
+          recipient    TEXT NOT NULL,
+          runtime      TEXT,
+          topic        TEXT,
+          body         TEXT NOT NULL,
+          attachments  TEXT NOT NULL DEFAULT '[]',
+          state        TEXT NOT NULL,
+          attempts     INTEGER NOT NULL DEFAULT 0,
+          woke         INTEGER NOT NULL DEFAULT 0,
+          error        TEXT,
+          created_at   TEXT NOT NULL,
+          updated_at   TEXT NOT NULL,
+          delivered_at TEXT
+        ) STRICT;
+        CREATE INDEX messages_recipient_state ON messages(recipient, state, seq);
+        CREATE TABLE events (
+          id       INTEGER PRIMARY KEY AUTOINCREMENT,
+          ts       TEXT NOT NULL,
+          ev       TEXT NOT NULL,
+          identity TEXT,
+          fields   TEXT NOT NULL DEFAULT '{}'
+        ) STRICT;
+        CREATE INDEX events_ts ON events(ts);
+      `),
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,157 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { openStore, type Store } from "../src/store/db";
+import { migrate, schemaVersion } from "../src/store/migrate";
+import { MIGRATIONS, type Migration, SCHEMA_VERSION } from "../src/store/schema";
+import { tempDir } from "./helpers/temp";
+
+function open(path: string, migrations?: readonly Migration[]): Store {
+  const r = openStore(path, migrations);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+function tables(db: Database): string[] {
+  return (
+    db
+      .query(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .all() as { name: string }[]
+  ).map((r) => r.name);
+}
+
+describe("opening the store", () => {
+  test("a new file is created private, in WAL mode, at the latest schema", () => {
+    const path = join(tempDir(), "state", "iapeer.db");
+    const store = open(path);
+    expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION);
+    expect(tables(store.db)).toEqual(["deaths", "events", "messages", "peers", "sessions"]);
+    expect(
+      (store.db.query("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode,
+    ).toBe("wal");
+    expect((store.db.query("PRAGMA busy_timeout").get() as { timeout: number }).timeout).toBe(5000);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(path, "..")).mode & 0o777).toBe(0o700);
+    store.close();
+  });
+
+  test("opening again changes nothing", () => {
+    const path = join(tempDir(), "iapeer.db");
+    open(path).close();
+    const again = open(path);
+    expect(schemaVersion(again.db)).toBe(SCHEMA_VERSION);
+    again.close();
+  });
+
+  test("a file that is not a database is a clear error", async () => {
+    const path = join(tempDir(), "iapeer.db");
+    await Bun.write(path, "this is not sqlite ".repeat(100));
+    const r = openStore(path);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("iapeer.db");
+  });
+});
+
+describe("migrations", () => {
+  test.each(MIGRATIONS.map((m) => m.version - 1))("from schema v%i, keeping the data", (from) => {
+    const path = join(tempDir(), "iapeer.db");
+    const old = new Database(path);
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= from),
+    );
+    expect(schemaVersion(old)).toBe(from);
+    if (from >= 1) {
+      old.run(
+        "INSERT INTO peers (personality, cwd, default_runtime, runtimes, intelligence, profile, updated_at) VALUES ('ana', '/p/ana', 'echo', '[\"echo\"]', 'absent', '{}', 'now')",
+      );
+    }
+    old.close();
+    const store = open(path);
+    expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION);
+    if (from >= 1) {
+      expect(store.db.query("SELECT personality FROM peers").all()).toEqual([
+        { personality: "ana" },
+      ]);
+    }
+    store.close();
+  });
+
+  test("a database from a newer iapeer is refused, not touched", () => {
+    const path = join(tempDir(), "iapeer.db");
+    const db = new Database(path);
+    db.run(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    const r = openStore(path);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("newer than this iapeer knows");
+  });
+
+  test("a failing step rolls back whole and names itself", () => {
+    const path = join(tempDir(), "iapeer.db");
+    const steps: Migration[] = [
+      { version: 1, description: "first", up: (db) => db.run("CREATE TABLE a (x INTEGER)") },
+      {
+        version: 2,
+        description: "broken",
+        up: (db) => {
+          db.run("CREATE TABLE b (x INTEGER)");
+          db.run("THIS IS NOT SQL");
+        },
+      },
+    ];
+    const r = openStore(path, steps);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("schema v2 (broken) failed");
+    const db = new Database(path);
+    expect(schemaVersion(db)).toBe(1);
+    expect(tables(db)).toEqual(["a"]);
+    db.close();
+  });
+
+  test("reports what it applied", () => {
+    const db = new Database(":memory:");
+    const r = migrate(db);
+    expect(r.ok && r.value).toEqual({
+      from: 0,
+      to: SCHEMA_VERSION,
+      applied: MIGRATIONS.map((m) => m.version),
+    });
+    const again = migrate(db);
+    expect(again.ok && again.value.applied).toEqual([]);
+    db.close();
+  });
+});
+
+describe("several processes at once", () => {
+  test("two writers on a fresh file lose nothing", async () => {
+    const path = join(tempDir(), "state", "iapeer.db");
+    const writer = join(import.meta.dir, "fixtures", "store-writer.ts");
+    const count = 2000;
+    const procs = ["a", "b"].map((tag) =>
+      Bun.spawn([process.execPath, writer, path, tag, String(count)], { stderr: "pipe" }),
+    );
+    try {
+      const codes = await Promise.all(procs.map((p) => p.exited));
+      const errors = await Promise.all(procs.map((p) => new Response(p.stderr).text()));
+      expect(errors).toEqual(["", ""]);
+      expect(codes).toEqual([0, 0]);
+    } finally {
+      for (const p of procs) p.kill();
+    }
+    const store = open(path);
+    const rows = store.db
+      .query(
+        "SELECT identity, COUNT(*) AS n, COUNT(DISTINCT fields) AS distinct_n FROM events GROUP BY identity ORDER BY identity",
+      )
+      .all();
+    expect(rows).toEqual([
+      { identity: "a", n: count, distinct_n: count },
+      { identity: "b", n: count, distinct_n: count },
+    ]);
+    store.close();
+  });
+});
