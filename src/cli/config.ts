@@ -1,0 +1,53 @@
+import { defineCommand } from "citty";
+import { type Config, KNOBS } from "../core/config";
+import { requireConfig } from "./context";
+
+const VALUES: Record<string, (c: Config) => string | number> = {
+  IAPEER_HOME: (c) => c.home,
+  IAPEER_SOCK_DIR: (c) => c.sockDir,
+  IAPEER_SERVICE_MANAGER: (c) => c.serviceManager,
+  IAPEER_LAUNCHAGENTS_DIR: (c) => c.launchAgentsDir,
+  IAPEER_SYSTEMD_DIR: (c) => c.systemdDir,
+  IAPEER_PORT: (c) => c.port,
+  IAPEER_IDLE_SECS: (c) => c.idleSecs,
+  IAPEER_TICK_SECS: (c) => c.tickSecs,
+  IAPEER_LOG_MAX_BYTES: (c) => c.logMaxBytes,
+  IAPEER_LOG_FILES: (c) => c.logFiles,
+};
+
+export interface KnobValue {
+  name: string;
+  value: string | number;
+  source: "env" | "default";
+  meaning: string;
+}
+
+export function knobValues(config: Config): KnobValue[] {
+  return KNOBS.map((knob) => ({
+    name: knob.name,
+    value: VALUES[knob.name]?.(config) ?? "",
+    source: config.fromEnv.includes(knob.name) ? "env" : "default",
+    meaning: knob.meaning,
+  }));
+}
+
+export default defineCommand({
+  meta: {
+    name: "config",
+    description: "Show every IAPEER_* setting in force and where it came from",
+  },
+  args: { json: { type: "boolean", description: "Print JSON", default: false } },
+  run({ args }) {
+    const config = requireConfig();
+    const knobs = knobValues(config);
+    if (args.json) {
+      console.log(JSON.stringify({ knobs }, null, 2));
+      return;
+    }
+    const width = Math.max(...knobs.map((k) => k.name.length));
+    for (const k of knobs) {
+      const origin = k.source === "env" ? "  (from environment)" : "";
+      console.log(`${k.name.padEnd(width)}  ${k.value}${origin}`);
+    }
+  },
+});

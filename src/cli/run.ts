@@ -1,0 +1,70 @@
+import { type CommandDef, renderUsage, runCommand } from "citty";
+import { colorWanted } from "../core/config";
+import { versionLine } from "../core/version";
+import { CliExit, EXIT } from "./exit-codes";
+
+const HELP_FLAGS = new Set(["--help", "-h"]);
+const VERSION_FLAGS = new Set(["--version", "-v"]);
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour sequences start with ESC
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** One line on stderr that says what went wrong; never a stack trace for expected failures. */
+function printError(message: string): void {
+  process.stderr.write(`iapeer: ${message.replace(ANSI, "").replace(/\s*\n\s*/g, " ")}\n`);
+}
+
+/** The sub-command named by the leading positional words, for `--help` anywhere in the line. */
+async function resolveForHelp(
+  root: CommandDef,
+  argv: string[],
+): Promise<[CommandDef, CommandDef?]> {
+  let cmd = root;
+  let parent: CommandDef | undefined;
+  for (const word of argv) {
+    if (word.startsWith("-")) break;
+    const subs =
+      typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
+    const next = subs?.[word];
+    if (!next) break;
+    parent = cmd;
+    cmd = (typeof next === "function" ? await next() : await next) as CommandDef;
+  }
+  return [cmd, parent];
+}
+
+/**
+ * Run the CLI with the contract's exit codes: 2 for bad usage or input, 1 for a failed action.
+ * citty's own runMain exits 1 on usage errors, so it is not used.
+ */
+export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
+  try {
+    if (argv.some((a) => HELP_FLAGS.has(a)) || argv.length === 0) {
+      const [cmd, parent] = await resolveForHelp(root, argv);
+      const usage = await renderUsage(cmd, parent);
+      console.log(colorWanted(process.stdout.isTTY) ? usage : usage.replace(ANSI, ""));
+      // A bare `iapeer` is a usage mistake; asking for help is not.
+      process.exit(argv.length === 0 ? EXIT.usage : EXIT.ok);
+    }
+    if (argv.length === 1 && VERSION_FLAGS.has(argv[0] as string)) {
+      console.log(versionLine());
+      process.exit(EXIT.ok);
+    }
+    await runCommand(root, { rawArgs: argv });
+    process.exit(process.exitCode ?? EXIT.ok);
+  } catch (error) {
+    if (error instanceof CliExit) {
+      printError(error.message);
+      process.exit(error.code);
+    }
+    if (error instanceof Error && error.name === "CLIError") {
+      // citty's parse errors: unknown command, missing argument, bad enum value.
+      printError(`${error.message} (see iapeer --help)`);
+      process.exit(EXIT.usage);
+    }
+    // Not an expected failure: a bug. The stack goes below the one-line error to help a report.
+    printError(`internal error (a bug in iapeer, please report it): ${String(error)}`);
+    if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exit(EXIT.failed);
+  }
+}
