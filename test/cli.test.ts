@@ -51,3 +51,50 @@ describe("iapeer CLI", () => {
     expect(r.stdout).toBe("");
   });
 });
+
+describe("iapeer exits", () => {
+  test("shows each death's cause with SIGTERM-style names, newest last, filtered by peer", async () => {
+    const home = tempDir();
+    const log = `${home}/logs/iapeer/exits.log`;
+    await Bun.write(
+      log,
+      [
+        "ts=2026-11-24T12:00:00Z ev=session-exit identity=echo-ana dead_status=0 dead_signal=",
+        "ts=2026-11-24T12:01:00Z ev=session-exit identity=claude-bob dead_status= dead_signal=9",
+        "ts=2026-11-24T12:02:00Z ev=session-exit identity=codex-bob dead_status= dead_signal=TERM",
+        "",
+      ].join("\n"),
+    );
+    const all = runSource(["exits"], { IAPEER_HOME: home });
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim().split("\n")).toEqual([
+      "2026-11-24T12:00:00Z  echo-ana    exited with status 0",
+      "2026-11-24T12:01:00Z  claude-bob  killed by SIGKILL",
+      "2026-11-24T12:02:00Z  codex-bob   killed by SIGTERM",
+    ]);
+    const bob = JSON.parse(runSource(["exits", "bob", "--json"], { IAPEER_HOME: home }).stdout);
+    expect(bob).toEqual([
+      {
+        ts: "2026-11-24T12:01:00Z",
+        identity: "claude-bob",
+        signal: "SIGKILL",
+        personality: "bob",
+        runtime: "claude",
+        cause: "killed by SIGKILL",
+      },
+      {
+        ts: "2026-11-24T12:02:00Z",
+        identity: "codex-bob",
+        signal: "SIGTERM",
+        personality: "bob",
+        runtime: "codex",
+        cause: "killed by SIGTERM",
+      },
+    ]);
+  });
+
+  test("a bad peer name is a usage error", () => {
+    const r = runSource(["exits", "Not A Name"], { IAPEER_HOME: tempDir() });
+    expect(r.code).toBe(2);
+  });
+});

@@ -11,6 +11,8 @@ const main: CommandDef = defineCommand({
   },
   subCommands: {
     config: () => import("./config").then((m) => m.default),
+    "echo-agent": () => import("./echo-agent").then((m) => m.default),
+    exits: () => import("./exits").then((m) => m.default),
   },
 });
 

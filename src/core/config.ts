@@ -36,6 +36,8 @@ export interface Config {
   readonly path: string;
   /** False when NO_COLOR is set (any non-empty value), per no-color.org. */
   readonly color: boolean;
+  /** The environment this process was given: sessions inherit it (API keys, proxies, locale). */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 export interface Knob {
@@ -128,6 +130,12 @@ function integer(
   return ok(n);
 }
 
+function definedOnly(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
 function defaultServiceManager(platform: string): ServiceManager {
   if (platform === "darwin") return "launchd";
   if (platform === "linux") return "systemd";
@@ -203,6 +211,7 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       userHome,
       path: env.PATH ?? "/usr/bin:/bin",
       color: raw(env, "NO_COLOR") === undefined,
+      env: Object.freeze(definedOnly(env)),
     }),
   );
 }
@@ -213,4 +222,21 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
  */
 export function colorWanted(isTTY: boolean | undefined, env: Env = process.env): boolean {
   return isTTY === true && raw(env, "NO_COLOR") === undefined && env.TERM !== "dumb";
+}
+
+/** What a session's own process learns from the environment iapeer launched it with. */
+export interface PeerEnvironment {
+  personality?: string;
+  runtime?: string;
+  identity?: string;
+  cwd?: string;
+}
+
+export function peerEnvironment(env: Env = process.env): PeerEnvironment {
+  return {
+    ...(raw(env, "PEER_PERSONALITY") && { personality: raw(env, "PEER_PERSONALITY") }),
+    ...(raw(env, "PEER_RUNTIME") && { runtime: raw(env, "PEER_RUNTIME") }),
+    ...(raw(env, "PEER_IDENTITY") && { identity: raw(env, "PEER_IDENTITY") }),
+    ...(raw(env, "PEER_CWD") && { cwd: raw(env, "PEER_CWD") }),
+  };
 }

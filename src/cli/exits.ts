@@ -1,0 +1,49 @@
+import { defineCommand } from "citty";
+import { parseIdentity, validatePersonality } from "../core/names";
+import { layoutOf } from "../core/paths";
+import { describeExit, readExits } from "../tmux/exits";
+import { requireConfig } from "./context";
+import { usageError } from "./exit-codes";
+
+export default defineCommand({
+  meta: {
+    name: "exits",
+    description: "Session deaths with their cause (exit status or signal), newest last",
+  },
+  args: {
+    peer: {
+      type: "positional",
+      required: false,
+      description: "Only this peer (personality or identity)",
+    },
+    json: { type: "boolean", description: "Print JSON", default: false },
+  },
+  run({ args }) {
+    const config = requireConfig();
+    const peer = args.peer;
+    if (peer !== undefined && !validatePersonality(peer).ok && !parseIdentity(peer).ok) {
+      throw usageError(`${JSON.stringify(peer)} is neither a peer name nor an identity`);
+    }
+    const exits = readExits(layoutOf(config).exitsLog, config.logFiles)
+      .map((e) => {
+        const id = parseIdentity(e.identity);
+        return {
+          ...e,
+          personality: id.ok ? id.value.personality : "",
+          runtime: id.ok ? id.value.runtime : "",
+          cause: describeExit(e),
+        };
+      })
+      .filter((e) => peer === undefined || e.identity === peer || e.personality === peer);
+    if (args.json) {
+      console.log(JSON.stringify(exits, null, 2));
+      return;
+    }
+    if (exits.length === 0) {
+      console.log(peer ? `no recorded session deaths for ${peer}` : "no recorded session deaths");
+      return;
+    }
+    const width = Math.max(...exits.map((e) => e.identity.length));
+    for (const e of exits) console.log(`${e.ts}  ${e.identity.padEnd(width)}  ${e.cause}`);
+  },
+});

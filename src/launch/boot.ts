@@ -1,0 +1,137 @@
+import { lastLines, stripAnsi } from "../runtimes/screen";
+import type { RuntimeAdapter, RuntimeSettings } from "../runtimes/types";
+import { pane, THEN, type Tmux } from "../tmux/client";
+import { signalName } from "../tmux/signals";
+import { describeDeath, type SessionRecord } from "./death";
+import { paneLogTail } from "./pane-log";
+import { awaitSessionEnd } from "./watch";
+
+export interface BootOptions {
+  timeoutMs: number;
+  exitsLog?: string;
+  paneLog: string;
+}
+
+export type BootResult =
+  | { ok: true; dialogs: string[] }
+  | { ok: false; reason: "died" | "fatal-screen" | "stuck-dialog" | "timeout"; error: string };
+
+/** First looks come quickly (most runtimes are up in well under a second), then every 200 ms. */
+const POLL_MS = [50, 50, 100, 100, 200];
+/** The same dialog answered this many times means the answer is not taking. */
+const MAX_SAME_DIALOG = 5;
+
+interface Probe {
+  gone: boolean;
+  dead: boolean;
+  status?: number;
+  signal?: string;
+  screen: string;
+}
+
+/** One tmux call per look: is the pane dead, and what is on the screen. */
+function probe(tmux: Tmux, identity: string): Probe {
+  const res = tmux.run([
+    "display-message",
+    "-p",
+    "-t",
+    pane(identity),
+    "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}",
+    THEN,
+    "capture-pane",
+    "-p",
+    "-t",
+    pane(identity),
+  ]);
+  if (!res.ok) return { gone: true, dead: true, screen: "" };
+  const newline = res.stdout.indexOf("\n");
+  const [dead, status, signal] = res.stdout.slice(0, newline).split(" ");
+  const sig = signalName(signal);
+  return {
+    gone: false,
+    dead: dead === "1",
+    ...(status && /^\d+$/.test(status) && { status: Number(status) }),
+    ...(sig && { signal: sig }),
+    screen: res.stdout.slice(newline + 1),
+  };
+}
+
+/** tmux's own "Pane is dead (status 1, <date>)" line under a remain-on-exit pane. */
+const TMUX_DEAD_LINE = /^Pane is dead\b.*$/gm;
+
+function quote(lines: string[]): string {
+  return lines.length > 0
+    ? `; last output: ${lines.map((l) => JSON.stringify(l)).join(" / ")}`
+    : "";
+}
+
+async function deathCause(p: Probe, record: SessionRecord, opts: BootOptions): Promise<string> {
+  if (p.dead && p.signal) return `killed by ${p.signal}`;
+  if (p.dead && p.status !== undefined) return `exited with status ${p.status}`;
+  // Gone, or dead before tmux reaped it: let the hook run and read what it recorded.
+  const death = await awaitSessionEnd(record, {
+    timeoutMs: 2000,
+    pollMs: 50,
+    ...(opts.exitsLog && { exitsLog: opts.exitsLog }),
+  });
+  return death ? describeDeath(death) : "died";
+}
+
+/**
+ * Watch a booting session until the adapter says it is ready: answer boot dialogs (one answer
+ * per look), stop at once on a fatal screen or a death, and give up at the deadline.
+ */
+export async function bootLoop(
+  tmux: Tmux,
+  record: SessionRecord,
+  adapter: RuntimeAdapter,
+  settings: RuntimeSettings,
+  opts: BootOptions,
+): Promise<BootResult> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const dialogs: string[] = [];
+  let lastScreen = "";
+  for (let look = 0; ; look++) {
+    const p = probe(tmux, record.identity);
+    if (p.gone || p.dead) {
+      // tmux's dead-pane line scrolls the last output into history, so look there too.
+      const history = p.gone ? "" : tmux.capturePane(record.identity, { history: 50 }).stdout;
+      const output = (history || paneLogTail(opts.paneLog)).replace(TMUX_DEAD_LINE, "");
+      return {
+        ok: false,
+        reason: "died",
+        error: `${adapter.name} ${await deathCause(p, record, opts)} while starting${quote(lastLines(output))}`,
+      };
+    }
+    lastScreen = p.screen;
+    if (adapter.kind === "router") return { ok: true, dialogs };
+    const screen = adapter.classify(stripAnsi(p.screen), settings);
+    if (screen.kind === "ready") return { ok: true, dialogs };
+    if (screen.kind === "fatal") {
+      return {
+        ok: false,
+        reason: "fatal-screen",
+        error: `${adapter.name} cannot start: ${screen.cause}`,
+      };
+    }
+    if (screen.kind === "dialog") {
+      if (dialogs.filter((d) => d === screen.name).length >= MAX_SAME_DIALOG) {
+        return {
+          ok: false,
+          reason: "stuck-dialog",
+          error: `${adapter.name} stays at its "${screen.name}" dialog after ${MAX_SAME_DIALOG} answers${quote(lastLines(p.screen))}`,
+        };
+      }
+      dialogs.push(screen.name);
+      tmux.sendKeys(record.identity, screen.keys);
+    }
+    if (Date.now() >= deadline) {
+      return {
+        ok: false,
+        reason: "timeout",
+        error: `${adapter.name} was not ready after ${Math.round(opts.timeoutMs / 1000)}s${quote(lastLines(lastScreen))}`,
+      };
+    }
+    await Bun.sleep(POLL_MS[Math.min(look, POLL_MS.length - 1)] ?? 200);
+  }
+}

@@ -1,0 +1,67 @@
+import type { Identity } from "../core/names";
+import type { Result } from "../core/result";
+
+/** What the boot loop sees on a session's screen. */
+export type Screen =
+  | { kind: "booting" }
+  | { kind: "ready" }
+  /** A boot dialog and the keys (tmux send-keys names) that answer it. */
+  | { kind: "dialog"; name: string; keys: string[] }
+  /** A screen the runtime cannot get past by itself: fail the launch with this cause. */
+  | { kind: "fatal"; cause: string };
+
+/** Per-runtime settings from the peer's profile. */
+export interface RuntimeSettings {
+  /** `command` runtime: the command line to run (through sh, exec'd). */
+  command?: string;
+  /** `command` runtime: a regex that means "ready for input" when it matches the screen. */
+  ready?: string;
+  /** The prompt glyph of the input line, for delivery. */
+  prompt?: string;
+  /** Extra arguments appended to the runtime's own. */
+  args?: string[];
+  /** The runtime's executable, when not the default name on PATH. */
+  bin?: string;
+  /** claude: a file whose text is appended to the system prompt. */
+  systemPromptFile?: string;
+  /** claude: permission mode (default bypassPermissions, so an unattended agent never stalls). */
+  permissionMode?: string;
+  /** echo: simulate a slow boot. */
+  bootDelayMs?: number;
+  /** echo: show a trust dialog before the prompt. */
+  bootDialog?: boolean;
+}
+
+export interface RuntimeContext {
+  identity: Identity;
+  cwd: string;
+  /** Resume the previous conversation (after an idle sleep) instead of starting fresh. */
+  resume: boolean;
+  settings: RuntimeSettings;
+  /** argv that runs this iapeer (the compiled binary, or bun + the entry script). */
+  iapeer: readonly string[];
+}
+
+/** What delivery needs to know about a runtime's input area. */
+export interface DeliveryMarkers {
+  /** The glyph that starts the input line, e.g. "❯" or "›". */
+  prompt: string;
+  /** Shown instead of the text when a long paste lands, e.g. "[Pasted text #1 +12 lines]". */
+  pastePlaceholder?: RegExp;
+  /** Pause between the paste landing and the Enter keystroke. */
+  settleMs: number;
+}
+
+export interface RuntimeAdapter {
+  readonly name: string;
+  /** `tui`: an interactive screen to read; `router`: no TUI, ready once the session is up. */
+  readonly kind: "tui" | "router";
+  readonly bootTimeoutMs: number;
+  readonly markers: DeliveryMarkers;
+  /** The pane's own process: argv[0] is exec'd directly by tmux, no wrapper shell. */
+  argv(ctx: RuntimeContext): Result<string[]>;
+  /** Extra environment for the session. */
+  env?(ctx: RuntimeContext): Record<string, string>;
+  /** Classify a plain (`capture-pane -p`) screen. */
+  classify(screen: string, settings: RuntimeSettings): Screen;
+}

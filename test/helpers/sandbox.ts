@@ -1,0 +1,85 @@
+import { afterEach } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { type Config, loadConfig } from "../../src/core/config";
+import { EventLog } from "../../src/core/event-log";
+import { type Identity, makeIdentity } from "../../src/core/names";
+import { ensureLayout, type Layout, layoutOf, peerLog, tmuxSocket } from "../../src/core/paths";
+import { iapeerArgv } from "../../src/core/self";
+import type { LaunchConfig } from "../../src/launch/launch";
+import { Tmux } from "../../src/tmux/client";
+
+export interface Sandbox {
+  config: Config;
+  layout: Layout;
+  events: EventLog;
+  identity(runtime: string, personality: string): Identity;
+  peerDir(personality: string): string;
+  launchConfig(identity: Identity, extra?: Partial<LaunchConfig>): LaunchConfig;
+  tmux(identity: Identity): Tmux;
+}
+
+const made: { home: string; tmuxSockDir: string }[] = [];
+
+/** A throwaway IAPEER_HOME with its own sockets; every tmux server in it is killed after the test. */
+export function sandbox(): Sandbox {
+  // Short: the longest tmux socket path must fit the OS limit without the /tmp fallback.
+  const home = mkdtempSync("/tmp/iapeer-t-");
+  const loaded = loadConfig({
+    env: {
+      HOME: home,
+      IAPEER_HOME: home,
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      LANG: "C.UTF-8",
+    },
+  });
+  if (!loaded.ok) throw new Error(loaded.error);
+  const config = loaded.value;
+  const layout = layoutOf(config);
+  const ensured = ensureLayout(layout, process.getuid?.() ?? 0);
+  if (!ensured.ok) throw new Error(ensured.error);
+  made.push({ home, tmuxSockDir: layout.tmuxSockDir });
+  const events = new EventLog(layout.lifecycleLog);
+  return {
+    config,
+    layout,
+    events,
+    identity(runtime, personality) {
+      const id = makeIdentity(runtime, personality);
+      if (!id.ok) throw new Error(id.error);
+      return id.value;
+    },
+    peerDir(personality) {
+      const dir = join(layout.peersDir, personality);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+    launchConfig(identity, extra = {}) {
+      return {
+        socket: tmuxSocket(layout, identity.identity),
+        exitsLog: layout.exitsLog,
+        paneLog: peerLog(layout, identity.identity),
+        events,
+        home: config.home,
+        sockDir: config.sockDir,
+        path: config.path,
+        inherited: config.env,
+        iapeer: iapeerArgv(),
+        ...extra,
+      };
+    },
+    tmux(identity) {
+      return new Tmux(tmuxSocket(layout, identity.identity));
+    },
+  };
+}
+
+/** Kill every tmux server of the sandbox by its own socket, then remove the home. */
+afterEach(() => {
+  for (const { home, tmuxSockDir } of made.splice(0)) {
+    if (existsSync(tmuxSockDir)) {
+      for (const sock of readdirSync(tmuxSockDir)) new Tmux(join(tmuxSockDir, sock)).killServer();
+    }
+    rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,129 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { receivedLog } from "../src/agent/echo-agent";
+import { launch } from "../src/launch/launch";
+import { commandAdapter } from "../src/runtimes/command";
+import { echoAdapter } from "../src/runtimes/echo";
+import { sandbox } from "./helpers/sandbox";
+
+describe("launching an echo peer", () => {
+  test("reaches READY, logs its output, and gets the peer's environment", async () => {
+    const sb = sandbox();
+    const id = sb.identity("echo", "ana");
+    const cwd = sb.peerDir("ana");
+    const cfg = sb.launchConfig(id);
+    const r = await launch({ identity: id, cwd, resume: false, settings: {} }, echoAdapter, cfg);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.session.serverPid).toBeGreaterThan(0);
+    expect(r.session.panePid).toBeGreaterThan(0);
+
+    const tmux = sb.tmux(id);
+    const env = tmux.run(["show-environment", "-t", `=${id.identity}`]).stdout;
+    expect(env).toContain("PEER_PERSONALITY=ana");
+    expect(env).toContain("PEER_RUNTIME=echo");
+    expect(env).toContain("PEER_IDENTITY=echo-ana");
+    expect(env).toContain(`PEER_CWD=${cwd}`);
+    // The runtime is the pane's own process, not a shell around it.
+    const procEnv = readFileSync(`/proc/${r.session.panePid}/environ`, "utf8").split("\0");
+    expect(procEnv).toContain("PEER_IDENTITY=echo-ana");
+    expect(procEnv).toContain(`IAPEER_HOME=${sb.config.home}`);
+
+    // The pane log grows with what the session prints.
+    await Bun.sleep(300);
+    const before = statSync(cfg.paneLog).size;
+    expect(before).toBeGreaterThan(0);
+    expect(statSync(cfg.paneLog).mode & 0o777).toBe(0o600);
+    tmux.sendKeys(id.identity, ["hello there", "Enter"]);
+    await Bun.sleep(500);
+    expect(statSync(cfg.paneLog).size).toBeGreaterThan(before);
+    const received = readFileSync(receivedLog(cwd), "utf8").trim().split("\n");
+    expect(JSON.parse(received[0] ?? "{}").text).toBe("hello there");
+
+    expect(readFileSync(sb.layout.lifecycleLog, "utf8")).toContain(
+      "ev=launch identity=echo-ana mode=fresh",
+    );
+  });
+
+  test("answers the boot dialog after a slow boot", async () => {
+    const sb = sandbox();
+    const id = sb.identity("echo", "bo");
+    const r = await launch(
+      {
+        identity: id,
+        cwd: sb.peerDir("bo"),
+        resume: false,
+        settings: { bootDelayMs: 600, bootDialog: true },
+      },
+      echoAdapter,
+      sb.launchConfig(id),
+    );
+    if (!r.ok) throw new Error(r.error);
+    expect(r.session.dialogs).toEqual(["trust-folder"]);
+    expect(r.session.readyMs).toBeGreaterThanOrEqual(600);
+  });
+});
+
+describe("a runtime that cannot start fails fast with its cause", () => {
+  test("a binary that does not exist", async () => {
+    const sb = sandbox();
+    const id = sb.identity("command", "ghost");
+    const t = performance.now();
+    const r = await launch(
+      {
+        identity: id,
+        cwd: sb.peerDir("ghost"),
+        resume: false,
+        settings: { command: "/nonexistent/agent --x" },
+      },
+      { ...commandAdapter, argv: () => ({ ok: true, value: ["/nonexistent/agent", "--x"] }) },
+      sb.launchConfig(id, { bootTimeoutMs: 20_000 }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toBe("not-found");
+    expect(r.error).toContain("/nonexistent/agent not found on PATH");
+    expect(performance.now() - t).toBeLessThan(2000);
+  });
+
+  test("a program that prints why and exits 1 at once", async () => {
+    const sb = sandbox();
+    const id = sb.identity("command", "quitter");
+    const t = performance.now();
+    const r = await launch(
+      {
+        identity: id,
+        cwd: sb.peerDir("quitter"),
+        resume: false,
+        // tmux 3.3 drops the output of a process that exits within its first few milliseconds;
+        // a real runtime takes longer than that to start, print and exit.
+        settings: {
+          command: "sh -c 'sleep 0.1; echo cannot reach the service >&2; exit 1'",
+          ready: "never-matches",
+        },
+      },
+      commandAdapter,
+      sb.launchConfig(id, { bootTimeoutMs: 20_000 }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toBe("died");
+    expect(r.error).toContain("exited with status 1 while starting");
+    expect(r.error).toContain("cannot reach the service");
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(sb.tmux(id).hasSession(id.identity)).toBe(false);
+  });
+
+  test("a working directory that does not exist", async () => {
+    const sb = sandbox();
+    const id = sb.identity("echo", "nowhere");
+    const r = await launch(
+      { identity: id, cwd: join(sb.config.home, "missing"), resume: false, settings: {} },
+      echoAdapter,
+      sb.launchConfig(id),
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("does not exist");
+    expect(existsSync(sb.launchConfig(id).socket)).toBe(false);
+  });
+});
