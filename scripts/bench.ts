@@ -3,11 +3,21 @@
  * Benchmarks, printed as JSON. Targets are checked here rather than in timed tests, since the
  * machines are shared and noisy. `bun scripts/bench.ts [path-to-binary]`.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEnvelope, decodeEnvelope } from "../src/codec/envelope";
+import { loadConfig } from "../src/core/config";
+import { EventLog } from "../src/core/event-log";
+import { makeIdentity } from "../src/core/names";
+import { ensureLayout, layoutOf, peerLog, tmuxSocket } from "../src/core/paths";
+import { type LaunchConfig, launch } from "../src/launch/launch";
+import { nudgeReaper } from "../src/launch/watch";
+import { commandAdapter } from "../src/runtimes/command";
+import { echoAdapter } from "../src/runtimes/echo";
+import type { RuntimeAdapter } from "../src/runtimes/types";
 import { openStore } from "../src/store/db";
+import { Tmux } from "../src/tmux/client";
 
 const binary = process.argv[2] ?? join(import.meta.dir, "..", "dist", "iapeer");
 
@@ -76,7 +86,102 @@ function store() {
   }
 }
 
-const result = { binary, startup_version: startup(), codec: codec(), store: store() };
-const met = result.startup_version.ms.median <= result.startup_version.target_median_ms;
+/** A throwaway home for session benchmarks; every server is killed by its socket at the end. */
+function sessionHome() {
+  const home = mkdtempSync("/tmp/iapeer-b-");
+  const loaded = loadConfig({
+    env: { HOME: home, IAPEER_HOME: home, PATH: process.env.PATH, LANG: "C.UTF-8" },
+  });
+  if (!loaded.ok) throw new Error(loaded.error);
+  const layout = layoutOf(loaded.value);
+  ensureLayout(layout, process.getuid?.() ?? 0);
+  const sockets: string[] = [];
+  const events = new EventLog(layout.lifecycleLog);
+  const start = async (adapter: RuntimeAdapter, name: string, settings = {}) => {
+    const id = makeIdentity(adapter.name, name);
+    if (!id.ok) throw new Error(id.error);
+    const cwd = join(layout.peersDir, name);
+    mkdirSync(cwd, { recursive: true });
+    const socket = tmuxSocket(layout, id.value.identity);
+    sockets.push(socket);
+    const cfg: LaunchConfig = {
+      socket,
+      exitsLog: layout.exitsLog,
+      paneLog: peerLog(layout, id.value.identity),
+      events,
+      home,
+      sockDir: loaded.value.sockDir,
+      path: loaded.value.path,
+      inherited: loaded.value.env,
+      iapeer: [binary],
+    };
+    const t = performance.now();
+    const r = await launch({ identity: id.value, cwd, resume: false, settings }, adapter, cfg);
+    if (!r.ok) throw new Error(r.error);
+    return { session: r.session, ms: performance.now() - t };
+  };
+  const cleanup = () => {
+    for (const socket of sockets) new Tmux(socket).killServer();
+    rmSync(home, { recursive: true, force: true });
+  };
+  return { layout, start, cleanup };
+}
+
+/** launch() to READY for the echo agent (the compiled binary's echo-agent). */
+async function echoReady() {
+  const h = sessionHome();
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { ms } = await h.start(echoAdapter, `ready${i}`);
+      times.push(ms);
+    }
+    return { ms: summary(times), target_median_ms: 1000 };
+  } finally {
+    h.cleanup();
+  }
+}
+
+/** kill -9 of the pane's process → its exits.log line, with the watchers' 250 ms reaper nudge. */
+async function deathToLine() {
+  const h = sessionHome();
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { session } = await h.start(commandAdapter, `death${i}`, { command: "sleep 600" });
+      const t = performance.now();
+      process.kill(session.panePid, "SIGKILL");
+      let lastNudge = t;
+      for (;;) {
+        const text = existsSync(h.layout.exitsLog) ? readFileSync(h.layout.exitsLog, "utf8") : "";
+        if (text.includes(`identity=${session.identity} `)) break;
+        if (performance.now() - lastNudge >= 250) {
+          nudgeReaper(session.serverPid);
+          lastNudge = performance.now();
+        }
+        if (performance.now() - t > 5000)
+          throw new Error(`no exits.log line for ${session.identity}`);
+        await Bun.sleep(1);
+      }
+      times.push(performance.now() - t);
+    }
+    return { ms: summary(times), max_ms: Math.round(Math.max(...times)), target_max_ms: 1000 };
+  } finally {
+    h.cleanup();
+  }
+}
+
+const result = {
+  binary,
+  startup_version: startup(),
+  codec: codec(),
+  store: store(),
+  echo_launch_to_ready: await echoReady(),
+  kill9_to_exits_line: await deathToLine(),
+};
+const met =
+  result.startup_version.ms.median <= result.startup_version.target_median_ms &&
+  result.echo_launch_to_ready.ms.median <= result.echo_launch_to_ready.target_median_ms &&
+  result.kill9_to_exits_line.max_ms <= result.kill9_to_exits_line.target_max_ms;
 console.log(JSON.stringify({ ...result, targets_met: met }, null, 2));
 process.exit(met ? 0 : 1);

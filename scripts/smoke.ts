@@ -3,10 +3,11 @@
  * Smoke check of the compiled binary, run by .ci/run after the build:
  * `bun scripts/smoke.ts [path-to-binary]` (default dist/iapeer). Exit 0 only when every check passes.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { Tmux } from "../src/tmux/client";
 
 const binary = process.argv[2] ?? join(import.meta.dir, "..", "dist", "iapeer");
 const home = mkdtempSync(join(tmpdir(), "iapeer-smoke-"));
@@ -59,6 +60,51 @@ const checks: [string, () => string | undefined][] = [
       return r.code === 2 && lines.length === 1 && lines[0]?.includes("IAPEER_PORT")
         ? undefined
         : `exit ${r.code}: ${r.stderr}`;
+    },
+  ],
+  [
+    "echo-agent takes a bracketed paste in a real tmux pane and records it",
+    () => {
+      const socket = join(home, "smoke.sock");
+      const cwd = join(home, "peer");
+      mkdirSync(cwd);
+      const tmux = new Tmux(socket);
+      try {
+        const started = tmux.run([
+          "-f",
+          "/dev/null",
+          "new-session",
+          "-d",
+          "-s",
+          "smoke",
+          "-x",
+          "120",
+          "-y",
+          "20",
+          "-e",
+          `PEER_CWD=${cwd}`,
+          "--",
+          binary,
+          "echo-agent",
+        ]);
+        if (!started.ok) return `tmux new-session failed: ${started.stderr}`;
+        const screen = () => tmux.capturePane("smoke").stdout;
+        const waitFor = (test: () => boolean) => {
+          for (let i = 0; i < 100 && !test(); i++) Bun.sleepSync(50);
+          return test();
+        };
+        if (!waitFor(() => /^❯/m.test(screen()))) return `no prompt; screen: ${screen().trim()}`;
+        tmux.loadBuffer("m", "smoke\nline two");
+        tmux.pasteBuffer("m", "smoke");
+        if (!waitFor(() => screen().includes("line two"))) return "the paste did not land";
+        tmux.sendKeys("smoke", ["Enter"]);
+        const log = join(cwd, ".iapeer", "echo-received.jsonl");
+        if (!waitFor(() => existsSync(log))) return "nothing recorded after Enter";
+        const text = JSON.parse(readFileSync(log, "utf8").trim()).text;
+        return text === "smoke\nline two" ? undefined : `recorded ${JSON.stringify(text)}`;
+      } finally {
+        tmux.killServer();
+      }
     },
   ],
 ];

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { receivedLog } from "../src/agent/echo-agent";
 import { launch } from "../src/launch/launch";
+import { claudeAdapter } from "../src/runtimes/claude";
 import { commandAdapter } from "../src/runtimes/command";
 import { echoAdapter } from "../src/runtimes/echo";
 import { sandbox } from "./helpers/sandbox";
@@ -125,5 +126,77 @@ describe("a runtime that cannot start fails fast with its cause", () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain("does not exist");
     expect(existsSync(sb.launchConfig(id).socket)).toBe(false);
+  });
+});
+
+describe("boot outcomes besides READY", () => {
+  test("a recorded fatal screen stops the launch at once with its cause, and no death is logged", async () => {
+    const sb = sandbox();
+    const id = sb.identity("claude", "nologin");
+    const screen = join(import.meta.dir, "fixtures", "screens", "claude-login.txt");
+    const fake = join(sb.config.home, "fake-claude");
+    await Bun.write(fake, `#!/bin/sh\ncat '${screen}'\nexec sleep 600\n`);
+    chmodSync(fake, 0o755);
+    const t = performance.now();
+    const r = await launch(
+      { identity: id, cwd: sb.peerDir("nologin"), resume: false, settings: { bin: fake } },
+      claudeAdapter,
+      sb.launchConfig(id),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toBe("fatal-screen");
+    expect(r.error).toBe(
+      "claude cannot start: claude is not signed in; run `claude` once yourself and log in, or set ANTHROPIC_API_KEY",
+    );
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(sb.tmux(id).hasSession(id.identity)).toBe(false);
+    await Bun.sleep(200);
+    expect(existsSync(sb.layout.exitsLog)).toBe(false);
+    expect(readFileSync(sb.layout.lifecycleLog, "utf8")).toContain(
+      "ev=launch-failed identity=claude-nologin reason=fatal-screen",
+    );
+  });
+
+  test("a program that never gets ready times out, quoting its screen", async () => {
+    const sb = sandbox();
+    const id = sb.identity("command", "slow");
+    const r = await launch(
+      {
+        identity: id,
+        cwd: sb.peerDir("slow"),
+        resume: false,
+        settings: {
+          command: "sh -c 'echo warming up; echo still warming; exec sleep 600'",
+          ready: "^ready>",
+        },
+      },
+      commandAdapter,
+      sb.launchConfig(id, { bootTimeoutMs: 600 }),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason).toBe("timeout");
+    expect(r.error).toBe(
+      'command was not ready after 1s; last output: "warming up" / "still warming"',
+    );
+    expect(sb.tmux(id).hasSession(id.identity)).toBe(false);
+  });
+
+  test("a program that exits 1 at once, printing nothing, fails with its status", async () => {
+    const sb = sandbox();
+    const id = sb.identity("command", "mute");
+    const r = await launch(
+      {
+        identity: id,
+        cwd: sb.peerDir("mute"),
+        resume: false,
+        settings: { command: "false", ready: "x" },
+      },
+      commandAdapter,
+      sb.launchConfig(id),
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toBe("command exited with status 1 while starting");
   });
 });

@@ -97,10 +97,13 @@ export async function bootLoop(
       // tmux's dead-pane line scrolls the last output into history, so look there too.
       const history = p.gone ? "" : tmux.capturePane(record.identity, { history: 50 }).stdout;
       const output = (history || paneLogTail(opts.paneLog)).replace(TMUX_DEAD_LINE, "");
+      // A runtime that prints why it cannot run and exits gets that cause, not just its status.
+      const seen = adapter.classify(stripAnsi(output), settings);
+      const why = seen.kind === "fatal" ? `: ${seen.cause}` : quote(lastLines(output));
       return {
         ok: false,
         reason: "died",
-        error: `${adapter.name} ${await deathCause(p, record, opts)} while starting${quote(lastLines(output))}`,
+        error: `${adapter.name} ${await deathCause(p, record, opts)} while starting${why}`,
       };
     }
     lastScreen = p.screen;

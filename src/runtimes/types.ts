@@ -6,7 +6,7 @@ export type Screen =
   | { kind: "booting" }
   | { kind: "ready" }
   /** A boot dialog and the keys (tmux send-keys names) that answer it. */
-  | { kind: "dialog"; name: string; keys: string[] }
+  | { kind: "dialog"; name: string; keys: readonly string[] }
   /** A screen the runtime cannot get past by itself: fail the launch with this cause. */
   | { kind: "fatal"; cause: string };
 

@@ -111,7 +111,7 @@ export class Tmux {
     return this.run(["paste-buffer", "-p", "-d", "-b", name, "-t", pane(target)]);
   }
 
-  sendKeys(target: string, keys: string[], literal = false): TmuxResult {
+  sendKeys(target: string, keys: readonly string[], literal = false): TmuxResult {
     return this.run(["send-keys", ...(literal ? ["-l"] : []), "-t", pane(target), ...keys]);
   }
 

@@ -1,0 +1,90 @@
+import { ok } from "../core/result";
+import { nonEmptyLines } from "./screen";
+import type { RuntimeAdapter, Screen } from "./types";
+
+/**
+ * Claude Code. Screens recorded from claude 2.1.197 are in test/fixtures/screens/claude-*.
+ * `❯` is both the input line's prompt and the cursor of every dialog, so dialogs and fatal
+ * screens are recognised first, and the input line only counts right under a full-width rule.
+ */
+
+const FATAL: [RegExp, (screen: string) => string][] = [
+  [
+    /cannot be used with root\/sudo privileges/,
+    () =>
+      "claude refuses to bypass permissions as root; run iapeer as a normal user, or give the peer another permission mode",
+  ],
+  [
+    /Unable to connect to Anthropic services|Failed to connect to api\.anthropic\.com/,
+    (screen) => {
+      const detail = /Failed to connect[^\n]*/.exec(screen)?.[0].trim();
+      return `claude cannot reach Anthropic's service${detail ? ` (${detail})` : ""}; check the network or proxy settings`;
+    },
+  ],
+  [
+    /Select login method:|Paste code here if prompted|Browser didn't open\? Use the url below to sign in/,
+    () =>
+      "claude is not signed in; run `claude` once yourself and log in, or set ANTHROPIC_API_KEY",
+  ],
+];
+
+const DIALOGS: [RegExp, string, readonly string[]][] = [
+  [/Choose the text style that looks best with your terminal/, "theme", ["Enter"]],
+  // The key was put in the environment on purpose: use it.
+  [/Do you want to use this API key\?/, "api-key", ["1"]],
+  [/Security notes:[\s\S]*Press Enter to continue/, "security-notes", ["Enter"]],
+  [/Yes, I trust this folder|Do you trust the files in this folder\?/, "trust-folder", ["Enter"]],
+  // "1. No, exit" would end the session; accepting keeps it running.
+  [/running in Bypass Permissions mode[\s\S]*Yes, I accept/, "bypass-permissions", ["2"]],
+  [/Allow external CLAUDE\.md file imports\?/, "claude-md-imports", ["1"]],
+];
+
+const RULE = /^─{20,}$/;
+
+/** The input box: a `❯` line at the left edge (claude puts a no-break space after the glyph)
+ * with a full-width rule right above it. */
+function hasInputBox(screen: string): boolean {
+  const lines = nonEmptyLines(screen);
+  for (let i = lines.length - 1; i > 0; i--) {
+    const line = lines[i] as string;
+    if (/^❯(\s|$)/.test(line)) return RULE.test((lines[i - 1] as string).trim());
+  }
+  return false;
+}
+
+export function classifyClaude(screen: string): Screen {
+  for (const [pattern, cause] of FATAL) {
+    if (pattern.test(screen)) return { kind: "fatal", cause: cause(screen) };
+  }
+  for (const [pattern, name, keys] of DIALOGS) {
+    if (pattern.test(screen)) return { kind: "dialog", name, keys };
+  }
+  return hasInputBox(screen) ? { kind: "ready" } : { kind: "booting" };
+}
+
+export const claudeAdapter: RuntimeAdapter = {
+  name: "claude",
+  kind: "tui",
+  bootTimeoutMs: 60_000,
+  markers: {
+    prompt: "❯",
+    pastePlaceholder: /\[Pasted text #\d+(?: \+\d+ lines)?\]/,
+    settleMs: 150,
+  },
+  argv(ctx) {
+    const s = ctx.settings;
+    return ok([
+      s.bin ?? "claude",
+      "--permission-mode",
+      s.permissionMode ?? "bypassPermissions",
+      ...(s.systemPromptFile ? ["--append-system-prompt-file", s.systemPromptFile] : []),
+      ...(ctx.resume ? ["--continue"] : []),
+      ...(s.args ?? []),
+    ]);
+  },
+  env() {
+    // Left on, claude updates itself with `npm install -g` from inside a peer's session.
+    return { DISABLE_AUTOUPDATER: "1" };
+  },
+  classify: classifyClaude,
+};

@@ -1,0 +1,58 @@
+import { ok } from "../core/result";
+import { nonEmptyLines } from "./screen";
+import type { RuntimeAdapter, Screen } from "./types";
+
+/**
+ * OpenAI Codex CLI, run with --no-alt-screen so its screen can be read. Screens recorded from
+ * codex-cli 0.169.0 are in test/fixtures/screens/codex-*. `›` starts the input line but also
+ * the trust dialog's cursor and every echoed user message: dialogs are recognised first, and
+ * the input line is the last `› ` line.
+ */
+
+const FATAL: [RegExp, string][] = [
+  [
+    /Sign in with ChatGPT|Sign in another way|Paste or type your API key|Sign in with Device Code|account\/login\/start failed/,
+    "codex is not signed in; run `codex login` once yourself (or pipe a key to `codex login --with-api-key`)",
+  ],
+];
+
+const DIALOGS: [RegExp, string, readonly string[]][] = [
+  [/Trust this folder\?|Do you trust the files in this folder\?/, "trust-folder", ["Enter"]],
+  [/Warnings · \d+ of \d+/, "warnings", ["Escape"]],
+  [/Press enter to continue/, "continue", ["Enter"]],
+];
+
+export function classifyCodex(screen: string): Screen {
+  for (const [pattern, cause] of FATAL) {
+    if (pattern.test(screen)) return { kind: "fatal", cause };
+  }
+  for (const [pattern, name, keys] of DIALOGS) {
+    if (pattern.test(screen)) return { kind: "dialog", name, keys };
+  }
+  const ready = nonEmptyLines(screen).some((line) => /^› /.test(line));
+  return ready ? { kind: "ready" } : { kind: "booting" };
+}
+
+export const codexAdapter: RuntimeAdapter = {
+  name: "codex",
+  kind: "tui",
+  bootTimeoutMs: 60_000,
+  markers: { prompt: "›", pastePlaceholder: /\[Pasted Content \d+ chars\]/, settleMs: 150 },
+  argv(ctx) {
+    const s = ctx.settings;
+    return ok([
+      s.bin ?? "codex",
+      ...(ctx.resume ? ["resume", "--last"] : []),
+      "--no-alt-screen",
+      "-C",
+      ctx.cwd,
+      "--dangerously-bypass-approvals-and-sandbox",
+      // An unattended peer cannot answer the hooks review or the update offer: skip both.
+      "--dangerously-bypass-hook-trust",
+      "-c",
+      "check_for_update_on_startup=false",
+      ...(s.args ?? []),
+    ]);
+  },
+  classify: classifyCodex,
+};

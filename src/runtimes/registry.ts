@@ -1,0 +1,24 @@
+import { fail, ok, type Result } from "../core/result";
+import { claudeAdapter } from "./claude";
+import { codexAdapter } from "./codex";
+import { commandAdapter } from "./command";
+import { echoAdapter } from "./echo";
+import { telegramAdapter } from "./telegram";
+import type { RuntimeAdapter } from "./types";
+
+const ADAPTERS: Record<string, RuntimeAdapter> = {
+  claude: claudeAdapter,
+  codex: codexAdapter,
+  telegram: telegramAdapter,
+  command: commandAdapter,
+  echo: echoAdapter,
+};
+
+export function adapterFor(runtime: string): Result<RuntimeAdapter> {
+  const adapter = ADAPTERS[runtime];
+  return adapter
+    ? ok(adapter)
+    : fail(
+        `no adapter for runtime ${JSON.stringify(runtime)}: use one of ${Object.keys(ADAPTERS).join(", ")}`,
+      );
+}

@@ -1,0 +1,198 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Identity } from "../src/core/names";
+import { claudeAdapter } from "../src/runtimes/claude";
+import { codexAdapter } from "../src/runtimes/codex";
+import { commandAdapter } from "../src/runtimes/command";
+import { echoAdapter } from "../src/runtimes/echo";
+import { adapterFor } from "../src/runtimes/registry";
+import { inputLine, stripAnsi } from "../src/runtimes/screen";
+import { telegramAdapter } from "../src/runtimes/telegram";
+import type { RuntimeAdapter, RuntimeContext, Screen } from "../src/runtimes/types";
+
+const SCREENS = join(import.meta.dir, "fixtures", "screens");
+
+/** Both captures of a recorded screen: plain, and the colour one with its escapes stripped. */
+function screens(name: string): [string, string] {
+  return [
+    readFileSync(join(SCREENS, `${name}.txt`), "utf8"),
+    stripAnsi(readFileSync(join(SCREENS, `${name}.ansi.txt`), "utf8")),
+  ];
+}
+
+function expectScreen(
+  adapter: RuntimeAdapter,
+  name: string,
+  expected: Partial<Screen> & { kind: Screen["kind"] },
+) {
+  for (const screen of screens(name)) expect(adapter.classify(screen, {})).toMatchObject(expected);
+}
+
+describe("claude screens", () => {
+  test.each([
+    ["claude-ready", { kind: "ready" }],
+    ["claude-ready-after-onboarding", { kind: "ready" }],
+    ["claude-ready-bypass", { kind: "ready" }],
+    ["claude-ready-with-draft", { kind: "ready" }],
+    ["claude-theme-picker", { kind: "dialog", name: "theme", keys: ["Enter"] }],
+    ["claude-api-key-prompt", { kind: "dialog", name: "api-key", keys: ["1"] }],
+    ["claude-security-notes", { kind: "dialog", name: "security-notes", keys: ["Enter"] }],
+    ["claude-trust-folder", { kind: "dialog", name: "trust-folder", keys: ["Enter"] }],
+    ["claude-bypass-warning", { kind: "dialog", name: "bypass-permissions", keys: ["2"] }],
+    ["claude-login", { kind: "fatal" }],
+    ["claude-login-oauth-url", { kind: "fatal" }],
+    ["claude-root-bypass-refused", { kind: "fatal" }],
+    ["claude-root-bypass-refused-after-exit", { kind: "fatal" }],
+    ["claude-first-run-unreachable", { kind: "fatal" }],
+  ] as const)("%s → %o", (name, expected) => expectScreen(claudeAdapter, name, expected));
+
+  test("fatal causes say what is wrong and what to do", () => {
+    const [root] = screens("claude-root-bypass-refused");
+    expect(claudeAdapter.classify(root, {})).toEqual({
+      kind: "fatal",
+      cause:
+        "claude refuses to bypass permissions as root; run iapeer as a normal user, or give the peer another permission mode",
+    });
+    const [offline] = screens("claude-first-run-unreachable");
+    const r = claudeAdapter.classify(offline, {});
+    expect(r.kind === "fatal" && r.cause).toContain("ENOTFOUND");
+    const [login] = screens("claude-login");
+    expect(claudeAdapter.classify(login, {})).toMatchObject({
+      cause: expect.stringContaining("not signed in"),
+    });
+  });
+
+  test("the input line is read out of the box, drafts included", () => {
+    const [ready] = screens("claude-ready");
+    const [draft] = screens("claude-ready-with-draft");
+    expect(inputLine(ready, claudeAdapter.markers.prompt)).toBe("");
+    expect(inputLine(draft, claudeAdapter.markers.prompt)).toBe("Say hello in one word");
+  });
+
+  test("a blank or half-drawn screen is still booting", () => {
+    expect(claudeAdapter.classify("", {})).toEqual({ kind: "booting" });
+    expect(claudeAdapter.classify("Welcome to Claude Code v2.1.197\n", {})).toEqual({
+      kind: "booting",
+    });
+  });
+});
+
+describe("codex screens", () => {
+  test.each([
+    ["codex-ready", { kind: "ready" }],
+    ["codex-ready-after-trust", { kind: "ready" }],
+    ["codex-ready-tmp-home-warning", { kind: "ready" }],
+    ["codex-ready-with-draft", { kind: "ready" }],
+    ["codex-trust-folder", { kind: "dialog", name: "trust-folder", keys: ["Enter"] }],
+    ["codex-warnings-panel", { kind: "dialog", name: "warnings", keys: ["Escape"] }],
+    ["codex-signin", { kind: "fatal" }],
+    ["codex-signin-other", { kind: "fatal" }],
+    ["codex-signin-api-key", { kind: "fatal" }],
+    ["codex-signin-device-code-error", { kind: "fatal" }],
+  ] as const)("%s → %o", (name, expected) => expectScreen(codexAdapter, name, expected));
+
+  test("the input line is the last › line, not an echoed message", () => {
+    const [working] = screens("codex-working");
+    const [draft] = screens("codex-ready-with-draft");
+    expect(inputLine(working, codexAdapter.markers.prompt)).toBe("Ask Codex to do anything");
+    expect(inputLine(draft, codexAdapter.markers.prompt)).toBe("Say hello in one word");
+  });
+});
+
+const ctx = (over: Partial<RuntimeContext> = {}): RuntimeContext => ({
+  identity: { runtime: "x", personality: "ana", identity: "x-ana" } as Identity,
+  cwd: "/work/ana",
+  resume: false,
+  settings: {},
+  iapeer: ["/usr/local/bin/iapeer"],
+  ...over,
+});
+
+describe("argv", () => {
+  test("claude: permission mode, system prompt file, --continue to resume, extra args", () => {
+    expect(claudeAdapter.argv(ctx())).toEqual({
+      ok: true,
+      value: ["claude", "--permission-mode", "bypassPermissions"],
+    });
+    expect(
+      claudeAdapter.argv(
+        ctx({
+          resume: true,
+          settings: {
+            permissionMode: "acceptEdits",
+            systemPromptFile: "/p/role.md",
+            args: ["--model", "opus"],
+          },
+        }),
+      ),
+    ).toEqual({
+      ok: true,
+      value: [
+        "claude",
+        "--permission-mode",
+        "acceptEdits",
+        "--append-system-prompt-file",
+        "/p/role.md",
+        "--continue",
+        "--model",
+        "opus",
+      ],
+    });
+    expect(claudeAdapter.env?.(ctx())).toEqual({ DISABLE_AUTOUPDATER: "1" });
+  });
+
+  test("codex: readable screen, its folder, bypass; resume --last to resume", () => {
+    const fresh = codexAdapter.argv(ctx());
+    expect(fresh.ok && fresh.value).toEqual([
+      "codex",
+      "--no-alt-screen",
+      "-C",
+      "/work/ana",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "--dangerously-bypass-hook-trust",
+      "-c",
+      "check_for_update_on_startup=false",
+    ]);
+    const resumed = codexAdapter.argv(ctx({ resume: true }));
+    expect(resumed.ok && resumed.value.slice(0, 3)).toEqual(["codex", "resume", "--last"]);
+  });
+
+  test("command: exec'd through sh, and required", () => {
+    expect(commandAdapter.argv(ctx({ settings: { command: "aider --yes" } }))).toEqual({
+      ok: true,
+      value: ["/bin/sh", "-c", "exec aider --yes"],
+    });
+    const missing = commandAdapter.argv(ctx());
+    expect(missing.ok).toBe(false);
+  });
+
+  test("telegram: <bridge> run; echo: this iapeer's echo-agent", () => {
+    expect(telegramAdapter.argv(ctx())).toEqual({ ok: true, value: ["iapeer-telegram", "run"] });
+    expect(telegramAdapter.argv(ctx({ settings: { bin: "/opt/tg" } }))).toEqual({
+      ok: true,
+      value: ["/opt/tg", "run"],
+    });
+    expect(echoAdapter.argv(ctx({ settings: { bootDelayMs: 500, bootDialog: true } }))).toEqual({
+      ok: true,
+      value: ["/usr/local/bin/iapeer", "echo-agent", "--boot-delay-ms", "500", "--boot-dialog"],
+    });
+  });
+
+  test("every built-in runtime has an adapter; others are refused", () => {
+    for (const rt of ["claude", "codex", "telegram", "command", "echo"])
+      expect(adapterFor(rt).ok).toBe(true);
+    expect(adapterFor("gpt").ok).toBe(false);
+  });
+});
+
+describe("command runtime readiness", () => {
+  test("by ready regex, by prompt glyph, or at once", () => {
+    expect(commandAdapter.classify("loading…", { ready: "^aider>" })).toEqual({ kind: "booting" });
+    expect(commandAdapter.classify("banner\naider> ", { ready: "^aider>" })).toEqual({
+      kind: "ready",
+    });
+    expect(commandAdapter.classify("banner\n$ ", { prompt: "$" })).toEqual({ kind: "ready" });
+    expect(commandAdapter.classify("", {})).toEqual({ kind: "ready" });
+  });
+});
