@@ -6,6 +6,7 @@ import { launch } from "../src/launch/launch";
 import { claudeAdapter } from "../src/runtimes/claude";
 import { commandAdapter } from "../src/runtimes/command";
 import { echoAdapter } from "../src/runtimes/echo";
+import { telegramAdapter } from "../src/runtimes/telegram";
 import { sandbox } from "./helpers/sandbox";
 
 describe("launching an echo peer", () => {
@@ -198,5 +199,46 @@ describe("boot outcomes besides READY", () => {
     );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toBe("command exited with status 1 while starting");
+  });
+});
+
+describe("best effort and router runtimes", () => {
+  test("a tmux that refuses the exit hook still gets a plain session, and the refusal is logged", async () => {
+    const sb = sandbox();
+    const id = sb.identity("echo", "nohook");
+    const wrapper = join(sb.config.home, "tmux-without-hooks");
+    const real = Bun.which("tmux") ?? "tmux";
+    await Bun.write(
+      wrapper,
+      `#!/bin/sh\nfor a in "$@"; do [ "$a" = set-hook ] && { echo "unknown command: set-hook" >&2; exit 1; }; done\nexec ${real} "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    const r = await launch(
+      { identity: id, cwd: sb.peerDir("nohook"), resume: false, settings: {} },
+      echoAdapter,
+      sb.launchConfig(id, { tmuxBinary: wrapper }),
+    );
+    if (!r.ok) throw new Error(r.error);
+    const log = readFileSync(sb.layout.lifecycleLog, "utf8");
+    expect(log).toContain(
+      'ev=exit-hook-failed identity=echo-nohook error="unknown command: set-hook"',
+    );
+    expect(log).toContain("ev=launch identity=echo-nohook");
+  });
+
+  test("a router runtime is ready as soon as its session is up", async () => {
+    const sb = sandbox();
+    const id = sb.identity("telegram", "bridge");
+    const bridge = join(sb.config.home, "fake-bridge");
+    await Bun.write(bridge, '#!/bin/sh\n[ "$1" = run ] || exit 2\nexec sleep 600\n');
+    chmodSync(bridge, 0o755);
+    const r = await launch(
+      { identity: id, cwd: sb.peerDir("bridge"), resume: false, settings: { bin: bridge } },
+      telegramAdapter,
+      sb.launchConfig(id),
+    );
+    if (!r.ok) throw new Error(r.error);
+    expect(r.session.readyMs).toBeLessThan(2000);
+    expect(sb.tmux(id).hasSession(id.identity)).toBe(true);
   });
 });

@@ -37,16 +37,8 @@ export interface EnvelopeInput {
   body: string;
 }
 
-export interface Envelope {
-  id?: string;
-  from: string;
-  runtime: string;
-  intelligence: Intelligence;
-  ts: string;
-  topic?: string;
-  attachments: string[];
-  body: string;
-}
+/** A decoded envelope: the input with its text made terminal-safe and attachments always present. */
+export type Envelope = Omit<EnvelopeInput, "attachments"> & { attachments: string[] };
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const TS_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;

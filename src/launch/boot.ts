@@ -1,6 +1,7 @@
 import { lastLines, stripAnsi } from "../runtimes/screen";
 import type { RuntimeAdapter, RuntimeSettings } from "../runtimes/types";
 import { pane, THEN, type Tmux } from "../tmux/client";
+import { describeExit } from "../tmux/exits";
 import { signalName } from "../tmux/signals";
 import { describeDeath, type SessionRecord } from "./death";
 import { paneLogTail } from "./pane-log";
@@ -66,8 +67,7 @@ function quote(lines: string[]): string {
 }
 
 async function deathCause(p: Probe, record: SessionRecord, opts: BootOptions): Promise<string> {
-  if (p.dead && p.signal) return `killed by ${p.signal}`;
-  if (p.dead && p.status !== undefined) return `exited with status ${p.status}`;
+  if (p.dead && (p.signal || p.status !== undefined)) return describeExit(p);
   // Gone, or dead before tmux reaped it: let the hook run and read what it recorded.
   const death = await awaitSessionEnd(record, {
     timeoutMs: 2000,

@@ -1,5 +1,5 @@
 import type { EventLog } from "../core/event-log";
-import { readExits, type SessionExit } from "../tmux/exits";
+import { describeExit, readExits, type SessionExit } from "../tmux/exits";
 import { pidAlive } from "./pid";
 
 /** What is known about a session while it lives: enough to explain its death later. */
@@ -40,7 +40,7 @@ export function classifyDeath(record: SessionRecord, exitsLog: string, now = new
   const exit = exitOf(record, readExits(exitsLog));
   if (exit?.signal) return { class: "signaled", signal: exit.signal, ts: exit.ts };
   if (exit?.status !== undefined) return { class: "exited", status: exit.status, ts: exit.ts };
-  if (!pidAlive(record.serverPid)) {
+  if (record.serverPid > 0 && !pidAlive(record.serverPid)) {
     const uptimeS = Math.max(0, Math.round((now.getTime() - Date.parse(record.startedAt)) / 1000));
     return { class: "server-dead", serverPid: record.serverPid, uptimeS };
   }
@@ -62,9 +62,8 @@ export function logSessionLost(events: EventLog, record: SessionRecord, death: D
 export function describeDeath(death: Death): string {
   switch (death.class) {
     case "exited":
-      return `exited with status ${death.status}`;
     case "signaled":
-      return `killed by ${death.signal}`;
+      return describeExit(death);
     case "server-dead":
       return `its tmux server (pid ${death.serverPid}) died after ${death.uptimeS}s`;
     case "unknown":

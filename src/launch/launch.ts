@@ -125,6 +125,7 @@ export async function launch(
   if (!created.ok && cfg.exitsLog && !tmux.hasSession(identity)) {
     // The hook is best effort: a tmux that refuses it still gets a plain session.
     cfg.events.write("exit-hook-failed", { identity, error: created.stderr });
+    tmux.killServer(); // a half-configured server (remain-on-exit, no hook) would keep dead panes
     created = tmux.run(newSessionArgs(input, false), { env });
   }
   if (!created.ok && !tmux.hasSession(identity)) {
