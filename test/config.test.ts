@@ -32,6 +32,10 @@ describe("defaults", () => {
     expect(c.tickSecs).toBe(60);
     expect(c.logMaxBytes).toBe(5 * 1024 * 1024);
     expect(c.logFiles).toBe(5);
+    expect(c.crashLimit).toBe(3);
+    expect(c.crashWindowSecs).toBe(300);
+    expect(c.backoffSecs).toBe(60);
+    expect(c.backoffMaxSecs).toBe(3600);
     expect(c.fromEnv).toEqual([]);
   });
 
@@ -66,6 +70,10 @@ describe("overrides", () => {
       IAPEER_TICK_SECS: "5",
       IAPEER_LOG_MAX_BYTES: "65536",
       IAPEER_LOG_FILES: "2",
+      IAPEER_CRASH_LIMIT: "5",
+      IAPEER_CRASH_WINDOW_SECS: "60",
+      IAPEER_BACKOFF_SECS: "10",
+      IAPEER_BACKOFF_MAX_SECS: "100",
     });
     expect(c.home).toBe("/srv/iapeer");
     expect(c.sockDir).toBe("/run/ip");
@@ -77,6 +85,9 @@ describe("overrides", () => {
     expect(c.tickSecs).toBe(5);
     expect(c.logMaxBytes).toBe(65536);
     expect(c.logFiles).toBe(2);
+    expect([c.crashLimit, c.crashWindowSecs, c.backoffSecs, c.backoffMaxSecs]).toEqual([
+      5, 60, 10, 100,
+    ]);
     expect([...c.fromEnv].sort()).toEqual(KNOBS.map((k) => k.name).sort());
   });
 
@@ -114,11 +125,21 @@ describe("rejections name the variable and what it accepts", () => {
     ["IAPEER_TICK_SECS", "1e3", "must be an integer"],
     ["IAPEER_LOG_MAX_BYTES", "100", "must be an integer from 4096"],
     ["IAPEER_LOG_FILES", "0", "must be an integer from 1 to 100"],
+    ["IAPEER_CRASH_LIMIT", "0", "must be an integer from 1 to 1000"],
+    ["IAPEER_CRASH_WINDOW_SECS", "x", "must be an integer"],
+    ["IAPEER_BACKOFF_SECS", "0", "must be an integer from 1"],
+    ["IAPEER_BACKOFF_MAX_SECS", "-5", "must be an integer from 1"],
   ])("%s=%p", (name, bad, expected) => {
     const message = error({ [name]: bad });
     expect(message).toStartWith(name);
     expect(message).toContain(expected);
     expect(message).toContain(JSON.stringify(bad));
+  });
+
+  test("a back-off ceiling below the first back-off is refused", () => {
+    expect(error({ IAPEER_BACKOFF_SECS: "100", IAPEER_BACKOFF_MAX_SECS: "50" })).toBe(
+      "IAPEER_BACKOFF_MAX_SECS (50) must be at least IAPEER_BACKOFF_SECS (100)",
+    );
   });
 
   test("a socket dir too long for unix sockets is refused", () => {

@@ -28,7 +28,15 @@ describe("opening the store", () => {
     const path = join(tempDir(), "state", "iapeer.db");
     const store = open(path);
     expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION);
-    expect(tables(store.db)).toEqual(["deaths", "events", "messages", "peers", "sessions"]);
+    expect(tables(store.db)).toEqual([
+      "deaths",
+      "events",
+      "messages",
+      "meta",
+      "peers",
+      "sessions",
+      "wake_locks",
+    ]);
     expect(
       (store.db.query("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode,
     ).toBe("wal");

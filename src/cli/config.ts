@@ -13,6 +13,10 @@ const VALUES: Record<string, (c: Config) => string | number> = {
   IAPEER_TICK_SECS: (c) => c.tickSecs,
   IAPEER_LOG_MAX_BYTES: (c) => c.logMaxBytes,
   IAPEER_LOG_FILES: (c) => c.logFiles,
+  IAPEER_CRASH_LIMIT: (c) => c.crashLimit,
+  IAPEER_CRASH_WINDOW_SECS: (c) => c.crashWindowSecs,
+  IAPEER_BACKOFF_SECS: (c) => c.backoffSecs,
+  IAPEER_BACKOFF_MAX_SECS: (c) => c.backoffMaxSecs,
 };
 
 export interface KnobValue {

@@ -1,9 +1,47 @@
+import { existsSync, renameSync } from "node:fs";
 import { type Config, loadConfig } from "../core/config";
-import { usageError } from "./exit-codes";
+import { EventLog } from "../core/event-log";
+import { ensureLayout, layoutOf } from "../core/paths";
+import { iapeerArgv } from "../core/self";
+import type { Host } from "../lifecycle/context";
+import { openStore } from "../store/db";
+import { actionError, usageError } from "./exit-codes";
 
 /** Load the configuration for a command; a bad IAPEER_* value is bad input (exit 2). */
 export function requireConfig(): Config {
   const config = loadConfig();
   if (!config.ok) throw usageError(config.error);
   return config.value;
+}
+
+/**
+ * Everything a state-changing or state-reading command needs. With `rebuildCorruptDb`, a state
+ * database that cannot be opened is moved aside and started anew (verify --fix then refills the
+ * registry from the profiles).
+ */
+export function requireHost(opts: { rebuildCorruptDb?: boolean } = {}): Host {
+  const config = requireConfig();
+  const layout = layoutOf(config);
+  const made = ensureLayout(layout, config.uid);
+  if (!made.ok) throw actionError(made.error);
+  let store = openStore(layout.dbPath);
+  if (!store.ok && opts.rebuildCorruptDb && existsSync(layout.dbPath)) {
+    const aside = `${layout.dbPath}.corrupt-${new Date().toISOString().replace(/[:.]/g, "")}`;
+    renameSync(layout.dbPath, aside);
+    for (const suffix of ["-wal", "-shm"])
+      if (existsSync(layout.dbPath + suffix)) renameSync(layout.dbPath + suffix, aside + suffix);
+    store = openStore(layout.dbPath);
+  }
+  if (!store.ok)
+    throw actionError(
+      `${store.error}; \`iapeer verify --fix\` rebuilds it from the peers' profiles`,
+    );
+  const rotation = { maxBytes: config.logMaxBytes, files: config.logFiles };
+  return {
+    config,
+    layout,
+    store: store.value,
+    events: new EventLog(layout.lifecycleLog, rotation),
+    iapeer: iapeerArgv(),
+  };
 }

@@ -27,6 +27,12 @@ export interface Config {
   readonly tickSecs: number;
   readonly logMaxBytes: number;
   readonly logFiles: number;
+  /** Deaths within the crash window that trip the crash-loop guard. */
+  readonly crashLimit: number;
+  readonly crashWindowSecs: number;
+  /** First back-off when the guard trips; it doubles each time it trips again, up to the max. */
+  readonly backoffSecs: number;
+  readonly backoffMaxSecs: number;
   /** Knobs whose value came from the environment (the rest are defaults). */
   readonly fromEnv: readonly string[];
   readonly platform: string;
@@ -85,6 +91,22 @@ export const KNOBS: readonly Knob[] = [
     name: "IAPEER_LOG_FILES",
     meaning: "log files kept per log, the live one included",
     defaultText: "5",
+  },
+  {
+    name: "IAPEER_CRASH_LIMIT",
+    meaning: "deaths within the crash window that mark a peer failed",
+    defaultText: "3",
+  },
+  { name: "IAPEER_CRASH_WINDOW_SECS", meaning: "the crash window, seconds", defaultText: "300" },
+  {
+    name: "IAPEER_BACKOFF_SECS",
+    meaning: "how long a failed peer refuses wakes the first time; doubles each time after",
+    defaultText: "60",
+  },
+  {
+    name: "IAPEER_BACKOFF_MAX_SECS",
+    meaning: "the longest back-off, seconds",
+    defaultText: "3600",
   },
 ];
 
@@ -190,6 +212,19 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
   if (!logMaxBytes.ok) return logMaxBytes;
   const logFiles = integer(env, "IAPEER_LOG_FILES", 5, 1, 100);
   if (!logFiles.ok) return logFiles;
+  const crashLimit = integer(env, "IAPEER_CRASH_LIMIT", 3, 1, 1000);
+  if (!crashLimit.ok) return crashLimit;
+  const crashWindowSecs = integer(env, "IAPEER_CRASH_WINDOW_SECS", 300, 1, DAY_SECS);
+  if (!crashWindowSecs.ok) return crashWindowSecs;
+  const backoffSecs = integer(env, "IAPEER_BACKOFF_SECS", 60, 1, DAY_SECS);
+  if (!backoffSecs.ok) return backoffSecs;
+  const backoffMaxSecs = integer(env, "IAPEER_BACKOFF_MAX_SECS", 3600, 1, 30 * DAY_SECS);
+  if (!backoffMaxSecs.ok) return backoffMaxSecs;
+  if (backoffMaxSecs.value < backoffSecs.value) {
+    return fail(
+      `IAPEER_BACKOFF_MAX_SECS (${backoffMaxSecs.value}) must be at least IAPEER_BACKOFF_SECS (${backoffSecs.value})`,
+    );
+  }
 
   return ok(
     Object.freeze({
@@ -203,6 +238,10 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       tickSecs: tickSecs.value,
       logMaxBytes: logMaxBytes.value,
       logFiles: logFiles.value,
+      crashLimit: crashLimit.value,
+      crashWindowSecs: crashWindowSecs.value,
+      backoffSecs: backoffSecs.value,
+      backoffMaxSecs: backoffMaxSecs.value,
       fromEnv: Object.freeze(
         KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
       ),

@@ -13,7 +13,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: "peer registry, sessions and deaths",
+    description: "peer registry, sessions, deaths and wake locks",
     up: (db) =>
       db.run(`
         CREATE TABLE peers (
@@ -23,8 +23,10 @@ export const MIGRATIONS: readonly Migration[] = [
           runtimes        TEXT NOT NULL,
           description     TEXT NOT NULL DEFAULT '',
           intelligence    TEXT NOT NULL,
-          always_on       INTEGER NOT NULL DEFAULT 0,
+          wake            TEXT NOT NULL DEFAULT 'on-demand',
           stopped         INTEGER NOT NULL DEFAULT 0,
+          failed_until    TEXT,
+          backoff_level   INTEGER NOT NULL DEFAULT 0,
           profile         TEXT NOT NULL,
           updated_at      TEXT NOT NULL
         ) STRICT;
@@ -33,7 +35,9 @@ export const MIGRATIONS: readonly Migration[] = [
           personality    TEXT NOT NULL,
           runtime        TEXT NOT NULL,
           state          TEXT NOT NULL,
+          socket         TEXT NOT NULL,
           server_pid     INTEGER,
+          server_token   TEXT,
           pane_pid       INTEGER,
           started_at     TEXT,
           last_active_at TEXT,
@@ -42,15 +46,26 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;
         CREATE INDEX sessions_personality ON sessions(personality);
         CREATE TABLE deaths (
-          id       INTEGER PRIMARY KEY AUTOINCREMENT,
-          identity TEXT NOT NULL,
-          ts       TEXT NOT NULL,
-          class    TEXT NOT NULL,
-          status   INTEGER,
-          signal   TEXT,
-          detail   TEXT
+          id          INTEGER PRIMARY KEY AUTOINCREMENT,
+          identity    TEXT NOT NULL,
+          personality TEXT NOT NULL,
+          ts          TEXT NOT NULL,
+          class       TEXT NOT NULL,
+          status      INTEGER,
+          signal      TEXT,
+          detail      TEXT
         ) STRICT;
         CREATE INDEX deaths_identity_ts ON deaths(identity, ts);
+        CREATE TABLE wake_locks (
+          identity    TEXT PRIMARY KEY,
+          owner       TEXT NOT NULL,
+          pid         INTEGER NOT NULL,
+          acquired_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE meta (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT;
       `),
   },
   {

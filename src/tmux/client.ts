@@ -119,6 +119,17 @@ export class Tmux {
     return this.run(["list-clients", "-t", exact(session), "-F", "#{client_pid} #{client_tty}"]);
   }
 
+  /** Hand this terminal to the session until the user detaches; resolves to tmux's exit code. */
+  async attach(session: string): Promise<number> {
+    const proc = Bun.spawn(
+      [this.binary, "-S", this.socket, "attach-session", "-t", exact(session)],
+      {
+        stdio: ["inherit", "inherit", "inherit"],
+      },
+    );
+    return proc.exited;
+  }
+
   display(target: string, format: string): TmuxResult {
     return this.run(["display-message", "-p", "-t", pane(target), format]);
   }
@@ -128,3 +139,18 @@ export class Tmux {
 export const exact = (session: string): string => `=${session}`;
 /** The active pane of a session, matched exactly. */
 export const pane = (session: string): string => `=${session}:`;
+
+/** `tmux -V` of the tmux on PATH, e.g. "3.3a"; undefined when there is none. */
+export function tmuxVersion(binary = "tmux"): string | undefined {
+  try {
+    const res = Bun.spawnSync([binary, "-V"], {
+      stdout: "pipe",
+      stderr: "ignore",
+      timeout: DEFAULT_TMUX_TIMEOUT_MS,
+    });
+    const match = /^tmux\s+(\S+)/.exec(res.stdout.toString().trim());
+    return res.exitCode === 0 ? match?.[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,9 +7,15 @@ import { type Identity, makeIdentity } from "../../src/core/names";
 import { ensureLayout, type Layout, layoutOf, peerLog, tmuxSocket } from "../../src/core/paths";
 import { iapeerArgv } from "../../src/core/self";
 import type { LaunchConfig } from "../../src/launch/launch";
+import type { Host } from "../../src/lifecycle/context";
+import { openStore, type Store } from "../../src/store/db";
 import { Tmux } from "../../src/tmux/client";
 
 export interface Sandbox {
+  /** A lifecycle host on this sandbox's home (its store is closed after the test). */
+  host(): Host;
+  /** Environment for running the CLI against this sandbox. */
+  env: Record<string, string>;
   config: Config;
   layout: Layout;
   events: EventLog;
@@ -19,28 +25,36 @@ export interface Sandbox {
   tmux(identity: Identity): Tmux;
 }
 
-const made: { home: string; tmuxSockDir: string }[] = [];
+const made: { home: string; tmuxSockDir: string; stores: Store[] }[] = [];
 
 /** A throwaway IAPEER_HOME with its own sockets; every tmux server in it is killed after the test. */
-export function sandbox(): Sandbox {
+export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
   // Short: the longest tmux socket path must fit the OS limit without the /tmp fallback.
   const home = mkdtempSync("/tmp/iapeer-t-");
-  const loaded = loadConfig({
-    env: {
-      HOME: home,
-      IAPEER_HOME: home,
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      LANG: "C.UTF-8",
-    },
-  });
+  const env: Record<string, string> = {
+    HOME: home,
+    IAPEER_HOME: home,
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    LANG: "C.UTF-8",
+    ...extraEnv,
+  };
+  const loaded = loadConfig({ env });
   if (!loaded.ok) throw new Error(loaded.error);
   const config = loaded.value;
   const layout = layoutOf(config);
   const ensured = ensureLayout(layout, process.getuid?.() ?? 0);
   if (!ensured.ok) throw new Error(ensured.error);
-  made.push({ home, tmuxSockDir: layout.tmuxSockDir });
+  const stores: Store[] = [];
+  made.push({ home, tmuxSockDir: layout.tmuxSockDir, stores });
   const events = new EventLog(layout.lifecycleLog);
   return {
+    env,
+    host() {
+      const store = openStore(layout.dbPath);
+      if (!store.ok) throw new Error(store.error);
+      stores.push(store.value);
+      return { config, layout, store: store.value, events, iapeer: iapeerArgv() };
+    },
     config,
     layout,
     events,
@@ -76,7 +90,8 @@ export function sandbox(): Sandbox {
 
 /** Kill every tmux server of the sandbox by its own socket, then remove the home. */
 afterEach(() => {
-  for (const { home, tmuxSockDir } of made.splice(0)) {
+  for (const { home, tmuxSockDir, stores } of made.splice(0)) {
+    for (const store of stores) store.close();
     if (existsSync(tmuxSockDir)) {
       for (const sock of readdirSync(tmuxSockDir)) new Tmux(join(tmuxSockDir, sock)).killServer();
     }

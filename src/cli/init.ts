@@ -1,0 +1,44 @@
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { initPeer } from "../registry/create";
+import { requireHost } from "./context";
+import { newPeerArgs } from "./create";
+import { actionError } from "./exit-codes";
+import { printJson } from "./output";
+import { peerName } from "./peer-arg";
+
+export default defineCommand({
+  meta: { name: "init", description: "Make an existing folder a peer, named after the folder" },
+  args: {
+    dir: {
+      type: "positional",
+      required: false,
+      description: "The folder (default: the current one)",
+    },
+    name: { type: "string", description: "Use this name instead of one derived from the folder's" },
+    ...newPeerArgs,
+  },
+  run({ args }) {
+    const host = requireHost();
+    const r = initPeer(host, args.dir ?? process.cwd(), {
+      runtime: args.runtime,
+      ...(args.name !== undefined && { name: peerName(args.name) }),
+      ...(args.command !== undefined && { command: args.command }),
+      ...(args.description !== undefined && { description: args.description }),
+      alwaysOn: args["always-on"],
+    });
+    if (!r.ok) throw actionError(r.error);
+    const p = r.value;
+    if (args.json)
+      return printJson({
+        ok: true,
+        peer: p.personality,
+        cwd: p.cwd,
+        adopted: p.adopted,
+        profile: p.profile,
+      });
+    consola.success(
+      `${p.adopted ? "registered the existing profile of" : "made"} ${p.personality} (${p.profile.defaultRuntime}) in ${p.cwd}`,
+    );
+  },
+});

@@ -1,0 +1,30 @@
+import { defineCommand } from "citty";
+import { allStates } from "../lifecycle/state";
+import { requireHost } from "./context";
+import { ago, duration, printJson, printTable } from "./output";
+import { jsonArg } from "./peer-arg";
+
+export default defineCommand({
+  meta: { name: "list", description: "Every peer, each of its runtimes and its state" },
+  args: { json: jsonArg },
+  run({ args }) {
+    const states = allStates(requireHost());
+    if (args.json) return printJson(states);
+    if (states.length === 0) {
+      console.log("no peers yet: `iapeer create <name> --runtime echo` makes one");
+      return;
+    }
+    printTable(
+      ["PEER", "RUNTIME", "STATE", "PID", "UPTIME", "ACTIVE", "FOLDER"],
+      states.map((s) => [
+        s.personality,
+        s.default ? s.runtime : `${s.runtime} (alt)`,
+        s.state === "failed" && s.failed_until ? `failed until ${s.failed_until}` : s.state,
+        s.pid ? String(s.pid) : "-",
+        duration(s.uptime_s),
+        s.last_activity ? `${ago(s.last_activity)} ago` : "-",
+        s.cwd,
+      ]),
+    );
+  },
+});

@@ -1,0 +1,25 @@
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { removePeer } from "../lifecycle/control";
+import { requireHost } from "./context";
+import { actionError } from "./exit-codes";
+import { printJson } from "./output";
+import { jsonArg, peerArg, peerName } from "./peer-arg";
+
+export default defineCommand({
+  meta: {
+    name: "remove",
+    description: "Stop a peer and drop it from the registry; its folder stays",
+  },
+  args: { peer: peerArg, json: jsonArg },
+  run({ args }) {
+    const name = peerName(args.peer);
+    const r = removePeer(requireHost(), name);
+    if (!r.ok) throw actionError(r.error);
+    if (args.json)
+      return printJson({ ok: true, peer: name, cwd: r.value.cwd, stopped: r.value.ended });
+    consola.success(
+      `removed ${name}; its folder ${r.value.cwd} is left as it was (profile set aside)`,
+    );
+  },
+});

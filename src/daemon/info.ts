@@ -1,0 +1,23 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Layout } from "../core/paths";
+import { pidAlive } from "../launch/pid";
+
+/** What a running daemon writes to run/daemon.json. */
+export interface DaemonInfo {
+  pid: number;
+  socket: string;
+  port: number;
+  version: string;
+  startedAt: string;
+}
+
+/** The running daemon, or undefined when none is (a file left by a dead one does not count). */
+export function runningDaemon(layout: Layout): DaemonInfo | undefined {
+  if (!existsSync(layout.daemonInfo)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(layout.daemonInfo, "utf8")) as DaemonInfo;
+    return pidAlive(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,95 @@
+import { getPeer, setFailed } from "../registry/registry";
+import { type Host, nowOf } from "./context";
+
+export interface DeathRecord {
+  identity: string;
+  personality: string;
+  class: string;
+  status?: number;
+  signal?: string;
+  detail?: string;
+  /** How long the session had lived; a death after a long healthy run resets the back-off. */
+  uptimeS?: number;
+}
+
+/**
+ * Record a death and apply the crash-loop guard: `crashLimit` deaths of one peer within the
+ * crash window mark it failed for a back-off. Deaths stay in the window, so one more death soon
+ * after the back-off trips the guard again, for twice as long (up to the maximum).
+ * Returns the time wakes are refused until, when the guard tripped.
+ */
+export function recordDeath(host: Host, death: DeathRecord): string | undefined {
+  const now = nowOf(host);
+  const { config, store } = host;
+  return store.write(() => {
+    store.db
+      .query(
+        "INSERT INTO deaths (identity, personality, ts, class, status, signal, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        death.identity,
+        death.personality,
+        now.toISOString(),
+        death.class,
+        death.status ?? null,
+        death.signal ?? null,
+        death.detail ?? null,
+      );
+    const peer = getPeer(store, death.personality);
+    if (!peer) return undefined;
+    let level = peer.backoffLevel;
+    if (death.uptimeS !== undefined && death.uptimeS > config.crashWindowSecs) level = 0;
+    const since = new Date(now.getTime() - config.crashWindowSecs * 1000).toISOString();
+    const { n } = store.db
+      .query("SELECT COUNT(*) AS n FROM deaths WHERE personality = ? AND ts > ?")
+      .get(death.personality, since) as { n: number };
+    if (n < config.crashLimit) {
+      if (level !== peer.backoffLevel) setFailed(store, death.personality, peer.failedUntil, level);
+      return undefined;
+    }
+    level += 1;
+    const secs = Math.min(config.backoffSecs * 2 ** (level - 1), config.backoffMaxSecs);
+    const until = new Date(now.getTime() + secs * 1000).toISOString();
+    setFailed(store, death.personality, until, level);
+    host.events.write("crash-loop", {
+      peer: death.personality,
+      deaths: n,
+      window_s: config.crashWindowSecs,
+      backoff_s: secs,
+      until,
+    });
+    return until;
+  });
+}
+
+export interface RecentDeath {
+  identity: string;
+  ts: string;
+  class: string;
+  status?: number;
+  signal?: string;
+  detail?: string;
+}
+
+export function recentDeaths(host: Host, personality: string, limit = 5): RecentDeath[] {
+  const rows = host.store.db
+    .query(
+      "SELECT identity, ts, class, status, signal, detail FROM deaths WHERE personality = ? ORDER BY id DESC LIMIT ?",
+    )
+    .all(personality, limit) as {
+    identity: string;
+    ts: string;
+    class: string;
+    status: number | null;
+    signal: string | null;
+    detail: string | null;
+  }[];
+  return rows.reverse().map((r) => ({
+    identity: r.identity,
+    ts: r.ts,
+    class: r.class,
+    ...(r.status !== null && { status: r.status }),
+    ...(r.signal !== null && { signal: r.signal }),
+    ...(r.detail !== null && { detail: r.detail }),
+  }));
+}

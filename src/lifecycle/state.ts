@@ -1,0 +1,68 @@
+import { statSync } from "node:fs";
+import { makeIdentity } from "../core/names";
+import { peerLog } from "../core/paths";
+import { listPeers, type PeerRecord } from "../registry/registry";
+import { type Host, nowOf } from "./context";
+import { getSession } from "./sessions";
+import { isLive } from "./wake";
+
+export type PeerState = "live" | "asleep" | "stopped" | "always-on" | "failed";
+
+/** One row of `iapeer list`: a peer × one of its runtimes. Field names are part of the contract. */
+export interface PeerRuntimeState {
+  personality: string;
+  runtime: string;
+  identity: string;
+  default: boolean;
+  state: PeerState;
+  /** The runtime's process, when live. */
+  pid?: number;
+  uptime_s?: number;
+  last_activity?: string;
+  failed_until?: string;
+  cwd: string;
+}
+
+export function stateOf(host: Host, peer: PeerRecord, runtime: string): PeerRuntimeState {
+  const id = makeIdentity(runtime, peer.personality);
+  const identity = id.ok ? id.value.identity : `${runtime}-${peer.personality}`;
+  const session = getSession(host.store, identity);
+  const now = nowOf(host).getTime();
+  const live = isLive(session);
+  const failed = peer.failedUntil !== undefined && Date.parse(peer.failedUntil) > now;
+  const state: PeerState = peer.stopped
+    ? "stopped"
+    : peer.profile.wake === "always-on"
+      ? "always-on"
+      : live
+        ? "live"
+        : failed
+          ? "failed"
+          : "asleep";
+  let activity: number | undefined;
+  try {
+    activity = statSync(peerLog(host.layout, identity)).mtimeMs;
+  } catch {
+    activity = undefined;
+  }
+  const lastActive = Math.max(activity ?? 0, Date.parse(session?.lastActiveAt ?? "") || 0);
+  return {
+    personality: peer.personality,
+    runtime,
+    identity,
+    default: runtime === peer.profile.defaultRuntime,
+    state,
+    ...(live && session.panePid !== undefined && { pid: session.panePid }),
+    ...(live &&
+      session.startedAt && { uptime_s: Math.round((now - Date.parse(session.startedAt)) / 1000) }),
+    ...(lastActive > 0 && { last_activity: new Date(lastActive).toISOString() }),
+    ...(failed && { failed_until: peer.failedUntil }),
+    cwd: peer.cwd,
+  };
+}
+
+export function allStates(host: Host): PeerRuntimeState[] {
+  return listPeers(host.store).flatMap((peer) =>
+    peer.profile.runtimes.map((rt) => stateOf(host, peer, rt)),
+  );
+}

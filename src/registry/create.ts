@@ -1,0 +1,140 @@
+import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import type { Intelligence } from "../codec/envelope";
+import { DIR_MODE } from "../core/fs";
+import { normalizeName } from "../core/names";
+import { peerDir } from "../core/paths";
+import { fail, ok, type Result } from "../core/result";
+import type { Host } from "../lifecycle/context";
+import type { RuntimeSettings } from "../runtimes/types";
+import { type Profile, profilePath, readProfile, validateProfile, writeProfile } from "./profile";
+import { getPeer, type PeerRecord, peerAt, projectProfile } from "./registry";
+
+export interface NewPeer {
+  name: string;
+  runtime: string;
+  /** The peer's folder; default `$IAPEER_HOME/peers/<name>`. */
+  path?: string;
+  command?: string;
+  description?: string;
+  intelligence?: Intelligence;
+  alwaysOn?: boolean;
+}
+
+/** Everything about a new peer that can be wrong before looking at the registry. */
+export function validateNewPeer(input: NewPeer): Result<Profile> {
+  return profileFor(input);
+}
+
+function profileFor(input: NewPeer): Result<Profile> {
+  const settings: Record<string, RuntimeSettings> = {};
+  if (input.command !== undefined) settings[input.runtime] = { command: input.command };
+  return validateProfile({
+    personality: input.name,
+    runtimes: [input.runtime],
+    defaultRuntime: input.runtime,
+    ...(input.description !== undefined && { description: input.description }),
+    ...(input.intelligence !== undefined && { intelligence: input.intelligence }),
+    wake: input.alwaysOn ? "always-on" : "on-demand",
+    settings,
+  });
+}
+
+/**
+ * Register a peer: write its profile into its folder and project it into the registry, in one
+ * write transaction, so two creators of one name cannot both succeed. A taken name or folder is
+ * refused; a name is never suffixed.
+ */
+export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
+  const profile = profileFor(input);
+  if (!profile.ok) return profile;
+  const folder = resolve(input.path ?? peerDir(host.layout, input.name));
+  if (existsSync(folder) && !statSync(folder).isDirectory())
+    return fail(`${folder} exists and is not a folder`);
+  return host.store.write(() => {
+    const taken = getPeer(host.store, input.name);
+    if (taken)
+      return fail(`a peer named ${input.name} already exists (${taken.cwd}); choose another name`);
+    const owner = peerAt(host.store, folder);
+    if (owner) return fail(`${folder} is already the folder of peer ${owner.personality}`);
+    if (existsSync(profilePath(folder))) {
+      const existing = readProfile(folder);
+      const who = existing.ok ? `peer ${existing.value.personality}` : "a peer";
+      return fail(
+        `${folder} already holds the profile of ${who}; register it with \`iapeer init ${folder}\``,
+      );
+    }
+    mkdirSync(folder, { recursive: true, mode: DIR_MODE });
+    const written = writeProfile(folder, profile.value);
+    if (!written.ok) return written;
+    projectProfile(host.store, folder, profile.value, new Date());
+    host.events.write("create", {
+      peer: input.name,
+      runtime: input.runtime,
+      cwd: folder,
+      wake: profile.value.wake,
+    });
+    return ok({
+      personality: input.name,
+      cwd: folder,
+      profile: profile.value,
+      stopped: false,
+      backoffLevel: 0,
+    });
+  });
+}
+
+export interface InitPeer extends Omit<NewPeer, "name" | "path"> {
+  /** Overrides the name derived from the folder's name. */
+  name?: string;
+}
+
+/**
+ * Make an existing folder a peer, named after the folder. A folder that already holds a valid
+ * profile not in the registry is adopted as it is.
+ */
+export function initPeer(
+  host: Host,
+  dir: string,
+  input: InitPeer,
+): Result<PeerRecord & { adopted: boolean }> {
+  const folder = resolve(dir);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    return fail(`${folder} is not an existing folder`);
+  if (existsSync(profilePath(folder))) {
+    const existing = readProfile(folder);
+    if (!existing.ok) return existing;
+    return host.store.write(() => {
+      const owner = peerAt(host.store, folder);
+      if (owner) return fail(`${folder} is already peer ${owner.personality}`);
+      const taken = getPeer(host.store, existing.value.personality);
+      if (taken)
+        return fail(`a peer named ${existing.value.personality} already exists (${taken.cwd})`);
+      projectProfile(host.store, folder, existing.value);
+      host.events.write("init", { peer: existing.value.personality, cwd: folder, adopted: true });
+      const record = {
+        personality: existing.value.personality,
+        cwd: folder,
+        profile: existing.value,
+        stopped: false,
+        backoffLevel: 0,
+      };
+      return ok({ ...record, adopted: true });
+    });
+  }
+  const name = input.name ?? normalizeName(basename(folder));
+  if (typeof name !== "string" && !name.ok) return name;
+  const created = createPeer(host, {
+    ...input,
+    name: typeof name === "string" ? name : name.value,
+    path: folder,
+  });
+  return created.ok ? ok({ ...created.value, adopted: false }) : created;
+}
+
+/** Remove from the registry, leaving the folder; the profile is kept aside, not deleted. */
+export function retireProfile(folder: string, now = new Date()): void {
+  const path = profilePath(folder);
+  if (existsSync(path))
+    renameSync(path, `${path}.removed-${now.toISOString().replace(/[:.]/g, "")}`);
+}
