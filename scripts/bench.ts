@@ -13,11 +13,15 @@ import { makeIdentity } from "../src/core/names";
 import { ensureLayout, layoutOf, peerLog, tmuxSocket } from "../src/core/paths";
 import { type LaunchConfig, launch } from "../src/launch/launch";
 import { nudgeReaper } from "../src/launch/watch";
+import type { Host } from "../src/lifecycle/context";
+import { superviseTick } from "../src/lifecycle/supervise";
+import { wakeOrSpawn } from "../src/lifecycle/wake";
+import { createPeer } from "../src/registry/create";
 import { commandAdapter } from "../src/runtimes/command";
 import { echoAdapter } from "../src/runtimes/echo";
 import type { RuntimeAdapter } from "../src/runtimes/types";
 import { openStore } from "../src/store/db";
-import { Tmux } from "../src/tmux/client";
+import { Tmux, tmuxSpawns } from "../src/tmux/client";
 
 const binary = process.argv[2] ?? join(import.meta.dir, "..", "dist", "iapeer");
 
@@ -171,6 +175,67 @@ async function deathToLine() {
   }
 }
 
+/** One superviseTick over 100 live `command` peers (`sleep 3600`), and `list --json` over them. */
+async function hundredPeers() {
+  const home = mkdtempSync("/tmp/iapeer-b-");
+  const env = {
+    HOME: home,
+    IAPEER_HOME: home,
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    LANG: "C.UTF-8",
+  };
+  const loaded = loadConfig({ env });
+  if (!loaded.ok) throw new Error(loaded.error);
+  const layout = layoutOf(loaded.value);
+  ensureLayout(layout, process.getuid?.() ?? 0);
+  const store = openStore(layout.dbPath);
+  if (!store.ok) throw new Error(store.error);
+  const host: Host = {
+    config: loaded.value,
+    layout,
+    store: store.value,
+    events: new EventLog(layout.lifecycleLog),
+    iapeer: [binary],
+  };
+  try {
+    for (let i = 0; i < 100; i++) {
+      const made = createPeer(host, { name: `p${i}`, runtime: "command", command: "sleep 3600" });
+      if (!made.ok) throw new Error(made.error);
+      const woke = await wakeOrSpawn(host, `p${i}`);
+      if (!woke.ok) throw new Error(woke.error);
+    }
+    const ticks: number[] = [];
+    let spawned = 0;
+    for (let i = 0; i < 10; i++) {
+      const before = tmuxSpawns.count;
+      const t = performance.now();
+      const report = await superviseTick(host);
+      ticks.push(performance.now() - t);
+      spawned += tmuxSpawns.count - before;
+      if (report.checked !== 100 || report.died.length + report.slept.length > 0)
+        throw new Error(`tick saw ${JSON.stringify(report)}`);
+    }
+    const lists: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      const res = Bun.spawnSync([binary, "list", "--json"], { env });
+      lists.push(performance.now() - t);
+      if (res.exitCode !== 0 || JSON.parse(res.stdout.toString()).length !== 100)
+        throw new Error("list --json failed");
+    }
+    return {
+      tick_ms: summary(ticks),
+      tmux_processes_per_tick: spawned / ticks.length,
+      list_json_ms: summary(lists),
+      target_tick_median_ms: 100,
+    };
+  } finally {
+    for (let i = 0; i < 100; i++) new Tmux(tmuxSocket(layout, `command-p${i}`)).killServer();
+    store.value.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 const result = {
   binary,
   startup_version: startup(),
@@ -178,10 +243,13 @@ const result = {
   store: store(),
   echo_launch_to_ready: await echoReady(),
   kill9_to_exits_line: await deathToLine(),
+  hundred_live_peers: await hundredPeers(),
 };
 const met =
   result.startup_version.ms.median <= result.startup_version.target_median_ms &&
   result.echo_launch_to_ready.ms.median <= result.echo_launch_to_ready.target_median_ms &&
-  result.kill9_to_exits_line.max_ms <= result.kill9_to_exits_line.target_max_ms;
+  result.kill9_to_exits_line.max_ms <= result.kill9_to_exits_line.target_max_ms &&
+  result.hundred_live_peers.tick_ms.median <= result.hundred_live_peers.target_tick_median_ms &&
+  result.hundred_live_peers.tmux_processes_per_tick === 0;
 console.log(JSON.stringify({ ...result, targets_met: met }, null, 2));
 process.exit(met ? 0 : 1);

@@ -25,6 +25,9 @@ export const DEFAULT_TMUX_TIMEOUT_MS = 5000;
 /** The command separator in one tmux invocation. */
 export const THEN = ";";
 
+/** How many tmux processes this process has run: the supervise tick's cost is measured by it. */
+export const tmuxSpawns = { count: 0 };
+
 export class Tmux {
   constructor(
     /** Every call targets this socket: one tmux server per identity. */
@@ -35,6 +38,7 @@ export class Tmux {
   run(args: string[], opts: TmuxCallOptions = {}): TmuxResult {
     // tmux fails silently to start a server when the socket's directory is missing.
     mkdirSync(dirname(this.socket), { recursive: true, mode: DIR_MODE });
+    tmuxSpawns.count++;
     try {
       const res = Bun.spawnSync([this.binary, "-S", this.socket, ...args], {
         stdin: opts.input === undefined ? "ignore" : Buffer.from(opts.input),

@@ -1,0 +1,276 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, readFileSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { peerLog } from "../src/core/paths";
+import type { Host } from "../src/lifecycle/context";
+import { restartPeer, startPeer, stopPeer } from "../src/lifecycle/control";
+import { recentDeaths } from "../src/lifecycle/crash-guard";
+import { getSession } from "../src/lifecycle/sessions";
+import { allStates } from "../src/lifecycle/state";
+import { superviseTick } from "../src/lifecycle/supervise";
+import { wakeOrSpawn } from "../src/lifecycle/wake";
+import { createPeer } from "../src/registry/create";
+import { Tmux, tmuxSpawns } from "../src/tmux/client";
+import { runSource } from "./helpers/cli";
+import { type Sandbox, sandbox } from "./helpers/sandbox";
+
+function peer(
+  host: Host,
+  name: string,
+  runtime = "echo",
+  extra: { command?: string; alwaysOn?: boolean } = {},
+) {
+  const r = createPeer(host, { name, runtime, ...extra });
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+async function woken(host: Host, name: string, opts = {}) {
+  const r = await wakeOrSpawn(host, name, opts);
+  if (!r.ok) throw new Error(r.error);
+  return r;
+}
+
+/** A stand-in for claude: records its argv, shows claude's recorded ready screen, waits. */
+async function fakeClaude(sb: Sandbox): Promise<string> {
+  const screen = join(import.meta.dir, "fixtures", "screens", "claude-ready.txt");
+  const path = join(sb.config.home, "fake-claude");
+  await Bun.write(
+    path,
+    `#!/bin/sh\necho "$@" >> "$PEER_CWD/argv.log"\ncat '${screen}'\nexec sleep 600\n`,
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
+function lifecycleLog(sb: Sandbox): string {
+  return readFileSync(sb.layout.lifecycleLog, "utf8");
+}
+
+describe("wakeOrSpawn", () => {
+  test("two concurrent wakes in one process make one session", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    const [a, b] = await Promise.all([woken(host, "ana"), woken(host, "ana")]);
+    expect([a.woke, b.woke].sort()).toEqual([false, true]);
+    expect(a.session.serverPid).toBe(b.session.serverPid);
+  });
+
+  test("two concurrent `iapeer wake` processes make one session", async () => {
+    const sb = sandbox();
+    peer(sb.host(), "ana");
+    const main = join(import.meta.dir, "..", "src", "cli", "main.ts");
+    const procs = [0, 1].map(() =>
+      Bun.spawn([process.execPath, main, "wake", "ana", "--json"], {
+        env: { ...process.env, ...sb.env },
+        stdout: "pipe",
+        stderr: "pipe",
+      }),
+    );
+    const outs = await Promise.all(
+      procs.map(async (p) => ({ code: await p.exited, out: await new Response(p.stdout).text() })),
+    );
+    expect(outs.map((o) => o.code)).toEqual([0, 0]);
+    const results = outs.map((o) => JSON.parse(o.out));
+    expect(results.map((r) => r.woke).sort()).toEqual([false, true]);
+    expect(lifecycleLog(sb).match(/ev=launch /g)?.length).toBe(1);
+    expect(
+      new Tmux(join(sb.layout.tmuxSockDir, "echo-ana.sock"))
+        .run(["list-sessions", "-F", "#{session_name}"])
+        .stdout.trim(),
+    ).toBe("echo-ana");
+  });
+
+  test("an unknown peer or runtime is refused", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    expect(await wakeOrSpawn(host, "nobody")).toMatchObject({ ok: false, refusal: "unknown-peer" });
+    expect(await wakeOrSpawn(host, "ana", { runtime: "codex" })).toMatchObject({
+      ok: false,
+      refusal: "unknown-runtime",
+    });
+  });
+});
+
+describe("sleep, death and waking again", () => {
+  test("idle sleep, then a wake resumes the conversation with the adapter's resume flag", async () => {
+    const sb = sandbox({ IAPEER_IDLE_SECS: "1" });
+    const host = sb.host();
+    const p = createPeer(host, { name: "cl", runtime: "claude" });
+    if (!p.ok) throw new Error(p.error);
+    // The fake binary goes in the profile's settings, as a user would point at their own claude.
+    const profile = {
+      ...p.value.profile,
+      settings: { claude: { bin: await fakeClaude(sb), permissionMode: "default" } },
+    };
+    host.store.db
+      .query("UPDATE peers SET profile = ? WHERE personality = 'cl'")
+      .run(JSON.stringify(profile));
+    const first = await woken(host, "cl");
+    expect(first.mode).toBe("fresh");
+    // Nothing printed for longer than IAPEER_IDLE_SECS.
+    const old = new Date(Date.now() - 5000);
+    utimesSync(peerLog(sb.layout, "claude-cl"), old, old);
+    host.store.db
+      .query("UPDATE sessions SET last_active_at = ?, started_at = ? WHERE identity = 'claude-cl'")
+      .run(old.toISOString(), old.toISOString());
+    const tick = await superviseTick(host);
+    expect(tick.slept).toEqual(["claude-cl"]);
+    expect(new Tmux(first.session.socket).hasSession("claude-cl")).toBe(false);
+    expect(getSession(host.store, "claude-cl")).toMatchObject({ state: "asleep", resume: true });
+    const second = await woken(host, "cl");
+    expect(second.mode).toBe("resume");
+    const argv = readFileSync(join(p.value.cwd, "argv.log"), "utf8").trim().split("\n");
+    expect(argv).toEqual(["--permission-mode default", "--permission-mode default --continue"]);
+    expect(lifecycleLog(sb)).toContain("ev=sleep identity=claude-cl reason=idle");
+    expect(lifecycleLog(sb)).toContain("ev=wake identity=claude-cl mode=resume reason=idle-sleep");
+    expect(existsSync(sb.layout.exitsLog)).toBe(false); // a sleep is not a death
+  });
+
+  test("kill -9 of the process: the next tick records signaled SIGKILL, and a wake starts fresh", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    const first = await woken(host, "ana");
+    process.kill(first.session.panePid as number, "SIGKILL");
+    let tick = await superviseTick(host);
+    for (let i = 0; i < 20 && tick.died.length === 0; i++) {
+      await Bun.sleep(50);
+      tick = await superviseTick(host);
+    }
+    expect(tick.died).toEqual([{ identity: "echo-ana", class: "signaled", signal: "SIGKILL" }]);
+    expect(recentDeaths(host, "ana")).toMatchObject([{ class: "signaled", signal: "SIGKILL" }]);
+    expect(allStates(host)[0]?.state).toBe("asleep");
+    const again = await woken(host, "ana");
+    expect(again.mode).toBe("fresh");
+    expect(lifecycleLog(sb)).toContain("ev=wake identity=echo-ana mode=fresh reason=after-exit");
+  });
+
+  test("SIGKILL of the tmux server is recorded as server-dead", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    const first = await woken(host, "ana");
+    process.kill(first.session.serverPid as number, "SIGKILL");
+    try {
+      process.kill(first.session.panePid as number, "SIGKILL");
+    } catch {}
+    await Bun.sleep(100);
+    const tick = await superviseTick(host);
+    expect(tick.died).toEqual([{ identity: "echo-ana", class: "server-dead" }]);
+    expect(lifecycleLog(sb)).toMatch(
+      /ev=session-lost identity=echo-ana class=server-dead server_pid=\d+ uptime_s=\d+/,
+    );
+  });
+
+  test("the tick runs no tmux process for live sessions", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    for (const name of ["a1", "a2", "a3", "a4"]) {
+      peer(host, name);
+      await woken(host, name);
+    }
+    const before = tmuxSpawns.count;
+    const tick = await superviseTick(host);
+    expect(tick).toEqual({ checked: 4, slept: [], died: [] });
+    expect(tmuxSpawns.count - before).toBe(0);
+  });
+});
+
+describe("crash-loop guard", () => {
+  test("a runtime that dies at once three times is failed; wakes are refused until the back-off ends", async () => {
+    const sb = sandbox({ IAPEER_BACKOFF_SECS: "120" });
+    const host = sb.host();
+    const p = createPeer(host, {
+      name: "dier",
+      runtime: "command",
+      command: "sh -c 'sleep 0.05; exit 3'",
+    });
+    if (!p.ok) throw new Error(p.error);
+    const profile = {
+      ...p.value.profile,
+      settings: { command: { command: "sh -c 'sleep 0.05; exit 3'", ready: "never" } },
+    };
+    host.store.db
+      .query("UPDATE peers SET profile = ? WHERE personality = 'dier'")
+      .run(JSON.stringify(profile));
+    for (let i = 0; i < 3; i++) {
+      const r = await wakeOrSpawn(host, "dier");
+      expect(r).toMatchObject({ ok: false, refusal: "launch" });
+      if (!r.ok) expect(r.error).toContain("exited with status 3 while starting");
+    }
+    const refused = await wakeOrSpawn(host, "dier");
+    expect(refused).toMatchObject({ ok: false, refusal: "failed" });
+    if (!refused.ok)
+      expect(refused.error).toMatch(
+        /wakes are refused until \d{4}-\d\d-\d\dT[\d:.]+Z \(in 1[12]\d s\)|in 1[12]\ds/,
+      );
+    expect(allStates(host)[0]).toMatchObject({ state: "failed" });
+    expect(lifecycleLog(sb)).toContain(
+      "ev=crash-loop peer=dier deaths=3 window_s=300 backoff_s=120",
+    );
+    // start clears the guard (and tries again).
+    const started = await startPeer(host, "dier");
+    expect(started).toMatchObject({ ok: false, refusal: "launch" });
+  });
+});
+
+describe("stop, start, restart, always-on", () => {
+  test("a stopped peer refuses wakes; start wakes it", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    const first = await woken(host, "ana");
+    expect(stopPeer(host, "ana")).toEqual({ ok: true, value: ["echo-ana"] });
+    expect(new Tmux(first.session.socket).hasSession("echo-ana")).toBe(false);
+    const refused = await wakeOrSpawn(host, "ana");
+    expect(refused).toMatchObject({ ok: false, refusal: "stopped" });
+    expect(allStates(host)[0]?.state).toBe("stopped");
+    const started = await startPeer(host, "ana");
+    expect(started).toMatchObject({ ok: true, woke: true });
+    expect(lifecycleLog(sb)).toContain("ev=stop identity=echo-ana reason=stop");
+  });
+
+  test("restart is a fresh start now", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    const first = await woken(host, "ana");
+    const again = await restartPeer(host, "ana");
+    expect(again).toMatchObject({ ok: true, woke: true, mode: "fresh" });
+    if (again.ok) expect(again.session.serverPid).not.toBe(first.session.serverPid);
+    expect(lifecycleLog(sb)).toContain("reason=restart");
+  });
+
+  test("an always-on peer is never woken by iapeer", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "bot", "echo", { alwaysOn: true });
+    expect(await wakeOrSpawn(host, "bot")).toMatchObject({ ok: false, refusal: "always-on" });
+    expect(allStates(host)[0]?.state).toBe("always-on");
+  });
+
+  test("the CLI reports refusals in one line with exit 1, and list --json has the documented fields", () => {
+    const sb = sandbox();
+    expect(runSource(["create", "ana", "--runtime", "echo"], sb.env).code).toBe(0);
+    expect(runSource(["stop", "ana"], sb.env).code).toBe(0);
+    const refused = runSource(["wake", "ana"], sb.env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split("\n").at(-1)).toBe(
+      "iapeer: peer ana is stopped; `iapeer start ana` lets it wake again",
+    );
+    const list = JSON.parse(runSource(["list", "--json"], sb.env).stdout);
+    expect(list).toEqual([
+      {
+        personality: "ana",
+        runtime: "echo",
+        identity: "echo-ana",
+        default: true,
+        state: "stopped",
+        cwd: join(sb.layout.peersDir, "ana"),
+      },
+    ]);
+  });
+});
