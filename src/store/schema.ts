@@ -66,6 +66,11 @@ export const MIGRATIONS: readonly Migration[] = [
           key   TEXT PRIMARY KEY,
           value TEXT NOT NULL
         ) STRICT;
+        CREATE TABLE peer_tokens (
+          personality TEXT PRIMARY KEY,
+          token_hash  TEXT NOT NULL UNIQUE,
+          created_at  TEXT NOT NULL
+        ) STRICT;
       `),
   },
   {

@@ -1,0 +1,24 @@
+/** What a sender is told about a message. Field names are part of the contract (`send --json`). */
+export type Outcome = "delivered" | "queued" | "unconfirmed" | "failed";
+
+export interface SendOutcome {
+  ok: boolean;
+  /** The message's id; absent only when it was refused before it was stored. */
+  id?: string;
+  outcome: Outcome;
+  /** Whether delivering it woke the recipient. */
+  woke: boolean;
+  error?: string;
+}
+
+export interface SendRequest {
+  /** Sender: a peer's name, or the reserved CLI sender. */
+  from: string;
+  to: string;
+  body: string;
+  runtime?: string;
+  topic?: string;
+  attachments?: string[];
+  /** Keep it for a stopped recipient until it is started, instead of refusing. */
+  defer?: boolean;
+}
