@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hostOn } from "../src/cli/context";
 import { buildEnvelope, decodeEnvelope } from "../src/codec/envelope";
 import { loadConfig } from "../src/core/config";
 import { EventLog } from "../src/core/event-log";
@@ -190,13 +191,7 @@ async function hundredPeers() {
   ensureLayout(layout, process.getuid?.() ?? 0);
   const store = openStore(layout.dbPath);
   if (!store.ok) throw new Error(store.error);
-  const host: Host = {
-    config: loaded.value,
-    layout,
-    store: store.value,
-    events: new EventLog(layout.lifecycleLog),
-    iapeer: [binary],
-  };
+  const host: Host = { ...hostOn(loaded.value, store.value), iapeer: [binary] };
   try {
     for (let i = 0; i < 100; i++) {
       const made = createPeer(host, { name: `p${i}`, runtime: "command", command: "sleep 3600" });

@@ -33,6 +33,7 @@ describe("opening the store", () => {
       "events",
       "messages",
       "meta",
+      "peer_tokens",
       "peers",
       "sessions",
       "wake_locks",

@@ -4,7 +4,8 @@ import { EventLog } from "../core/event-log";
 import { ensureLayout, layoutOf } from "../core/paths";
 import { iapeerArgv } from "../core/self";
 import type { Host } from "../lifecycle/context";
-import { openStore } from "../store/db";
+import { openStore, type Store } from "../store/db";
+import { Journal } from "../store/journal";
 import { actionError, usageError } from "./exit-codes";
 
 /** Load the configuration for a command; a bad IAPEER_* value is bad input (exit 2). */
@@ -36,12 +37,19 @@ export function requireHost(opts: { rebuildCorruptDb?: boolean } = {}): Host {
     throw actionError(
       `${store.error}; \`iapeer verify --fix\` rebuilds it from the peers' profiles`,
     );
+  return hostOn(config, store.value);
+}
+
+/** Wire a host from settings and an open store: lifecycle and delivery journals included. */
+export function hostOn(config: Config, store: Store): Host {
+  const layout = layoutOf(config);
   const rotation = { maxBytes: config.logMaxBytes, files: config.logFiles };
   return {
     config,
     layout,
-    store: store.value,
-    events: new EventLog(layout.lifecycleLog, rotation),
+    store,
+    events: new Journal(new EventLog(layout.lifecycleLog, rotation), store),
+    deliveries: new Journal(new EventLog(layout.deliveryLog, rotation), store),
     iapeer: iapeerArgv(),
   };
 }

@@ -1,4 +1,4 @@
-import type { EventLog } from "../core/event-log";
+import type { EventSink } from "../store/journal";
 import { describeExit, readExits, type SessionExit } from "../tmux/exits";
 import { pidAlive } from "./pid";
 
@@ -48,7 +48,7 @@ export function classifyDeath(record: SessionRecord, exitsLog: string, now = new
 }
 
 /** The death a hook could not record goes to lifecycle.log as `session-lost`. */
-export function logSessionLost(events: EventLog, record: SessionRecord, death: Death): void {
+export function logSessionLost(events: EventSink, record: SessionRecord, death: Death): void {
   if (death.class !== "server-dead" && death.class !== "unknown") return;
   events.write("session-lost", {
     identity: record.identity,

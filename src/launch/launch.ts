@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import type { EventLog } from "../core/event-log";
 import type { Identity } from "../core/names";
 import type { RuntimeAdapter, RuntimeSettings } from "../runtimes/types";
+import type { EventSink } from "../store/journal";
 import { Tmux } from "../tmux/client";
 import { bootLoop } from "./boot";
 import type { SessionRecord } from "./death";
@@ -25,7 +25,7 @@ export interface LaunchConfig {
   /** The session's output, appended by pipe-pane: the activity clock for idle detection. */
   paneLog: string;
   /** lifecycle.log */
-  events: EventLog;
+  events: EventSink;
   home: string;
   sockDir: string;
   /** PATH for the session and for finding the runtime's binary. */

@@ -5,9 +5,9 @@ import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { type Host, nowOf } from "./context";
 import { recordDeath } from "./crash-guard";
+import { withPeerLock } from "./peer-lock";
 import { processToken, sameProcess } from "./process-token";
 import { getSession, type SessionRow, saveLive } from "./sessions";
-import { withWakeLock } from "./wake-lock";
 
 export type WakeRefusal =
   | "unknown-peer"
@@ -102,7 +102,7 @@ export async function wakeOrSpawn(
   const adapter = adapterFor(runtime);
   if (!adapter.ok) return refuse("unknown-runtime", adapter.error);
 
-  const locked = await withWakeLock(
+  const locked = await withPeerLock(
     host,
     identity,
     adapter.value.bootTimeoutMs + 15_000,

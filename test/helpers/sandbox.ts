@@ -1,6 +1,7 @@
 import { afterEach } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { hostOn } from "../../src/cli/context";
 import { type Config, loadConfig } from "../../src/core/config";
 import { EventLog } from "../../src/core/event-log";
 import { type Identity, makeIdentity } from "../../src/core/names";
@@ -53,7 +54,7 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
       const store = openStore(layout.dbPath);
       if (!store.ok) throw new Error(store.error);
       stores.push(store.value);
-      return { config, layout, store: store.value, events, iapeer: iapeerArgv() };
+      return hostOn(config, store.value);
     },
     config,
     layout,

@@ -8,11 +8,11 @@ const local = new Map<string, Promise<unknown>>();
 export type Locked<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**
- * Run `fn` holding the wake lock of one identity: one wake at a time, across processes (a CLI
+ * Run `fn` holding the lock of one identity: one wake at a time, across processes (a CLI
  * and the daemon may race). The lock is a row in the state database naming its owner's pid; a
  * row left by a dead process is taken over.
  */
-export async function withWakeLock<T>(
+export async function withPeerLock<T>(
   host: Host,
   identity: string,
   timeoutMs: number,

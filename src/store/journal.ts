@@ -1,0 +1,61 @@
+import type { EventLog } from "../core/event-log";
+import type { LogFields } from "../core/logfmt";
+import type { Store } from "./db";
+
+/** Anything events are written to. */
+export interface EventSink {
+  write(ev: string, fields?: LogFields): boolean;
+}
+
+/**
+ * An event goes to its logfmt file (for people and log tools) and to the events table (for
+ * `iapeer events`, `--follow` and the SSE stream, whichever process wrote it). Like the file
+ * log, it never throws into the caller.
+ */
+export class Journal implements EventSink {
+  constructor(
+    readonly file: EventLog,
+    readonly store: Store,
+  ) {}
+
+  write(ev: string, fields: LogFields = {}, now: Date = new Date()): boolean {
+    const wrote = this.file.write(ev, fields, now);
+    try {
+      const identity = typeof fields.identity === "string" ? fields.identity : null;
+      this.store.db
+        .query("INSERT INTO events (ts, ev, identity, fields) VALUES (?, ?, ?, ?)")
+        .run(now.toISOString(), ev, identity, JSON.stringify(fields));
+      return wrote;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export interface StoredEvent {
+  id: number;
+  ts: string;
+  ev: string;
+  identity?: string;
+  [field: string]: unknown;
+}
+
+/** Events after `sinceId`, oldest first. */
+export function eventsSince(store: Store, sinceId: number, limit = 1000): StoredEvent[] {
+  const rows = store.db
+    .query("SELECT id, ts, ev, identity, fields FROM events WHERE id > ? ORDER BY id LIMIT ?")
+    .all(sinceId, limit) as {
+    id: number;
+    ts: string;
+    ev: string;
+    identity: string | null;
+    fields: string;
+  }[];
+  return rows.map((r) => ({
+    ...(JSON.parse(r.fields) as Record<string, unknown>),
+    id: r.id,
+    ts: r.ts,
+    ev: r.ev,
+    ...(r.identity && { identity: r.identity }),
+  }));
+}
