@@ -110,20 +110,25 @@ function writeClaudeConfig(folder: string, token: string, url: string): Result<s
   return writeFileAtomic(path, `${JSON.stringify(merged, null, 2)}\n`);
 }
 
+const TOML_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\b": "\\b",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\f": "\\f",
+  "\r": "\\r",
+};
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: TOML forbids them raw in a string
+const TOML_NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f]/g;
+
 /** A TOML basic string. JSON.stringify is close but lets DEL through, which TOML forbids. */
-export function tomlString(value: string): string {
-  const escaped = value.replace(/["\\\u0000-\u001f\u007f]/g, (c) => {
-    const short: Record<string, string> = {
-      '"': '\\"',
-      "\\": "\\\\",
-      "\b": "\\b",
-      "\t": "\\t",
-      "\n": "\\n",
-      "\f": "\\f",
-      "\r": "\\r",
-    };
-    return short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  });
+function tomlString(value: string): string {
+  const escaped = value.replace(
+    TOML_NEEDS_ESCAPE,
+    (c) => TOML_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return `"${escaped}"`;
 }
 
@@ -137,7 +142,7 @@ const TABLE_HEADER = /^\s*\[/;
  * Put `table` (lines) in place of the existing `[mcp_servers.iapeer]` table — its lines up to the
  * next table header — or append it.
  */
-export function replaceCodexTable(existing: string, table: string[]): string {
+function replaceCodexTable(existing: string, table: string[]): string {
   const lines = existing === "" ? [] : existing.replace(/\n$/, "").split("\n");
   const start = lines.findIndex((line) => IAPEER_TABLE.test(line));
   if (start === -1) {
