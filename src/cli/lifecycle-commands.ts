@@ -1,96 +1,122 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
+import { layoutOf } from "../core/paths";
+import { callDaemon } from "../daemon/client";
+import { runningDaemon } from "../daemon/info";
 import type { Host } from "../lifecycle/context";
 import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
-import { requireHost } from "./context";
+import { requireConfig, requireHost } from "./context";
 import { actionError, EXIT } from "./exit-codes";
 import { printJson } from "./output";
 import { jsonArg, peerArg, peerName, runtimeArg } from "./peer-arg";
 import { withSpinner } from "./spinner";
 
-const args = { peer: peerArg, runtime: runtimeArg, json: jsonArg } as const;
+/** The `--json` shape of wake, start and restart (the daemon's API answers the same). */
+type WakeJson =
+  | {
+      ok: true;
+      peer: string;
+      identity: string;
+      woke: boolean;
+      mode?: string;
+      ready_ms?: number;
+      pid?: number;
+    }
+  | { ok: false; peer: string; refusal: string; error: string };
 
-function report(peer: string, r: WakeResult, json: boolean, verb: string): void {
-  if (json) {
-    printJson(
-      r.ok
-        ? {
-            ok: true,
-            peer,
-            identity: r.session.identity,
-            woke: r.woke,
-            ...(r.mode && { mode: r.mode }),
-            ...(r.readyMs !== undefined && { ready_ms: r.readyMs }),
-          }
-        : { ok: false, peer, refusal: r.refusal, error: r.error },
+function toJson(peer: string, r: WakeResult): WakeJson {
+  return r.ok
+    ? {
+        ok: true,
+        peer,
+        identity: r.session.identity,
+        woke: r.woke,
+        ...(r.mode && { mode: r.mode }),
+        ...(r.readyMs !== undefined && { ready_ms: r.readyMs }),
+        ...(r.session.panePid !== undefined && { pid: r.session.panePid }),
+      }
+    : { ok: false, peer, refusal: r.refusal, error: r.error };
+}
+
+/** Through the daemon when it runs (it owns the sessions), in this process when it does not. */
+async function act(
+  action: "wake" | "start" | "restart",
+  peer: string,
+  runtime: string | undefined,
+  local: (host: Host) => Promise<WakeResult>,
+): Promise<WakeJson> {
+  const daemon = runningDaemon(layoutOf(requireConfig()));
+  if (daemon) {
+    const query = runtime ? `?runtime=${encodeURIComponent(runtime)}` : "";
+    const answer = await callDaemon<WakeJson>(
+      daemon,
+      "POST",
+      `/v1/peers/${peer}/${action}${query}`,
     );
+    if (!answer.ok) throw actionError(answer.error);
+    return answer.value;
+  }
+  return toJson(peer, await local(requireHost()));
+}
+
+function report(r: WakeJson, json: boolean, verb: string): void {
+  if (json) {
+    printJson(r);
     if (!r.ok) process.exitCode = EXIT.failed;
     return;
   }
   if (!r.ok) throw actionError(r.error);
-  if (!r.woke) consola.info(`${r.session.identity} is already live (pid ${r.session.panePid})`);
+  if (!r.woke) consola.info(`${r.identity} is already live${r.pid ? ` (pid ${r.pid})` : ""}`);
   else
     consola.success(
-      `${verb} ${r.session.identity}: ${r.mode} session ready in ${r.readyMs} ms (pid ${r.session.panePid})`,
+      `${verb} ${r.identity}: ${r.mode} session ready in ${r.ready_ms} ms${r.pid ? ` (pid ${r.pid})` : ""}`,
     );
 }
 
-async function waking(
-  _host: Host,
-  peer: string,
-  json: boolean,
-  work: () => Promise<WakeResult>,
-): Promise<WakeResult> {
-  return json ? work() : withSpinner(`waking ${peer}…`, work);
+const args = { peer: peerArg, runtime: runtimeArg, json: jsonArg } as const;
+
+function lifecycleCommand(
+  action: "wake" | "start" | "restart",
+  description: string,
+  verb: string,
+  local: (host: Host, peer: string, runtime?: string) => Promise<WakeResult>,
+) {
+  return defineCommand({
+    meta: { name: action, description },
+    args,
+    async run({ args: a }) {
+      const name = peerName(a.peer);
+      const work = () => act(action, name, a.runtime, (host) => local(host, name, a.runtime));
+      report(
+        a.json
+          ? await work()
+          : await withSpinner(`${action === "wake" ? "waking" : `${action}ing`} ${name}…`, work),
+        a.json,
+        verb,
+      );
+    },
+  });
 }
 
-export const wake = defineCommand({
-  meta: { name: "wake", description: "Start a peer's session now, if it is not live" },
-  args,
-  async run({ args: a }) {
-    const name = peerName(a.peer);
-    const host = requireHost();
-    report(
-      name,
-      await waking(host, name, a.json, () =>
-        wakeOrSpawn(host, name, a.runtime ? { runtime: a.runtime } : {}),
-      ),
-      a.json,
-      "woke",
-    );
-  },
-});
-
-export const start = defineCommand({
-  meta: { name: "start", description: "Let a stopped or failed peer wake again, and wake it" },
-  args,
-  async run({ args: a }) {
-    const name = peerName(a.peer);
-    const host = requireHost();
-    report(
-      name,
-      await waking(host, name, a.json, () => startPeer(host, name, a.runtime)),
-      a.json,
-      "started",
-    );
-  },
-});
-
-export const restart = defineCommand({
-  meta: { name: "restart", description: "Start a peer afresh now (a new conversation)" },
-  args,
-  async run({ args: a }) {
-    const name = peerName(a.peer);
-    const host = requireHost();
-    report(
-      name,
-      await waking(host, name, a.json, () => restartPeer(host, name, a.runtime)),
-      a.json,
-      "restarted",
-    );
-  },
-});
+export const wake = lifecycleCommand(
+  "wake",
+  "Start a peer's session now, if it is not live",
+  "woke",
+  (host, peer, runtime) => wakeOrSpawn(host, peer, runtime ? { runtime } : {}),
+);
+export const start = lifecycleCommand(
+  "start",
+  "Let a stopped or failed peer wake again, and wake it",
+  "started",
+  startPeer,
+);
+export const restart = lifecycleCommand(
+  "restart",
+  "Start a peer afresh now (a new conversation)",
+  "restarted",
+  restartPeer,
+);
 
 export const stop = defineCommand({
   meta: {
@@ -98,14 +124,28 @@ export const stop = defineCommand({
     description: "Stop a peer's sessions; messages and wakes are refused until start",
   },
   args: { peer: peerArg, json: jsonArg },
-  run({ args: a }) {
+  async run({ args: a }) {
     const name = peerName(a.peer);
-    const r = stopPeer(requireHost(), name);
-    if (!r.ok) throw actionError(r.error);
-    if (a.json) return printJson({ ok: true, peer: name, stopped: r.value });
+    const daemon = runningDaemon(layoutOf(requireConfig()));
+    let stopped: string[];
+    if (daemon) {
+      const answer = await callDaemon<{ ok: boolean; stopped?: string[]; error?: string }>(
+        daemon,
+        "POST",
+        `/v1/peers/${name}/stop`,
+      );
+      if (!answer.ok) throw actionError(answer.error);
+      if (!answer.value.ok) throw actionError(answer.value.error ?? "stop failed");
+      stopped = answer.value.stopped ?? [];
+    } else {
+      const r = stopPeer(requireHost(), name);
+      if (!r.ok) throw actionError(r.error);
+      stopped = r.value;
+    }
+    if (a.json) return printJson({ ok: true, peer: name, stopped });
     consola.success(
-      r.value.length > 0
-        ? `stopped ${r.value.join(", ")}`
+      stopped.length > 0
+        ? `stopped ${stopped.join(", ")}`
         : `${name} had no live session; it is marked stopped`,
     );
   },

@@ -10,6 +10,9 @@ const main: CommandDef = defineCommand({
     description: "Keep a team of AI agents on one host always reachable",
   },
   subCommands: {
+    send: () => import("./send").then((m) => m.default),
+    daemon: () => import("./daemon").then((m) => m.default),
+    events: () => import("./events").then((m) => m.default),
     create: () => import("./create").then((m) => m.default),
     init: () => import("./init").then((m) => m.default),
     list: () => import("./list").then((m) => m.default),

@@ -7,6 +7,12 @@ export const MAX_NAME_LENGTH = 32;
 export const BUILTIN_RUNTIMES = ["claude", "codex", "telegram", "command", "echo"] as const;
 export type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
 
+/**
+ * The sender a person at the CLI (or a local script) is, when no peer is named. Reserved: no
+ * peer may take the name.
+ */
+export const HUMAN_SENDER = "human";
+
 export interface Identity {
   runtime: string;
   personality: string;

@@ -22,11 +22,15 @@ export interface TickReport {
 const DYING_GRACE_MS = 150;
 
 /**
- * One supervision pass over every live session: record the dead, put the idle to sleep.
+ * One supervision pass over every live session: record the dead, put the idle to sleep (unless
+ * `idle: false`: the daemon's frequent death pass).
  * Cheap by design: no tmux process per session; pids (with a reuse guard), one stat of each
  * pane log and one read of exits.log from where the last pass stopped.
  */
-export async function superviseTick(host: Host): Promise<TickReport> {
+export async function superviseTick(
+  host: Host,
+  opts: { idle?: boolean } = {},
+): Promise<TickReport> {
   const report: TickReport = { checked: 0, slept: [], died: [] };
   const live = listSessions(host.store, "live").filter(
     (s) => getPeer(host.store, s.personality)?.profile.wake !== "always-on",
@@ -75,7 +79,7 @@ export async function superviseTick(host: Host): Promise<TickReport> {
       report.died.push({ identity: s.identity, ...death });
       continue;
     }
-    if (host.config.idleSecs > 0) {
+    if (opts.idle !== false && host.config.idleSecs > 0) {
       const idleS = (now.getTime() - lastActivity(host, s)) / 1000;
       if (idleS > host.config.idleSecs) {
         endSessions(host, s.personality, "idle", { resume: true, identity: s.identity });

@@ -2,13 +2,14 @@ import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Intelligence } from "../codec/envelope";
 import { DIR_MODE } from "../core/fs";
-import { normalizeName } from "../core/names";
+import { HUMAN_SENDER, normalizeName } from "../core/names";
 import { peerDir } from "../core/paths";
 import { fail, ok, type Result } from "../core/result";
 import type { Host } from "../lifecycle/context";
 import type { RuntimeSettings } from "../runtimes/types";
 import { type Profile, profilePath, readProfile, validateProfile, writeProfile } from "./profile";
 import { getPeer, type PeerRecord, peerAt, projectProfile } from "./registry";
+import { issueToken, writeMcpConfigs } from "./tokens";
 
 export interface NewPeer {
   name: string;
@@ -23,7 +24,29 @@ export interface NewPeer {
 
 /** Everything about a new peer that can be wrong before looking at the registry. */
 export function validateNewPeer(input: NewPeer): Result<Profile> {
+  if (input.name === HUMAN_SENDER)
+    return fail(
+      `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`,
+    );
   return profileFor(input);
+}
+
+/**
+ * Give the peer its own token and point its runtime's MCP config at the daemon with it, so a
+ * message it sends is known to be from it. Best effort: a config that cannot be written is
+ * logged; the peer can still receive.
+ */
+function connectMcp(host: Host, folder: string, profile: Profile): void {
+  const token = issueToken(host.store, profile.personality);
+  if (host.config.port === 0) return;
+  const wrote = writeMcpConfigs(
+    folder,
+    profile.runtimes,
+    token,
+    `http://127.0.0.1:${host.config.port}/mcp`,
+  );
+  if (!wrote.ok)
+    host.events.write("mcp-config-failed", { peer: profile.personality, error: wrote.error });
 }
 
 function profileFor(input: NewPeer): Result<Profile> {
@@ -46,7 +69,7 @@ function profileFor(input: NewPeer): Result<Profile> {
  * refused; a name is never suffixed.
  */
 export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
-  const profile = profileFor(input);
+  const profile = validateNewPeer(input);
   if (!profile.ok) return profile;
   const folder = resolve(input.path ?? peerDir(host.layout, input.name));
   if (existsSync(folder) && !statSync(folder).isDirectory())
@@ -68,6 +91,7 @@ export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
     const written = writeProfile(folder, profile.value);
     if (!written.ok) return written;
     projectProfile(host.store, folder, profile.value, new Date());
+    connectMcp(host, folder, profile.value);
     host.events.write("create", {
       peer: input.name,
       runtime: input.runtime,
@@ -111,6 +135,7 @@ export function initPeer(
       if (taken)
         return fail(`a peer named ${existing.value.personality} already exists (${taken.cwd})`);
       projectProfile(host.store, folder, existing.value);
+      connectMcp(host, folder, existing.value);
       host.events.write("init", { peer: existing.value.personality, cwd: folder, adopted: true });
       const record = {
         personality: existing.value.personality,

@@ -91,6 +91,7 @@ export function deleteProjection(store: Store, personality: string): void {
     )
     .run(personality);
   store.db.query("DELETE FROM sessions WHERE personality = ?").run(personality);
+  store.db.query("DELETE FROM peer_tokens WHERE personality = ?").run(personality);
   store.db.query("DELETE FROM peers WHERE personality = ?").run(personality);
 }
 

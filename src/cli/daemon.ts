@@ -1,0 +1,30 @@
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { startDaemon } from "../daemon/run";
+import { requireHost } from "./context";
+import { actionError } from "./exit-codes";
+
+export default defineCommand({
+  meta: {
+    name: "daemon",
+    description: "Run the router in the foreground (service managers run it this way too)",
+  },
+  async run() {
+    const host = requireHost();
+    const started = await startDaemon(host);
+    if (!started.ok) throw actionError(started.error);
+    const { info } = started;
+    consola.success(
+      `iapeer daemon ${info.version} (pid ${info.pid}) on ${info.socket}${info.port ? ` and 127.0.0.1:${info.port}` : ""}`,
+    );
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        consola.info(`${signal}: finishing in-flight deliveries, then stopping`);
+        void started.stop().then(resolve);
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    });
+    host.store.close();
+  },
+});

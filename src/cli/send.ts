@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from "node:fs";
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { layoutOf } from "../core/paths";
+import { callDaemon } from "../daemon/client";
+import { runningDaemon } from "../daemon/info";
+import { Dispatcher } from "../transport/dispatcher";
+import { type SendResult, send } from "../transport/send";
+import { HUMAN_SENDER } from "../transport/sender";
+import type { SendOutcome, SendRequest } from "../transport/types";
+import { requireConfig, requireHost } from "./context";
+import { actionError, EXIT, usageError } from "./exit-codes";
+import { printJson } from "./output";
+import { withSpinner } from "./spinner";
+
+const EXIT_BY_OUTCOME: Record<SendOutcome["outcome"], number> = {
+  delivered: EXIT.ok,
+  queued: EXIT.queued,
+  unconfirmed: EXIT.unconfirmed,
+  failed: EXIT.failed,
+};
+
+async function readBody(args: {
+  message?: string;
+  "message-file"?: string;
+  stdin?: string;
+}): Promise<string> {
+  const sources = [
+    args.message !== undefined,
+    args["message-file"] !== undefined,
+    args.stdin === "-",
+  ].filter(Boolean).length;
+  if (sources !== 1)
+    throw usageError(
+      "give the message exactly one way: --message TEXT, --message-file FILE or - (standard input)",
+    );
+  if (args.message !== undefined) return args.message;
+  const file = args["message-file"];
+  if (file !== undefined) {
+    if (!existsSync(file)) throw usageError(`--message-file ${file} does not exist`);
+    return readFileSync(file, "utf8");
+  }
+  return Bun.stdin.text();
+}
+
+export default defineCommand({
+  meta: {
+    name: "send",
+    description:
+      "Send a message to a peer: stored first, then typed into its session and confirmed",
+  },
+  args: {
+    peer: { type: "positional", required: true, description: "The recipient" },
+    stdin: {
+      type: "positional",
+      required: false,
+      description: "- to read the message from standard input",
+    },
+    message: { type: "string", alias: "m", description: "The message" },
+    "message-file": { type: "string", description: "Read the message from this file" },
+    from: {
+      type: "string",
+      description: `Sender: a peer's name (default ${HUMAN_SENDER}, a person at the CLI)`,
+    },
+    topic: { type: "string", description: "A topic line (≤ 200 characters)" },
+    runtime: {
+      type: "string",
+      description: "Deliver to this runtime of the peer (default: its default runtime)",
+    },
+    defer: {
+      type: "boolean",
+      description: "For a stopped peer: keep the message until it is started",
+      default: false,
+    },
+    wait: {
+      type: "boolean",
+      description: "Wait for the final outcome (--no-wait: return once stored)",
+      default: true,
+    },
+    json: { type: "boolean", description: "Print JSON", default: false },
+  },
+  async run({ args }) {
+    const body = await readBody(args);
+    const req: SendRequest = {
+      from: args.from ?? HUMAN_SENDER,
+      to: args.peer,
+      body,
+      ...(args.topic !== undefined && { topic: args.topic }),
+      ...(args.runtime !== undefined && { runtime: args.runtime }),
+      ...(args.defer && { defer: true }),
+    };
+    const config = requireConfig();
+    const daemon = runningDaemon(layoutOf(config));
+    const work = async (): Promise<SendResult> => {
+      if (daemon) {
+        const answer = await callDaemon<SendResult>(daemon, "POST", "/v1/send", {
+          ...req,
+          wait: args.wait,
+        });
+        if (!answer.ok) throw actionError(answer.error);
+        return answer.value;
+      }
+      const host = requireHost();
+      return send(host, new Dispatcher(host), req, args.wait, true);
+    };
+    const result =
+      args.json || !args.wait ? await work() : await withSpinner(`sending to ${args.peer}…`, work);
+    const o = result.outcome;
+    if (args.json) printJson(o);
+    else if (o.outcome === "delivered")
+      consola.success(`delivered ${o.id} to ${args.peer}${o.woke ? " (woke it)" : ""}`);
+    else if (o.outcome === "queued")
+      consola.info(
+        `queued ${o.id}${daemon ? "" : "; the daemon is not running, so it goes out with the next send to this peer or when the daemon starts"}`,
+      );
+    else if (o.outcome === "unconfirmed")
+      consola.warn(
+        `typed ${o.id} into ${args.peer}, but could not confirm it landed: ${o.error ?? ""}`,
+      );
+    else if (!args.json) process.stderr.write(`iapeer: ${o.error ?? "failed"}\n`);
+    process.exitCode = result.badInput ? EXIT.usage : EXIT_BY_OUTCOME[o.outcome];
+  },
+});

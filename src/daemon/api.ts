@@ -1,0 +1,177 @@
+import { validatePersonality } from "../core/names";
+import type { Host } from "../lifecycle/context";
+import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
+import { recentDeaths } from "../lifecycle/crash-guard";
+import { allStates, stateOf } from "../lifecycle/state";
+import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
+import { getPeer } from "../registry/registry";
+import { peerForToken } from "../registry/tokens";
+import type { Dispatcher } from "../transport/dispatcher";
+import { getMessage } from "../transport/messages";
+import { send } from "../transport/send";
+import { HUMAN_SENDER } from "../transport/sender";
+import type { SendRequest } from "../transport/types";
+import { handleMcp } from "./mcp";
+import { eventStream } from "./sse";
+
+export interface ApiContext {
+  host: Host;
+  dispatcher: Dispatcher;
+}
+
+/** Who is calling: the local user over the unix socket, or a peer proven by its token. */
+type Caller = { kind: "local" } | { kind: "peer"; personality: string };
+
+const json = (status: number, body: unknown): Response =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+function bearer(req: Request): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "");
+  return m?.[1];
+}
+
+function wakeJson(peer: string, r: WakeResult): Response {
+  return r.ok
+    ? json(200, {
+        ok: true,
+        peer,
+        identity: r.session.identity,
+        woke: r.woke,
+        ...(r.mode && { mode: r.mode }),
+        ...(r.readyMs !== undefined && { ready_ms: r.readyMs }),
+        ...(r.session.panePid !== undefined && { pid: r.session.panePid }),
+      })
+    : json(r.refusal === "unknown-peer" ? 404 : 409, {
+        ok: false,
+        peer,
+        refusal: r.refusal,
+        error: r.error,
+      });
+}
+
+/** The daemon's HTTP surface, the same on the unix socket and on loopback TCP. */
+export async function handleRequest(
+  req: Request,
+  via: "unix" | "tcp",
+  ctx: ApiContext,
+): Promise<Response> {
+  const { host, dispatcher } = ctx;
+  const url = new URL(req.url);
+  const path = url.pathname;
+
+  if (path === "/mcp") {
+    return handleMcp(req, {
+      authenticate: (token) => {
+        const personality = peerForToken(host.store, token);
+        return personality ? { personality } : undefined;
+      },
+      send: async (from, args) =>
+        (
+          await send(
+            host,
+            dispatcher,
+            {
+              from: from.personality,
+              to: args.personality,
+              body: args.message,
+              ...(args.runtime !== undefined && { runtime: args.runtime }),
+              ...(args.topic !== undefined && { topic: args.topic }),
+              ...(args.attachments !== undefined && { attachments: args.attachments }),
+            },
+            true,
+          )
+        ).outcome,
+    });
+  }
+
+  let caller: Caller = { kind: "local" };
+  if (via === "tcp") {
+    const token = bearer(req);
+    const personality = token ? peerForToken(host.store, token) : undefined;
+    if (!personality)
+      return json(401, { error: "a peer's token is required (Authorization: Bearer <token>)" });
+    caller = { kind: "peer", personality };
+  }
+
+  if (req.method === "GET" && path === "/v1/peers") return json(200, allStates(host));
+  if (req.method === "GET" && path === "/v1/events") {
+    const since = Number(url.searchParams.get("since") ?? "0");
+    return eventStream(host.store, Number.isFinite(since) ? since : 0, req.signal);
+  }
+  const message = /^\/v1\/messages\/([A-Za-z0-9_-]+)$/.exec(path);
+  if (req.method === "GET" && message) {
+    const m = getMessage(host.store, message[1] as string);
+    if (!m) return json(404, { error: "no such message" });
+    if (
+      caller.kind === "peer" &&
+      caller.personality !== m.sender &&
+      caller.personality !== m.recipient
+    ) {
+      return json(403, { error: "only its sender and its recipient may read a message" });
+    }
+    return json(200, m);
+  }
+  if (req.method === "POST" && path === "/v1/send") {
+    const body = (await req.json().catch(() => undefined)) as
+      | (Partial<SendRequest> & { message?: string; wait?: boolean })
+      | undefined;
+    const text = body?.body ?? body?.message;
+    if (!body || typeof body.to !== "string" || typeof text !== "string") {
+      return json(400, {
+        outcome: { ok: false, outcome: "failed", woke: false, error: 'send needs "to" and "body"' },
+        badInput: true,
+      });
+    }
+    // A peer always sends as itself; the local user may name any sender.
+    const from = caller.kind === "peer" ? caller.personality : (body.from ?? HUMAN_SENDER);
+    const result = await send(
+      host,
+      dispatcher,
+      {
+        from,
+        to: body.to,
+        body: text,
+        ...(body.topic !== undefined && { topic: body.topic }),
+        ...(body.runtime !== undefined && { runtime: body.runtime }),
+        ...(body.attachments !== undefined && { attachments: body.attachments }),
+        ...(body.defer !== undefined && { defer: body.defer }),
+      },
+      body.wait !== false,
+    );
+    return json(result.badInput ? 400 : 200, result);
+  }
+
+  const peerPath = /^\/v1\/peers\/([^/]+)(?:\/(wake|stop|start|restart))?$/.exec(path);
+  if (peerPath) {
+    const name = validatePersonality(decodeURIComponent(peerPath[1] as string));
+    if (!name.ok) return json(400, { error: name.error });
+    const peer = name.value;
+    const action = peerPath[2];
+    if (req.method === "GET" && !action) {
+      const record = getPeer(host.store, peer);
+      if (!record) return json(404, { error: `no peer named ${peer}` });
+      return json(200, {
+        peer,
+        cwd: record.cwd,
+        stopped: record.stopped,
+        profile: record.profile,
+        runtimes: record.profile.runtimes.map((rt) => stateOf(host, record, rt)),
+        deaths: recentDeaths(host, peer),
+      });
+    }
+    if (req.method === "POST" && action) {
+      if (caller.kind === "peer")
+        return json(403, { error: "peers may send; only the local user manages peers" });
+      const runtime = url.searchParams.get("runtime") ?? undefined;
+      if (action === "wake")
+        return wakeJson(peer, await wakeOrSpawn(host, peer, runtime ? { runtime } : {}));
+      if (action === "start") return wakeJson(peer, await startPeer(host, peer, runtime));
+      if (action === "restart") return wakeJson(peer, await restartPeer(host, peer, runtime));
+      const stopped = stopPeer(host, peer);
+      return stopped.ok
+        ? json(200, { ok: true, peer, stopped: stopped.value })
+        : json(404, { ok: false, peer, error: stopped.error });
+    }
+  }
+  return json(404, { error: `no route for ${req.method} ${path}` });
+}

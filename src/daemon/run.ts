@@ -1,0 +1,125 @@
+import { chmodSync, existsSync, rmSync, watch } from "node:fs";
+import { writeFileAtomic } from "../core/fs";
+import { VERSION } from "../core/version";
+import type { Host } from "../lifecycle/context";
+import { superviseTick } from "../lifecycle/supervise";
+import { Dispatcher } from "../transport/dispatcher";
+import { handleRequest } from "./api";
+import type { DaemonInfo } from "./info";
+import { claimDaemon, releaseDaemon } from "./singleton";
+
+/** How often the daemon looks for deaths between ticks (nudging tmux servers, reading pids). */
+const DEATH_PASS_MS = 500;
+
+export type DaemonStart =
+  | { ok: true; stop: () => Promise<void>; info: DaemonInfo }
+  | { ok: false; error: string };
+
+/**
+ * Start the router: claim the home, listen (unix socket, and loopback TCP unless port 0),
+ * recover what a previous daemon left in flight, then deliver, supervise and watch for deaths.
+ */
+export async function startDaemon(host: Host): Promise<DaemonStart> {
+  const { config, layout } = host;
+  const holder = claimDaemon(host.store);
+  if (holder)
+    return { ok: false, error: `a daemon is already running for ${config.home} (pid ${holder})` };
+
+  const dispatcher = new Dispatcher(host);
+  const ctx = { host, dispatcher };
+  if (existsSync(layout.daemonSock)) rmSync(layout.daemonSock, { force: true });
+  // Long sends (a wake plus typing) must not be cut by the idle timeout: 0 turns it off.
+  let unix: ReturnType<typeof Bun.serve>;
+  let tcp: ReturnType<typeof Bun.serve> | undefined;
+  try {
+    unix = Bun.serve({
+      unix: layout.daemonSock,
+      fetch(req, server) {
+        server.timeout(req, 0);
+        return handleRequest(req, "unix", ctx);
+      },
+    });
+    chmodSync(layout.daemonSock, 0o600);
+  } catch (error) {
+    releaseDaemon(host.store);
+    return {
+      ok: false,
+      error: `cannot listen on ${layout.daemonSock}: ${(error as Error).message}`,
+    };
+  }
+  if (config.port > 0) {
+    try {
+      tcp = Bun.serve({
+        hostname: "127.0.0.1",
+        port: config.port,
+        fetch(req, server) {
+          server.timeout(req, 0);
+          return handleRequest(req, "tcp", ctx);
+        },
+      });
+    } catch (error) {
+      unix.stop(true);
+      rmSync(layout.daemonSock, { force: true });
+      releaseDaemon(host.store);
+      return {
+        ok: false,
+        error: `cannot listen on 127.0.0.1:${config.port} (${(error as Error).message}); set IAPEER_PORT to a free port, or 0 for none`,
+      };
+    }
+  }
+  const info: DaemonInfo = {
+    pid: process.pid,
+    socket: layout.daemonSock,
+    port: tcp?.port ?? 0,
+    version: VERSION,
+    startedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(layout.daemonInfo, `${JSON.stringify(info, null, 2)}\n`);
+  host.events.write("daemon-start", { pid: process.pid, port: info.port, version: VERSION });
+
+  // Messages left queued, or mid-delivery by a daemon that died, go out now (each recipient's
+  // worker first recovers what was in flight).
+  dispatcher.kickAll();
+
+  // Deaths: exits.log changes at once (the hook), a short pass catches the rest.
+  let passing = false;
+  const deathPass = async () => {
+    if (passing) return;
+    passing = true;
+    try {
+      await superviseTick(host, { idle: false });
+    } finally {
+      passing = false;
+    }
+  };
+  let watcher: ReturnType<typeof watch> | undefined;
+  try {
+    watcher = watch(layout.logsDir, (_event, file) => {
+      if (file === "exits.log") void deathPass();
+    });
+  } catch {
+    // no file watching here: the pass below still finds every death
+  }
+  const deaths = setInterval(() => void deathPass(), DEATH_PASS_MS);
+  const ticks = setInterval(() => {
+    void superviseTick(host).then(() => dispatcher.kickAll());
+  }, config.tickSecs * 1000);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(deaths);
+    clearInterval(ticks);
+    watcher?.close();
+    unix.stop(true);
+    tcp?.stop(true);
+    // What is being typed finishes; what is queued stays queued for the next daemon.
+    await dispatcher.stop();
+    rmSync(layout.daemonInfo, { force: true });
+    rmSync(layout.daemonSock, { force: true });
+    host.events.write("daemon-stop", { pid: process.pid });
+    releaseDaemon(host.store);
+  };
+  return { ok: true, stop, info };
+}

@@ -1,0 +1,44 @@
+import type { Store } from "../store/db";
+import { eventsSince } from "../store/journal";
+
+const POLL_MS = 200;
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * Server-sent events from the events table: a replay from `since`, then new events as any
+ * process writes them (the table is the one source, so CLI-made events are included).
+ */
+export function eventStream(store: Store, since: number, signal: AbortSignal): Response {
+  let last = since;
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      let quiet = 0;
+      while (!signal.aborted) {
+        const batch = eventsSince(store, last);
+        for (const event of batch) {
+          controller.enqueue(
+            encoder.encode(
+              `id: ${event.id}\nevent: ${event.ev}\ndata: ${JSON.stringify(event)}\n\n`,
+            ),
+          );
+          last = event.id;
+        }
+        quiet = batch.length > 0 ? 0 : quiet + POLL_MS;
+        if (quiet >= KEEPALIVE_MS) {
+          controller.enqueue(encoder.encode(": keep-alive\n\n"));
+          quiet = 0;
+        }
+        await Bun.sleep(POLL_MS);
+      }
+      controller.close();
+    },
+  });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/event-stream",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+    },
+  });
+}

@@ -1,0 +1,92 @@
+import { buildEnvelope } from "../codec/envelope";
+import { validatePersonality, validateRuntime } from "../core/names";
+import type { Host } from "../lifecycle/context";
+import { nowOf } from "../lifecycle/context";
+import { getPeer } from "../registry/registry";
+import { getMessage, insertMessage, type Message, newMessageId } from "./messages";
+import { HUMAN_SENDER, senderInfo } from "./sender";
+import type { SendOutcome, SendRequest } from "./types";
+
+export type Accepted =
+  | { ok: true; message: Message }
+  /** `badInput`: the request itself is wrong (exit 2); otherwise it was refused (exit 1). */
+  | { ok: false; badInput: boolean; outcome: SendOutcome };
+
+const refused = (error: string, badInput: boolean): Accepted => ({
+  ok: false,
+  badInput,
+  outcome: { ok: false, outcome: "failed", woke: false, error },
+});
+
+/**
+ * Check a send and store it. Nothing is stored unless everything is valid; once stored, it is
+ * never lost: the answer can only come after the message is in the database.
+ */
+export function acceptMessage(host: Host, req: SendRequest): Accepted {
+  const to = validatePersonality(req.to);
+  if (!to.ok) return refused(`recipient: ${to.error}`, true);
+  if (req.runtime !== undefined) {
+    const rt = validateRuntime(req.runtime);
+    if (!rt.ok) return refused(rt.error, true);
+  }
+  const sender = senderInfo(host.store, req.from);
+  if (!sender) {
+    return refused(
+      `unknown sender ${JSON.stringify(req.from)}: --from takes a peer's name, or ${HUMAN_SENDER} (the default)`,
+      true,
+    );
+  }
+  const id = newMessageId(nowOf(host).getTime());
+  const createdAt = nowOf(host).toISOString();
+  // Build it once now, so limits and names are checked before anything is stored.
+  const envelope = buildEnvelope({
+    id,
+    ...sender,
+    ts: createdAt,
+    body: req.body,
+    ...(req.topic !== undefined && { topic: req.topic }),
+    ...(req.attachments && req.attachments.length > 0 && { attachments: req.attachments }),
+  });
+  if (!envelope.ok) return refused(envelope.error, true);
+  return host.store.write((): Accepted => {
+    const peer = getPeer(host.store, req.to);
+    if (!peer) return refused(`no peer named ${req.to}; see \`iapeer list\``, false);
+    if (req.runtime !== undefined && !peer.profile.runtimes.includes(req.runtime)) {
+      return refused(
+        `peer ${req.to} has no ${req.runtime} runtime (it has ${peer.profile.runtimes.join(", ")})`,
+        false,
+      );
+    }
+    if (peer.stopped && !req.defer) {
+      return refused(
+        `peer ${req.to} is stopped; \`iapeer start ${req.to}\` first, or --defer to keep the message until then`,
+        false,
+      );
+    }
+    insertMessage(host.store, {
+      id,
+      sender: req.from,
+      recipient: req.to,
+      ...(req.runtime !== undefined && { runtime: req.runtime }),
+      ...(req.topic !== undefined && { topic: req.topic }),
+      body: req.body,
+      attachments: req.attachments ?? [],
+      deferred: req.defer === true,
+      createdAt,
+    });
+    return { ok: true, message: getMessage(host.store, id) as Message };
+  });
+}
+
+/** What the sender is told about a stored message, now. */
+export function outcomeOf(message: Message): SendOutcome {
+  const state = message.state;
+  const outcome = state === "queued" || state === "delivering" ? "queued" : state;
+  return {
+    ok: outcome !== "failed",
+    id: message.id,
+    outcome,
+    woke: message.woke,
+    ...(message.error && { error: message.error }),
+  };
+}

@@ -1,0 +1,153 @@
+import { buildEnvelope } from "../codec/envelope";
+import { makeIdentity } from "../core/names";
+import { type Host, nowOf } from "../lifecycle/context";
+import { withPeerLock } from "../lifecycle/peer-lock";
+import { getSession, touchActivity } from "../lifecycle/sessions";
+import { isLive, wakeOrSpawn } from "../lifecycle/wake";
+import { getPeer } from "../registry/registry";
+import { adapterFor } from "../runtimes/registry";
+import { Tmux } from "../tmux/client";
+import {
+  finishMessage,
+  getMessage,
+  type Message,
+  markDelivering,
+  nextQueued,
+  requeue,
+} from "./messages";
+import { recoverInFlight } from "./recover";
+import { senderInfo } from "./sender";
+import { DEFAULT_TYPE_IN, type TypeInOptions, typeIn } from "./type-in";
+
+/** Attempts that never reached the screen before a message is given up as failed. */
+const MAX_UNTYPED_ATTEMPTS = 3;
+
+export type Step = "delivered-one" | "idle" | "blocked";
+
+/**
+ * Deliver the oldest queued message of one recipient. Returns "idle" when there is none and
+ * "blocked" when the queue must wait (a deferred message for a stopped peer, an always-on peer
+ * whose service has not brought it up, another process delivering to it).
+ */
+export async function deliverNext(
+  host: Host,
+  recipient: string,
+  typing: TypeInOptions = DEFAULT_TYPE_IN,
+): Promise<Step> {
+  const locked = await withPeerLock(host, `deliver-${recipient}`, 1000, () =>
+    deliverOne(host, recipient, typing),
+  );
+  return locked.ok ? locked.value : "blocked";
+}
+
+async function deliverOne(host: Host, recipient: string, typing: TypeInOptions): Promise<Step> {
+  // Holding the lock, anything still `delivering` was left by a process that died.
+  await recoverInFlight(host, recipient);
+  const msg = nextQueued(host.store, recipient);
+  if (!msg) return "idle";
+  const started = Date.now();
+  const done = (
+    outcome: "delivered" | "unconfirmed" | "failed",
+    extra: { woke?: boolean; error?: string } = {},
+  ) => {
+    host.store.write(() => finishMessage(host.store, msg.id, outcome, nowOf(host), extra));
+    logAttempt(host, msg, outcome, extra.woke ?? false, Date.now() - started, extra.error);
+    return "delivered-one" as const;
+  };
+  const peer = getPeer(host.store, recipient);
+  if (!peer) return done("failed", { error: `no peer named ${recipient}` });
+  if (peer.stopped)
+    return msg.deferred ? "blocked" : done("failed", { error: `peer ${recipient} is stopped` });
+  const runtime = msg.runtime ?? peer.profile.defaultRuntime;
+  const id = makeIdentity(runtime, recipient);
+  const adapter = adapterFor(runtime);
+  if (!id.ok || !adapter.ok || !peer.profile.runtimes.includes(runtime)) {
+    return done("failed", { error: `peer ${recipient} has no ${runtime} runtime` });
+  }
+
+  let woke = false;
+  let session = getSession(host.store, id.value.identity);
+  if (peer.profile.wake === "always-on") {
+    // Its service manager holds it; iapeer only delivers once it is up.
+    if (!isLive(session)) return "blocked";
+  } else {
+    const wake = await wakeOrSpawn(host, recipient, { runtime });
+    if (!wake.ok)
+      return wake.refusal === "busy" ? "blocked" : done("failed", { error: wake.error });
+    woke = wake.woke;
+    session = wake.session;
+  }
+  if (!session) return done("failed", { error: "no session" });
+
+  const sender = senderInfo(host.store, msg.sender) ?? {
+    from: msg.sender,
+    runtime: "cli",
+    intelligence: "natural" as const,
+  };
+  const envelope = buildEnvelope({
+    id: msg.id,
+    ...sender,
+    ts: msg.createdAt,
+    body: msg.body,
+    ...(msg.topic !== undefined && { topic: msg.topic }),
+    ...(msg.attachments.length > 0 && { attachments: msg.attachments }),
+  });
+  if (!envelope.ok) return done("failed", { error: envelope.error, woke });
+
+  host.store.write(() => markDelivering(host.store, msg.id, nowOf(host)));
+  const tmux = new Tmux(session.socket);
+  if (adapter.value.kind === "router") {
+    // No screen to read: written to its input, but nothing can confirm it arrived.
+    const wrote =
+      tmux.loadBuffer(`iapeer-${msg.id}`, envelope.value).ok &&
+      tmux.pasteBuffer(`iapeer-${msg.id}`, id.value.identity).ok;
+    if (wrote) tmux.sendKeys(id.value.identity, ["Enter"]);
+    return done(wrote ? "unconfirmed" : "failed", {
+      woke,
+      error: wrote
+        ? "a router runtime cannot confirm on screen"
+        : "tmux could not write to its input",
+    });
+  }
+  const typed = await typeIn(
+    tmux,
+    id.value.identity,
+    `iapeer-${msg.id}`,
+    envelope.value,
+    adapter.value.markers,
+    typing,
+  );
+  if (typed.outcome === "delivered") {
+    host.store.write(() => touchActivity(host.store, id.value.identity, nowOf(host)));
+    return done("delivered", { woke });
+  }
+  if (typed.outcome === "unconfirmed") return done("unconfirmed", { woke, error: typed.reason });
+  // Nothing reached the screen: it may go again, a bounded number of times.
+  const attempts = getMessage(host.store, msg.id)?.attempts ?? MAX_UNTYPED_ATTEMPTS;
+  if (attempts >= MAX_UNTYPED_ATTEMPTS) return done("failed", { woke, error: typed.reason });
+  host.store.write(() => requeue(host.store, msg.id, nowOf(host), woke));
+  logAttempt(host, msg, "queued", woke, Date.now() - started, typed.reason);
+  return "blocked";
+}
+
+/** delivery.log: one line per attempt, metadata only, never the body. */
+function logAttempt(
+  host: Host,
+  msg: Message,
+  outcome: string,
+  woke: boolean,
+  ms: number,
+  error?: string,
+): void {
+  host.deliveries.write("delivery", {
+    id: msg.id,
+    from: msg.sender,
+    to: msg.recipient,
+    outcome,
+    woke,
+    ms,
+    length: [...msg.body].length,
+    attempt: (getMessage(host.store, msg.id)?.attempts ?? msg.attempts) || 1,
+    ...(error && { error }),
+  });
+}

@@ -1,0 +1,172 @@
+import { randomBytes } from "node:crypto";
+import type { Store } from "../store/db";
+import type { Outcome } from "./types";
+
+/** A stored message and its receipt trail. */
+export interface Message {
+  seq: number;
+  id: string;
+  sender: string;
+  recipient: string;
+  runtime?: string;
+  topic?: string;
+  body: string;
+  attachments: string[];
+  state: "queued" | "delivering" | Exclude<Outcome, "queued">;
+  attempts: number;
+  woke: boolean;
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt?: string;
+  /** Kept for a stopped recipient until it is started. */
+  deferred: boolean;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  sender: string;
+  recipient: string;
+  runtime: string | null;
+  topic: string | null;
+  body: string;
+  attachments: string;
+  state: string;
+  attempts: number;
+  woke: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+const DEFERRED = "deferred";
+
+function fromRow(r: Row): Message {
+  return {
+    seq: r.seq,
+    id: r.id,
+    sender: r.sender,
+    recipient: r.recipient,
+    ...(r.runtime !== null && { runtime: r.runtime }),
+    ...(r.topic !== null && { topic: r.topic }),
+    body: r.body,
+    attachments: JSON.parse(r.attachments) as string[],
+    state: r.state as Message["state"],
+    attempts: r.attempts,
+    woke: r.woke === 1,
+    ...(r.error !== null && r.error !== DEFERRED && { error: r.error }),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    ...(r.delivered_at !== null && { deliveredAt: r.delivered_at }),
+    deferred: r.error === DEFERRED,
+  };
+}
+
+/** Time-ordered and unguessable: `m_<ms in base36>_<8 random bytes hex>`. */
+export function newMessageId(now = Date.now()): string {
+  return `m_${now.toString(36)}_${randomBytes(8).toString("hex")}`;
+}
+
+export interface NewMessage {
+  id: string;
+  sender: string;
+  recipient: string;
+  runtime?: string;
+  topic?: string;
+  body: string;
+  attachments: string[];
+  deferred: boolean;
+  createdAt: string;
+}
+
+/** Stored before the sender gets any answer: from here on the message is not lost. */
+export function insertMessage(store: Store, m: NewMessage): void {
+  store.db
+    .query(
+      `INSERT INTO messages (id, sender, recipient, runtime, topic, body, attachments, state, error, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+    )
+    .run(
+      m.id,
+      m.sender,
+      m.recipient,
+      m.runtime ?? null,
+      m.topic ?? null,
+      m.body,
+      JSON.stringify(m.attachments),
+      m.deferred ? DEFERRED : null,
+      m.createdAt,
+      m.createdAt,
+    );
+}
+
+const SELECT = "SELECT * FROM messages";
+
+export function getMessage(store: Store, id: string): Message | undefined {
+  const row = store.db.query(`${SELECT} WHERE id = ?`).get(id) as Row | null;
+  return row ? fromRow(row) : undefined;
+}
+
+/** The oldest message for a recipient that is waiting to be delivered: per-recipient FIFO. */
+export function nextQueued(store: Store, recipient: string): Message | undefined {
+  const row = store.db
+    .query(`${SELECT} WHERE recipient = ? AND state = 'queued' ORDER BY seq LIMIT 1`)
+    .get(recipient) as Row | null;
+  return row ? fromRow(row) : undefined;
+}
+
+/** Recipients with work: messages waiting, or left mid-delivery by a process that died. */
+export function recipientsWithWork(store: Store): string[] {
+  const rows = store.db
+    .query("SELECT DISTINCT recipient FROM messages WHERE state IN ('queued', 'delivering')")
+    .all() as { recipient: string }[];
+  return rows.map((r) => r.recipient);
+}
+
+export function inFlight(store: Store, recipient: string): Message[] {
+  const rows = store.db
+    .query(`${SELECT} WHERE recipient = ? AND state = 'delivering' ORDER BY seq`)
+    .all(recipient) as Row[];
+  return rows.map(fromRow);
+}
+
+/** queued → delivering: one more attempt, whose outcome is unknown until it is finished. */
+export function markDelivering(store: Store, id: string, now: Date): void {
+  store.db
+    .query(
+      "UPDATE messages SET state = 'delivering', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'queued'",
+    )
+    .run(now.toISOString(), id);
+}
+
+export function finishMessage(
+  store: Store,
+  id: string,
+  outcome: Exclude<Outcome, "queued">,
+  now: Date,
+  extra: { woke?: boolean; error?: string } = {},
+): void {
+  store.db
+    .query(
+      `UPDATE messages SET state = ?, updated_at = ?, error = ?, woke = MAX(woke, ?),
+         delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?`,
+    )
+    .run(
+      outcome,
+      now.toISOString(),
+      extra.error ?? null,
+      extra.woke ? 1 : 0,
+      outcome,
+      now.toISOString(),
+      id,
+    );
+}
+
+/** Back to the queue: its delivery never reached the screen. */
+export function requeue(store: Store, id: string, now: Date, woke = false): void {
+  store.db
+    .query("UPDATE messages SET state = 'queued', updated_at = ?, woke = MAX(woke, ?) WHERE id = ?")
+    .run(now.toISOString(), woke ? 1 : 0, id);
+}

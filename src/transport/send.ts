@@ -1,0 +1,44 @@
+import type { Host } from "../lifecycle/context";
+import { type Accepted, acceptMessage, outcomeOf } from "./accept";
+import type { Dispatcher } from "./dispatcher";
+import { getMessage, type Message } from "./messages";
+import type { SendOutcome, SendRequest } from "./types";
+
+/** The longest a waiting sender waits: a boot, a held draft, the typing. */
+export const SEND_WAIT_MS = 180_000;
+
+export interface SendResult {
+  outcome: SendOutcome;
+  /** The request itself was wrong (exit 2). */
+  badInput: boolean;
+}
+
+/**
+ * Store the message, hand it to its recipient's worker and, with `wait`, wait for the outcome.
+ * `oneShot` (a CLI process with no daemon): deliver only up to this message, and with `wait`
+ * off deliver nothing: the process is about to exit, and a half-typed message helps no one.
+ */
+export async function send(
+  host: Host,
+  dispatcher: Dispatcher,
+  req: SendRequest,
+  wait: boolean,
+  oneShot = false,
+): Promise<SendResult> {
+  const accepted: Accepted = acceptMessage(host, req);
+  if (!accepted.ok) return { outcome: accepted.outcome, badInput: accepted.badInput };
+  const m = accepted.message;
+  host.events.write("message-queued", {
+    id: m.id,
+    from: m.sender,
+    to: m.recipient,
+    length: [...m.body].length,
+  });
+  if (oneShot && !wait) return { outcome: outcomeOf(m), badInput: false };
+  const worker = dispatcher.kick(m.recipient, oneShot ? m.id : undefined);
+  if (wait) {
+    await Promise.race([worker, Bun.sleep(SEND_WAIT_MS)]);
+    await dispatcher.settle(m.id, m.recipient, 1000);
+  }
+  return { outcome: outcomeOf(getMessage(host.store, m.id) as Message), badInput: false };
+}

@@ -1,0 +1,115 @@
+import { inputLine, stripAnsi } from "../runtimes/screen";
+import type { DeliveryMarkers } from "../runtimes/types";
+import type { Tmux } from "../tmux/client";
+
+export interface TypeInOptions {
+  /** How long a human's unsent draft holds the message back before it is typed anyway. */
+  draftWaitMs: number;
+  /** How long to wait to see the paste land, and to see Enter clear it. */
+  confirmMs: number;
+  /** Extra Enter keystrokes when the first does not clear the input. */
+  enterRetries: number;
+}
+
+export const DEFAULT_TYPE_IN: TypeInOptions = {
+  draftWaitMs: 30_000,
+  confirmMs: 5000,
+  enterRetries: 2,
+};
+
+export type TypeInResult =
+  | { outcome: "delivered"; heldMs: number }
+  | { outcome: "unconfirmed"; reason: string; heldMs: number }
+  /** Nothing was typed: safe to try again later. */
+  | { outcome: "not-typed"; reason: string };
+
+const POLL_MS = 25;
+
+function readInput(tmux: Tmux, identity: string, prompt: string): string | undefined | null {
+  const screen = tmux.capturePane(identity);
+  if (!screen.ok) return null; // the session is gone
+  return inputLine(stripAnsi(screen.stdout), prompt);
+}
+
+/** The end of the text as it shows on an input line: its last line, without spaces. */
+export function landingMark(text: string): string {
+  const last = text.trimEnd().split("\n").at(-1) ?? "";
+  return last.trim().slice(-16);
+}
+
+/**
+ * Type one text into a live TUI and confirm it landed: a uniquely named buffer pasted bracketed
+ * (so newlines do not submit), wait until the input line shows it, Enter as its own keystroke
+ * after the runtime's settle time, then wait until the input line clears. Never says delivered
+ * without having seen both.
+ */
+export async function typeIn(
+  tmux: Tmux,
+  identity: string,
+  bufferName: string,
+  text: string,
+  markers: DeliveryMarkers,
+  opts: TypeInOptions = DEFAULT_TYPE_IN,
+): Promise<TypeInResult> {
+  const started = Date.now();
+  const prompt = markers.prompt;
+  // A draft on the input line is a human's unsent text (or leftovers): do not type over it.
+  let before = readInput(tmux, identity, prompt);
+  while (
+    before !== null &&
+    before !== undefined &&
+    before !== "" &&
+    Date.now() - started < opts.draftWaitMs
+  ) {
+    await Bun.sleep(200);
+    before = readInput(tmux, identity, prompt);
+  }
+  if (before === null) return { outcome: "not-typed", reason: "the session is gone" };
+  if (before === undefined)
+    return { outcome: "not-typed", reason: `no input line (${prompt}) on the screen` };
+  const heldMs = Date.now() - started;
+
+  const loaded = tmux.loadBuffer(bufferName, text);
+  if (!loaded.ok)
+    return { outcome: "not-typed", reason: `tmux load-buffer failed: ${loaded.stderr}` };
+  const pasted = tmux.pasteBuffer(bufferName, identity);
+  if (!pasted.ok) {
+    tmux.run(["delete-buffer", "-b", bufferName]);
+    return { outcome: "not-typed", reason: `tmux paste-buffer failed: ${pasted.stderr}` };
+  }
+
+  const mark = landingMark(text);
+  const landed = (input: string | null | undefined) =>
+    typeof input === "string" &&
+    input !== before &&
+    (input.includes(mark) || (markers.pastePlaceholder?.test(input) ?? false));
+  let shown: string | null | undefined;
+  for (const until = Date.now() + opts.confirmMs; Date.now() < until; await Bun.sleep(POLL_MS)) {
+    shown = readInput(tmux, identity, prompt);
+    if (shown === null || landed(shown)) break;
+  }
+  if (shown === null)
+    return { outcome: "unconfirmed", reason: "the session ended during the paste", heldMs };
+  if (!landed(shown))
+    return { outcome: "unconfirmed", reason: "the paste never showed on the input line", heldMs };
+
+  await Bun.sleep(markers.settleMs);
+  for (let attempt = 0; attempt <= opts.enterRetries; attempt++) {
+    tmux.sendKeys(identity, ["Enter"]);
+    for (
+      const until = Date.now() + opts.confirmMs / (opts.enterRetries + 1);
+      Date.now() < until;
+      await Bun.sleep(POLL_MS)
+    ) {
+      const now = readInput(tmux, identity, prompt);
+      if (now === null)
+        return { outcome: "unconfirmed", reason: "the session ended after Enter", heldMs };
+      if (now !== undefined && !landed(now)) return { outcome: "delivered", heldMs };
+    }
+  }
+  return {
+    outcome: "unconfirmed",
+    reason: `the input line did not clear after ${opts.enterRetries + 1} Enter keystrokes`,
+    heldMs,
+  };
+}

@@ -1,0 +1,70 @@
+import { afterEach } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DaemonInfo } from "../../src/daemon/info";
+import type { Sandbox } from "./sandbox";
+
+const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
+const running = new Set<ReturnType<typeof Bun.spawn>>();
+
+export interface DaemonProcess {
+  proc: ReturnType<typeof Bun.spawn>;
+  info: DaemonInfo;
+  /** Call its JSON API over the unix socket. */
+  api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/** A real `iapeer daemon` process on the sandbox's home; stopped by pid after the test. */
+export async function startDaemon(
+  sb: Sandbox,
+  env: Record<string, string> = {},
+): Promise<DaemonProcess> {
+  const proc = Bun.spawn([process.execPath, MAIN, "daemon"], {
+    env: { ...process.env, ...sb.env, IAPEER_PORT: "0", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  running.add(proc);
+  const infoPath = join(sb.config.sockDir, "daemon.json");
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(infoPath)) {
+      const info = JSON.parse(readFileSync(infoPath, "utf8")) as DaemonInfo;
+      if (info.pid === proc.pid) {
+        return {
+          proc,
+          info,
+          async api<T>(method: string, path: string, body?: unknown) {
+            const res = await fetch(`http://localhost${path}`, {
+              method,
+              unix: info.socket,
+              ...(body !== undefined && {
+                body: JSON.stringify(body),
+                headers: { "content-type": "application/json" },
+              }),
+            });
+            return { status: res.status, body: (await res.json()) as T };
+          },
+          async stop(signal: NodeJS.Signals = "SIGTERM") {
+            proc.kill(signal);
+            const code = await proc.exited;
+            running.delete(proc);
+            return code;
+          },
+        };
+      }
+    }
+    if (proc.exitCode !== null) break;
+    await Bun.sleep(25);
+  }
+  const err = await new Response(proc.stderr).text();
+  throw new Error(`the daemon did not start: ${err}`);
+}
+
+afterEach(async () => {
+  for (const proc of running) {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  running.clear();
+});

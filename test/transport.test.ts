@@ -1,0 +1,176 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { receivedLog } from "../src/agent/echo-agent";
+import { decodeEnvelope } from "../src/codec/envelope";
+import { terminalSafe } from "../src/codec/terminal-safe";
+import type { Host } from "../src/lifecycle/context";
+import { startPeer, stopPeer } from "../src/lifecycle/control";
+import { wakeOrSpawn } from "../src/lifecycle/wake";
+import { createPeer } from "../src/registry/create";
+import { Tmux } from "../src/tmux/client";
+import { Dispatcher } from "../src/transport/dispatcher";
+import { getMessage } from "../src/transport/messages";
+import { send } from "../src/transport/send";
+import { runSource } from "./helpers/cli";
+import { sandbox } from "./helpers/sandbox";
+
+function echoPeer(host: Host, name: string) {
+  const r = createPeer(host, { name, runtime: "echo" });
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** What the echo agent recorded, each submission decoded as an envelope. */
+function received(cwd: string) {
+  const path = receivedLog(cwd);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const text = (JSON.parse(line) as { text: string }).text;
+      const env = decodeEnvelope(text);
+      return env.ok ? env.value : { raw: text };
+    });
+}
+
+describe("sending into an echo peer", () => {
+  test("an asleep peer is woken and the message delivered; the agent records exactly the body", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    const ana = echoPeer(host, "ana");
+    const r = await send(
+      host,
+      new Dispatcher(host),
+      { from: "human", to: "ana", body: "hello, ana", topic: "greeting" },
+      true,
+    );
+    expect(r.outcome).toMatchObject({ ok: true, outcome: "delivered", woke: true });
+    const got = received(ana.cwd);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({
+      id: r.outcome.id,
+      from: "human",
+      runtime: "cli",
+      intelligence: "natural",
+      topic: "greeting",
+      body: "hello, ana",
+    });
+    const stored = getMessage(host.store, r.outcome.id as string);
+    expect(stored).toMatchObject({ state: "delivered", attempts: 1, woke: true });
+    const log = readFileSync(sb.layout.deliveryLog, "utf8");
+    expect(log).toContain(
+      `ev=delivery id=${r.outcome.id} from=human to=ana outcome=delivered woke=true`,
+    );
+    expect(log).not.toContain("hello, ana");
+  });
+
+  test("a hostile body is typed safely: no keystroke injected, the sanitised text recorded", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    const ana = echoPeer(host, "ana");
+    const hostile = `start "quotes" 'single' <tag> & \u001b[201~ injected\r\nline two\u001b[2J\u0000nul \u001b]0;title\u0007 ${"x".repeat(15_900)} end`;
+    const r = await send(
+      host,
+      new Dispatcher(host),
+      { from: "human", to: "ana", body: hostile },
+      true,
+    );
+    expect(r.outcome.outcome).toBe("delivered");
+    const got = received(ana.cwd);
+    expect(got).toHaveLength(1); // one submission: the ESC[201~ did not end the paste early
+    expect(got[0]).toMatchObject({ body: terminalSafe(hostile) });
+  });
+
+  test("over-limit and malformed sends are bad input and store nothing", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    echoPeer(host, "ana");
+    const d = new Dispatcher(host);
+    const big = await send(host, d, { from: "human", to: "ana", body: "x".repeat(16_001) }, true);
+    expect(big).toEqual({
+      badInput: true,
+      outcome: {
+        ok: false,
+        outcome: "failed",
+        woke: false,
+        error: "message body is 16001 characters, the limit is 16000; send it as an attachment",
+      },
+    });
+    expect((await send(host, d, { from: "nobody", to: "ana", body: "x" }, true)).badInput).toBe(
+      true,
+    );
+    expect((await send(host, d, { from: "human", to: "Bad Name", body: "x" }, true)).badInput).toBe(
+      true,
+    );
+    expect(
+      (host.store.db.query("SELECT COUNT(*) AS n FROM messages").get() as { n: number }).n,
+    ).toBe(0);
+  });
+
+  test("a stopped peer refuses; --defer keeps the message until start delivers it", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    const ana = echoPeer(host, "ana");
+    const d = new Dispatcher(host);
+    stopPeer(host, "ana");
+    const refused = await send(host, d, { from: "human", to: "ana", body: "x" }, true);
+    expect(refused).toMatchObject({ badInput: false, outcome: { ok: false, outcome: "failed" } });
+    const deferred = await send(
+      host,
+      d,
+      { from: "human", to: "ana", body: "later", defer: true },
+      false,
+    );
+    expect(deferred.outcome).toMatchObject({ ok: true, outcome: "queued" });
+    await startPeer(host, "ana");
+    await d.kick("ana");
+    expect(getMessage(host.store, deferred.outcome.id as string)?.state).toBe("delivered");
+    expect(received(ana.cwd).map((e) => ("body" in e ? e.body : ""))).toEqual(["later"]);
+  });
+
+  test("a human's unsent draft holds the message until it is sent", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    const ana = echoPeer(host, "ana");
+    const woke = await wakeOrSpawn(host, "ana");
+    if (!woke.ok) throw new Error(woke.error);
+    const tmux = new Tmux(woke.session.socket);
+    tmux.sendKeys("echo-ana", ["my draft"], true);
+    await Bun.sleep(200);
+    const pending = send(
+      host,
+      new Dispatcher(host, { draftWaitMs: 10_000, confirmMs: 5000, enterRetries: 2 }),
+      { from: "human", to: "ana", body: "waits its turn" },
+      true,
+    );
+    await Bun.sleep(600);
+    expect(existsSync(receivedLog(ana.cwd))).toBe(false); // still held
+    tmux.sendKeys("echo-ana", ["Enter"]); // the human sends the draft
+    const r = await pending;
+    expect(r.outcome.outcome).toBe("delivered");
+    const got = received(ana.cwd);
+    expect(got[0]).toEqual({ raw: "my draft" });
+    expect(got[1]).toMatchObject({ body: "waits its turn" });
+  });
+
+  test("the CLI: outcomes and exit codes", () => {
+    const sb = sandbox();
+    expect(runSource(["create", "ana", "--runtime", "echo"], sb.env).code).toBe(0);
+    const ok = runSource(["send", "ana", "--message", "hi", "--json"], sb.env);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, outcome: "delivered", woke: true });
+    const queued = runSource(["send", "ana", "-m", "later", "--no-wait", "--json"], sb.env);
+    expect(queued.code).toBe(10);
+    expect(JSON.parse(queued.stdout)).toMatchObject({ outcome: "queued" });
+    expect(runSource(["send", "ana", "-m", "x".repeat(16_001)], sb.env).code).toBe(2);
+    expect(runSource(["send", "ghost", "-m", "x"], sb.env).code).toBe(1);
+    expect(runSource(["send", "ana"], sb.env).code).toBe(2);
+    // The queued one goes out with the next send to that peer, in order.
+    expect(runSource(["send", "ana", "-m", "after"], sb.env).code).toBe(0);
+    expect(
+      received(join(sb.layout.peersDir, "ana")).map((e) => ("body" in e ? e.body : "")),
+    ).toEqual(["hi", "later", "after"]);
+  });
+});
