@@ -1,0 +1,184 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { receivedLog } from "../src/agent/echo-agent";
+import { decodeEnvelope } from "../src/codec/envelope";
+import { createPeer } from "../src/registry/create";
+import { issueToken } from "../src/registry/tokens";
+import type { Message } from "../src/transport/messages";
+import type { SendResult } from "../src/transport/send";
+import { runSource } from "./helpers/cli";
+import { type DaemonProcess, startDaemon } from "./helpers/daemon";
+import { type Sandbox, sandbox } from "./helpers/sandbox";
+
+function bodies(sb: Sandbox, peer: string): string[] {
+  try {
+    return readFileSync(receivedLog(join(sb.layout.peersDir, peer)), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const env = decodeEnvelope((JSON.parse(l) as { text: string }).text);
+        return env.ok ? env.value.body : `UNDECODABLE ${l.slice(0, 80)}`;
+      });
+  } catch {
+    return [];
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = s.port as number;
+  s.stop(true);
+  return port;
+}
+
+/** 5 senders × 100 messages, round-robin to 3 peers, each sender waiting only for "stored". */
+async function flood(d: () => DaemonProcess, onSent?: (n: number) => Promise<void>): Promise<string[]> {
+  const ids: string[] = [];
+  let sent = 0;
+  await Promise.all(
+    [0, 1, 2, 3, 4].map(async (s) => {
+      for (let n = 0; n < 100; n++) {
+        for (;;) {
+          try {
+            const r = await d().api<SendResult>("POST", "/v1/send", { to: `p${n % 3}`, body: `s${s}-n${n}`, wait: false });
+            if (r.body.outcome.id) ids.push(r.body.outcome.id);
+            break;
+          } catch {
+            await Bun.sleep(50); // the daemon is being restarted
+          }
+        }
+        sent++;
+        await onSent?.(sent);
+      }
+    }),
+  );
+  return ids;
+}
+
+async function allFinal(d: DaemonProcess, ids: string[], timeoutMs: number): Promise<Message[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ms = await Promise.all(ids.map(async (id) => (await d.api<Message>("GET", `/v1/messages/${id}`)).body));
+    if (ms.every((m) => m.state !== "queued" && m.state !== "delivering") || Date.now() > deadline) return ms;
+    await Bun.sleep(250);
+  }
+}
+
+/** Every message recorded exactly once, each sender's messages to a peer in the order sent. */
+function expectExactlyOnceInOrder(sb: Sandbox) {
+  const all: string[] = [];
+  for (const p of ["p0", "p1", "p2"]) {
+    const got = bodies(sb, p);
+    all.push(...got);
+    for (let s = 0; s < 5; s++) {
+      const mine = got.filter((b) => b.startsWith(`s${s}-`)).map((b) => Number(b.split("-n")[1]));
+      expect(mine).toEqual([...mine].sort((a, b) => a - b));
+    }
+  }
+  const expected = [0, 1, 2, 3, 4].flatMap((s) => Array.from({ length: 100 }, (_, n) => `s${s}-n${n}`));
+  expect([...all].sort()).toEqual([...expected].sort());
+}
+
+describe("the daemon", () => {
+  test("one per home; the CLI goes through it; SIGTERM stops it cleanly", async () => {
+    const sb = sandbox();
+    createPeer(sb.host(), { name: "ana", runtime: "echo" });
+    const d = await startDaemon(sb);
+    const second = runSource(["daemon"], { ...sb.env, IAPEER_PORT: "0" });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`a daemon is already running for ${sb.config.home} (pid ${d.info.pid})`);
+    const sent = runSource(["send", "ana", "-m", "through the daemon", "--json"], sb.env);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ outcome: "delivered", woke: true });
+    expect(bodies(sb, "ana")).toEqual(["through the daemon"]);
+    const status = JSON.parse(runSource(["status", "--json"], sb.env).stdout);
+    expect(status.daemon).toMatchObject({ up: true, pid: d.info.pid });
+    expect(await d.stop("SIGTERM")).toBe(0);
+    expect(JSON.parse(runSource(["status", "--json"], sb.env).stdout).daemon).toEqual({ up: false });
+  });
+
+  test("a death is in `iapeer events` within 1 s", async () => {
+    const sb = sandbox();
+    createPeer(sb.host(), { name: "ana", runtime: "echo" });
+    const d = await startDaemon(sb);
+    const woke = await d.api<{ pid: number }>("POST", "/v1/peers/ana/wake");
+    process.kill(woke.body.pid, "SIGKILL");
+    const t = performance.now();
+    let line: { ev: string; class?: string; signal?: string } | undefined;
+    while (!line && performance.now() - t < 3000) {
+      const events = runSource(["events", "--json"], sb.env).stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      line = events.find((e) => e.ev === "death");
+      if (!line) await Bun.sleep(50);
+    }
+    const ms = performance.now() - t;
+    expect(line).toMatchObject({ ev: "death", identity: "echo-ana", class: "signaled", signal: "SIGKILL" });
+    expect(ms).toBeLessThan(1000 + 300); // the CLI's own start-up is inside this figure
+  });
+
+  test("500 messages from 5 concurrent senders to 3 peers: each exactly once, in per-sender order", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    for (const p of ["p0", "p1", "p2"]) createPeer(host, { name: p, runtime: "echo" });
+    const d = await startDaemon(sb);
+    const ids = await flood(() => d);
+    const final = await allFinal(d, ids, 90_000);
+    expect(final.filter((m) => m.state !== "delivered").map((m) => `${m.id} ${m.state} ${m.error}`)).toEqual([]);
+    expectExactlyOnceInOrder(sb);
+  }, 120_000);
+
+  test("SIGKILL of the daemon mid-flood: after a restart, still every message exactly once", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    for (const p of ["p0", "p1", "p2"]) createPeer(host, { name: p, runtime: "echo" });
+    let d = await startDaemon(sb);
+    let killed = false;
+    const ids = await flood(
+      () => d,
+      async (n) => {
+        if (n === 150 && !killed) {
+          killed = true;
+          await Bun.sleep(300); // let deliveries be under way
+          await d.stop("SIGKILL");
+          d = await startDaemon(sb);
+        }
+      },
+    );
+    const final = await allFinal(d, ids, 90_000);
+    expect(killed).toBe(true);
+    expect(final.filter((m) => m.state === "queued" || m.state === "delivering")).toEqual([]);
+    expectExactlyOnceInOrder(sb);
+  }, 150_000);
+
+  test("MCP: a real client lists send_to_peer and sends as its peer; no token is 401", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    createPeer(host, { name: "ana", runtime: "echo" });
+    createPeer(host, { name: "bob", runtime: "echo" });
+    const token = issueToken(host.store, "bob");
+    const port = await freePort();
+    await startDaemon(sb, { IAPEER_PORT: String(port) });
+    const url = new URL(`http://127.0.0.1:${port}/mcp`);
+    const client = new Client({ name: "test", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    try {
+      const tools = await client.listTools();
+      expect(tools.tools.map((t) => t.name)).toEqual(["send_to_peer"]);
+      const result = await client.callTool({ name: "send_to_peer", arguments: { personality: "ana", message: "hi from bob" } });
+      expect(result.isError).toBeFalsy();
+      const outcome = JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
+      expect(outcome).toMatchObject({ ok: true, outcome: "delivered" });
+      const env = decodeEnvelope((JSON.parse(readFileSync(receivedLog(join(sb.layout.peersDir, "ana")), "utf8").trim()) as { text: string }).text);
+      expect(env.ok && env.value).toMatchObject({ from: "bob", runtime: "echo", intelligence: "absent", body: "hi from bob" });
+      const big = await client.callTool({ name: "send_to_peer", arguments: { personality: "ana", message: "x".repeat(16_001) } });
+      expect(big.isError).toBe(true);
+      expect(JSON.stringify(big.content)).toContain("the limit is 16000");
+    } finally {
+      await client.close();
+    }
+    expect((await fetch(url, { method: "POST", body: "{}" })).status).toBe(401);
+    expect((await fetch(url, { method: "POST", body: "{}", headers: { Authorization: "Bearer nope" } })).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/v1/peers`)).status).toBe(401);
+  });
+});
