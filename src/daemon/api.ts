@@ -11,7 +11,6 @@ import { getMessage } from "../transport/messages";
 import { send } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
-import { handleMcp } from "./mcp";
 import { eventStream } from "./sse";
 
 export interface ApiContext {
@@ -60,6 +59,8 @@ export async function handleRequest(
   const path = url.pathname;
 
   if (path === "/mcp") {
+    // Loaded on first use: the SDK and its schema library are most of an idle daemon's memory.
+    const { handleMcp } = await import("./mcp");
     return handleMcp(req, {
       authenticate: (token) => {
         const personality = peerForToken(host.store, token);
