@@ -3,11 +3,10 @@
  * throwaway home, driven over its unix socket.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { hostOn } from "../src/cli/context";
 import { loadConfig } from "../src/core/config";
-import type { DaemonInfo } from "../src/daemon/info";
 import { ensureLayout, layoutOf, tmuxSocket } from "../src/core/paths";
+import type { DaemonInfo } from "../src/daemon/info";
 import { createPeer } from "../src/registry/create";
 import { openStore } from "../src/store/db";
 import { eventsSince } from "../src/store/journal";
@@ -17,13 +16,21 @@ import type { SendResult } from "../src/transport/send";
 type Summary = { n: number; min: number; median: number; p95: number };
 
 function rssKiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line?.replace(/\D+/g, "") ?? 0);
 }
 
 export async function daemonBench(binary: string, summary: (xs: number[]) => Summary) {
   const home = mkdtempSync("/tmp/iapeer-bd-");
-  const env = { HOME: home, IAPEER_HOME: home, IAPEER_PORT: "0", PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" };
+  const env = {
+    HOME: home,
+    IAPEER_HOME: home,
+    IAPEER_PORT: "0",
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    LANG: "C.UTF-8",
+  };
   const loaded = loadConfig({ env });
   if (!loaded.ok) throw new Error(loaded.error);
   const config = loaded.value;
@@ -47,11 +54,15 @@ export async function daemonBench(binary: string, summary: (xs: number[]) => Sum
       const res = await fetch(`http://localhost${path}`, {
         method,
         unix: info.socket,
-        ...(body !== undefined && { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+        ...(body !== undefined && {
+          body: JSON.stringify(body),
+          headers: { "content-type": "application/json" },
+        }),
       });
       return (await res.json()) as T;
     };
-    const sendOne = (to: string, body: string, wait = true) => api<SendResult>("POST", "/v1/send", { to, body, wait });
+    const sendOne = (to: string, body: string, wait = true) =>
+      api<SendResult>("POST", "/v1/send", { to, body, wait });
     await Bun.sleep(300);
     const rssIdle = rssKiB(daemon.pid);
 
@@ -60,7 +71,8 @@ export async function daemonBench(binary: string, summary: (xs: number[]) => Sum
     for (let i = 0; i < 10; i++) {
       const t = performance.now();
       const r = await sendOne(`e${i}`, `wake ${i}`);
-      if (r.outcome.outcome !== "delivered" || !r.outcome.woke) throw new Error(`wake send: ${JSON.stringify(r)}`);
+      if (r.outcome.outcome !== "delivered" || !r.outcome.woke)
+        throw new Error(`wake send: ${JSON.stringify(r)}`);
       wakes.push(performance.now() - t);
     }
     // Into a live peer, one at a time.
@@ -75,11 +87,14 @@ export async function daemonBench(binary: string, summary: (xs: number[]) => Sum
       const t = performance.now();
       const ids: string[] = [];
       for (let n = 0; n < perPeer; n++) {
-        for (let p = 0; p < peers; p++) ids.push((await sendOne(`e${p}`, `tp ${p} ${n}`, false)).outcome.id as string);
+        for (let p = 0; p < peers; p++)
+          ids.push((await sendOne(`e${p}`, `tp ${p} ${n}`, false)).outcome.id as string);
       }
       for (;;) {
         const left = ids.filter((id) => {
-          const row = store.value.db.query("SELECT state FROM messages WHERE id = ?").get(id) as { state: string };
+          const row = store.value.db.query("SELECT state FROM messages WHERE id = ?").get(id) as {
+            state: string;
+          };
           return row.state === "queued" || row.state === "delivering";
         });
         if (left.length === 0) break;

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { hostOn } from "../src/cli/context";
 import { buildEnvelope, decodeEnvelope } from "../src/codec/envelope";
 import { loadConfig } from "../src/core/config";
-import { daemonBench } from "./bench-daemon";
 import { EventLog } from "../src/core/event-log";
 import { makeIdentity } from "../src/core/names";
 import { ensureLayout, layoutOf, peerLog, tmuxSocket } from "../src/core/paths";
@@ -24,6 +23,7 @@ import { echoAdapter } from "../src/runtimes/echo";
 import type { RuntimeAdapter } from "../src/runtimes/types";
 import { openStore } from "../src/store/db";
 import { Tmux, tmuxSpawns } from "../src/tmux/client";
+import { daemonBench } from "./bench-daemon";
 
 const binary = process.argv[2] ?? join(import.meta.dir, "..", "dist", "iapeer");
 
@@ -243,7 +243,9 @@ const result = {
   daemon: await daemonBench(binary, summary),
 };
 // Wake overhead: a send to an asleep peer, less the echo agent's own start-up.
-const wakeOverheadMs = Math.round(result.daemon.send_to_asleep_echo_ms.median - result.echo_launch_to_ready.ms.median);
+const wakeOverheadMs = Math.round(
+  result.daemon.send_to_asleep_echo_ms.median - result.echo_launch_to_ready.ms.median,
+);
 const met =
   result.startup_version.ms.median <= result.startup_version.target_median_ms &&
   result.echo_launch_to_ready.ms.median <= result.echo_launch_to_ready.target_median_ms &&
@@ -254,5 +256,7 @@ const met =
   result.daemon.live_delivery_ms.median <= result.daemon.targets.live_delivery_p50_ms &&
   result.daemon.death_to_event_ms.p95 <= result.daemon.targets.death_to_event_ms &&
   result.daemon.daemon_rss_kib.with_100_peers <= result.daemon.targets.rss_100_peers_kib;
-console.log(JSON.stringify({ ...result, wake_overhead_ms: wakeOverheadMs, targets_met: met }, null, 2));
+console.log(
+  JSON.stringify({ ...result, wake_overhead_ms: wakeOverheadMs, targets_met: met }, null, 2),
+);
 process.exit(met ? 0 : 1);

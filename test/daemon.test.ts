@@ -35,7 +35,10 @@ async function freePort(): Promise<number> {
 }
 
 /** 5 senders × 100 messages, round-robin to 3 peers, each sender waiting only for "stored". */
-async function flood(d: () => DaemonProcess, onSent?: (n: number) => Promise<void>): Promise<string[]> {
+async function flood(
+  d: () => DaemonProcess,
+  onSent?: (n: number) => Promise<void>,
+): Promise<string[]> {
   const ids: string[] = [];
   let sent = 0;
   await Promise.all(
@@ -43,7 +46,11 @@ async function flood(d: () => DaemonProcess, onSent?: (n: number) => Promise<voi
       for (let n = 0; n < 100; n++) {
         for (;;) {
           try {
-            const r = await d().api<SendResult>("POST", "/v1/send", { to: `p${n % 3}`, body: `s${s}-n${n}`, wait: false });
+            const r = await d().api<SendResult>("POST", "/v1/send", {
+              to: `p${n % 3}`,
+              body: `s${s}-n${n}`,
+              wait: false,
+            });
             if (r.body.outcome.id) ids.push(r.body.outcome.id);
             break;
           } catch {
@@ -61,8 +68,11 @@ async function flood(d: () => DaemonProcess, onSent?: (n: number) => Promise<voi
 async function allFinal(d: DaemonProcess, ids: string[], timeoutMs: number): Promise<Message[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ms = await Promise.all(ids.map(async (id) => (await d.api<Message>("GET", `/v1/messages/${id}`)).body));
-    if (ms.every((m) => m.state !== "queued" && m.state !== "delivering") || Date.now() > deadline) return ms;
+    const ms = await Promise.all(
+      ids.map(async (id) => (await d.api<Message>("GET", `/v1/messages/${id}`)).body),
+    );
+    if (ms.every((m) => m.state !== "queued" && m.state !== "delivering") || Date.now() > deadline)
+      return ms;
     await Bun.sleep(250);
   }
 }
@@ -78,7 +88,9 @@ function expectExactlyOnceInOrder(sb: Sandbox) {
       expect(mine).toEqual([...mine].sort((a, b) => a - b));
     }
   }
-  const expected = [0, 1, 2, 3, 4].flatMap((s) => Array.from({ length: 100 }, (_, n) => `s${s}-n${n}`));
+  const expected = [0, 1, 2, 3, 4].flatMap((s) =>
+    Array.from({ length: 100 }, (_, n) => `s${s}-n${n}`),
+  );
   expect([...all].sort()).toEqual([...expected].sort());
 }
 
@@ -89,14 +101,18 @@ describe("the daemon", () => {
     const d = await startDaemon(sb);
     const second = runSource(["daemon"], { ...sb.env, IAPEER_PORT: "0" });
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`a daemon is already running for ${sb.config.home} (pid ${d.info.pid})`);
+    expect(second.stderr).toContain(
+      `a daemon is already running for ${sb.config.home} (pid ${d.info.pid})`,
+    );
     const sent = runSource(["send", "ana", "-m", "through the daemon", "--json"], sb.env);
     expect(JSON.parse(sent.stdout)).toMatchObject({ outcome: "delivered", woke: true });
     expect(bodies(sb, "ana")).toEqual(["through the daemon"]);
     const status = JSON.parse(runSource(["status", "--json"], sb.env).stdout);
     expect(status.daemon).toMatchObject({ up: true, pid: d.info.pid });
     expect(await d.stop("SIGTERM")).toBe(0);
-    expect(JSON.parse(runSource(["status", "--json"], sb.env).stdout).daemon).toEqual({ up: false });
+    expect(JSON.parse(runSource(["status", "--json"], sb.env).stdout).daemon).toEqual({
+      up: false,
+    });
   });
 
   test("a death is in `iapeer events` within 1 s", async () => {
@@ -108,12 +124,21 @@ describe("the daemon", () => {
     const t = performance.now();
     let line: { ev: string; class?: string; signal?: string } | undefined;
     while (!line && performance.now() - t < 3000) {
-      const events = runSource(["events", "--json"], sb.env).stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const events = runSource(["events", "--json"], sb.env)
+        .stdout.trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       line = events.find((e) => e.ev === "death");
       if (!line) await Bun.sleep(50);
     }
     const ms = performance.now() - t;
-    expect(line).toMatchObject({ ev: "death", identity: "echo-ana", class: "signaled", signal: "SIGKILL" });
+    expect(line).toMatchObject({
+      ev: "death",
+      identity: "echo-ana",
+      class: "signaled",
+      signal: "SIGKILL",
+    });
     expect(ms).toBeLessThan(1000 + 300); // the CLI's own start-up is inside this figure
   });
 
@@ -124,7 +149,9 @@ describe("the daemon", () => {
     const d = await startDaemon(sb);
     const ids = await flood(() => d);
     const final = await allFinal(d, ids, 90_000);
-    expect(final.filter((m) => m.state !== "delivered").map((m) => `${m.id} ${m.state} ${m.error}`)).toEqual([]);
+    expect(
+      final.filter((m) => m.state !== "delivered").map((m) => `${m.id} ${m.state} ${m.error}`),
+    ).toEqual([]);
     expectExactlyOnceInOrder(sb);
   }, 120_000);
 
@@ -161,24 +188,48 @@ describe("the daemon", () => {
     await startDaemon(sb, { IAPEER_PORT: String(port) });
     const url = new URL(`http://127.0.0.1:${port}/mcp`);
     const client = new Client({ name: "test", version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(url, {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
     try {
       const tools = await client.listTools();
       expect(tools.tools.map((t) => t.name)).toEqual(["send_to_peer"]);
-      const result = await client.callTool({ name: "send_to_peer", arguments: { personality: "ana", message: "hi from bob" } });
+      const result = await client.callTool({
+        name: "send_to_peer",
+        arguments: { personality: "ana", message: "hi from bob" },
+      });
       expect(result.isError).toBeFalsy();
       const outcome = JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
       expect(outcome).toMatchObject({ ok: true, outcome: "delivered" });
-      const env = decodeEnvelope((JSON.parse(readFileSync(receivedLog(join(sb.layout.peersDir, "ana")), "utf8").trim()) as { text: string }).text);
-      expect(env.ok && env.value).toMatchObject({ from: "bob", runtime: "echo", intelligence: "absent", body: "hi from bob" });
-      const big = await client.callTool({ name: "send_to_peer", arguments: { personality: "ana", message: "x".repeat(16_001) } });
+      const env = decodeEnvelope(
+        (
+          JSON.parse(readFileSync(receivedLog(join(sb.layout.peersDir, "ana")), "utf8").trim()) as {
+            text: string;
+          }
+        ).text,
+      );
+      expect(env.ok && env.value).toMatchObject({
+        from: "bob",
+        runtime: "echo",
+        intelligence: "absent",
+        body: "hi from bob",
+      });
+      const big = await client.callTool({
+        name: "send_to_peer",
+        arguments: { personality: "ana", message: "x".repeat(16_001) },
+      });
       expect(big.isError).toBe(true);
       expect(JSON.stringify(big.content)).toContain("the limit is 16000");
     } finally {
       await client.close();
     }
     expect((await fetch(url, { method: "POST", body: "{}" })).status).toBe(401);
-    expect((await fetch(url, { method: "POST", body: "{}", headers: { Authorization: "Bearer nope" } })).status).toBe(401);
+    expect(
+      (await fetch(url, { method: "POST", body: "{}", headers: { Authorization: "Bearer nope" } }))
+        .status,
+    ).toBe(401);
     expect((await fetch(`http://127.0.0.1:${port}/v1/peers`)).status).toBe(401);
   });
 });
