@@ -17,6 +17,7 @@ const VALUES: Record<string, (c: Config) => string | number> = {
   IAPEER_CRASH_WINDOW_SECS: (c) => c.crashWindowSecs,
   IAPEER_BACKOFF_SECS: (c) => c.backoffSecs,
   IAPEER_BACKOFF_MAX_SECS: (c) => c.backoffMaxSecs,
+  IAPEER_THROTTLE_SECS: (c) => c.throttleSecs,
 };
 
 export interface KnobValue {

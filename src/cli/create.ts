@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { createPeer, validateNewPeer } from "../registry/create";
+import { installPeerService } from "../service/peer-service";
+import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
 import { printJson } from "./output";
@@ -44,10 +46,30 @@ export default defineCommand({
     const created = createPeer(host, input);
     if (!created.ok) throw actionError(created.error);
     const p = created.value;
-    if (args.json)
-      return printJson({ ok: true, peer: p.personality, cwd: p.cwd, profile: p.profile });
+    const service =
+      p.profile.wake === "always-on" ? installPeerService(host, p, runCommand) : undefined;
+    if (args.json) {
+      const serviceJson = service && (service.ok ? service.value : { error: service.error });
+      return printJson({
+        ok: true,
+        peer: p.personality,
+        cwd: p.cwd,
+        profile: p.profile,
+        ...(serviceJson && { service: serviceJson }),
+      });
+    }
     consola.success(`created ${p.personality} (${p.profile.defaultRuntime}) in ${p.cwd}`);
-    if (p.profile.wake === "always-on")
-      consola.info("always-on: its service manager keeps it running once its service is installed");
+    if (service && !service.ok) {
+      consola.warn(
+        `always-on, but its service is not installed: ${service.error}; \`iapeer service install --peer ${p.personality}\` tries again`,
+      );
+    } else if (service?.ok) {
+      const loaded =
+        host.config.serviceManager === "none"
+          ? " (written, not loaded: IAPEER_SERVICE_MANAGER=none)"
+          : "";
+      consola.info(`always-on: its service is ${service.value.path}${loaded}`);
+      for (const note of service.value.notes) consola.warn(note);
+    }
   },
 });

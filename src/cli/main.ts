@@ -13,6 +13,8 @@ const main: CommandDef = defineCommand({
     send: () => import("./send").then((m) => m.default),
     daemon: () => import("./daemon").then((m) => m.default),
     events: () => import("./events").then((m) => m.default),
+    service: () => import("./service").then((m) => m.default),
+    "run-always-on": () => import("./run-always-on").then((m) => m.default),
     create: () => import("./create").then((m) => m.default),
     init: () => import("./init").then((m) => m.default),
     list: () => import("./list").then((m) => m.default),

@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import { removePeer } from "../lifecycle/control";
+import { uninstallPeerService } from "../service/peer-service";
+import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError } from "./exit-codes";
 import { printJson } from "./output";
@@ -14,7 +16,8 @@ export default defineCommand({
   args: { peer: peerArg, json: jsonArg },
   run({ args }) {
     const name = peerName(args.peer);
-    const r = removePeer(requireHost(), name);
+    const host = requireHost();
+    const r = removePeer(host, name, (peer) => uninstallPeerService(host, peer, runCommand));
     if (!r.ok) throw actionError(r.error);
     if (args.json)
       return printJson({ ok: true, peer: name, cwd: r.value.cwd, stopped: r.value.ended });

@@ -33,6 +33,8 @@ export interface Config {
   /** First back-off when the guard trips; it doubles each time it trips again, up to the max. */
   readonly backoffSecs: number;
   readonly backoffMaxSecs: number;
+  /** launchd ThrottleInterval / systemd RestartSec: the least time between two starts of a service. */
+  readonly throttleSecs: number;
   /** Knobs whose value came from the environment (the rest are defaults). */
   readonly fromEnv: readonly string[];
   readonly platform: string;
@@ -220,6 +222,8 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
   if (!backoffSecs.ok) return backoffSecs;
   const backoffMaxSecs = integer(env, "IAPEER_BACKOFF_MAX_SECS", 3600, 1, 30 * DAY_SECS);
   if (!backoffMaxSecs.ok) return backoffMaxSecs;
+  const throttleSecs = integer(env, "IAPEER_THROTTLE_SECS", 10, 1, 3600);
+  if (!throttleSecs.ok) return throttleSecs;
   if (backoffMaxSecs.value < backoffSecs.value) {
     return fail(
       `IAPEER_BACKOFF_MAX_SECS (${backoffMaxSecs.value}) must be at least IAPEER_BACKOFF_SECS (${backoffSecs.value})`,
@@ -242,6 +246,7 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       crashWindowSecs: crashWindowSecs.value,
       backoffSecs: backoffSecs.value,
       backoffMaxSecs: backoffMaxSecs.value,
+      throttleSecs: throttleSecs.value,
       fromEnv: Object.freeze(
         KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
       ),

@@ -1,7 +1,13 @@
 import { fail, ok, type Result } from "../core/result";
 import { stopSession } from "../launch/stop";
 import { retireProfile } from "../registry/create";
-import { deleteProjection, getPeer, setFailed, setStopped } from "../registry/registry";
+import {
+  deleteProjection,
+  getPeer,
+  type PeerRecord,
+  setFailed,
+  setStopped,
+} from "../registry/registry";
 import { Tmux } from "../tmux/client";
 import { type Host, nowOf } from "./context";
 import { listSessions, markAsleep } from "./sessions";
@@ -77,13 +83,22 @@ export async function restartPeer(
   return wakeOrSpawn(host, personality, { reason: "restart", ...(runtime && { runtime }) });
 }
 
-/** Stop it, drop it from the registry, leave its folder (the profile is set aside, not deleted). */
+/**
+ * Stop it, drop it from the registry, leave its folder (the profile is set aside, not deleted).
+ * An always-on peer's service is uninstalled first, or its manager would start it again.
+ */
 export function removePeer(
   host: Host,
   personality: string,
+  uninstall?: (peer: PeerRecord) => Result<unknown>,
 ): Result<{ cwd: string; ended: string[] }> {
   const peer = getPeer(host.store, personality);
   if (!peer) return fail(`no peer named ${personality}; see \`iapeer list\``);
+  if (peer.profile.wake === "always-on" && uninstall) {
+    const removed = uninstall(peer);
+    if (!removed.ok)
+      return fail(`cannot uninstall the service of ${personality}: ${removed.error}`);
+  }
   const ended = endSessions(host, personality, "remove");
   host.store.write(() => deleteProjection(host.store, personality));
   retireProfile(peer.cwd, nowOf(host));
