@@ -27,6 +27,7 @@ const main: CommandDef = defineCommand({
     restart: () => import("./lifecycle-commands").then((m) => m.restart),
     attach: () => import("./attach").then((m) => m.default),
     logs: () => import("./logs").then((m) => m.default),
+    doctor: () => import("./doctor").then((m) => m.default),
     config: () => import("./config").then((m) => m.default),
     "echo-agent": () => import("./echo-agent").then((m) => m.default),
     exits: () => import("./exits").then((m) => m.default),

@@ -1,0 +1,105 @@
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { compareTmux } from "../src/doctor/checks";
+import { runSource } from "./helpers/cli";
+import { tempDir } from "./helpers/temp";
+
+interface Check {
+  check: string;
+  ok: boolean;
+  level: string;
+  detail: string;
+  fix?: string;
+}
+
+function doctor(env: Record<string, string>) {
+  const r = runSource(["doctor", "--json"], { IAPEER_SERVICE_MANAGER: "none", ...env });
+  return { code: r.code, checks: JSON.parse(r.stdout) as Check[] };
+}
+
+const byName = (checks: Check[], name: string) => checks.find((c) => c.check === name);
+
+/** A folder with a fake binary in it: prints `output` for --version. */
+function fakeBin(name: string, output: string): string {
+  const dir = tempDir();
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\necho '${output}'\n`);
+  chmodSync(path, 0o755);
+  return dir;
+}
+
+describe("iapeer doctor", () => {
+  test("a healthy home: exit 0, every check a {check, ok, level, detail, fix?}", () => {
+    const home = tempDir();
+    const { code, checks } = doctor({ IAPEER_HOME: home });
+    expect(code).toBe(0);
+    for (const c of checks)
+      expect(Object.keys(c).sort()).toEqual(
+        c.fix ? ["check", "detail", "fix", "level", "ok"] : ["check", "detail", "level", "ok"],
+      );
+    expect(byName(checks, "tmux")).toMatchObject({ ok: true, level: "ok" });
+    expect(byName(checks, "home")).toMatchObject({ ok: true });
+    expect(byName(checks, "daemon")).toMatchObject({ ok: true, level: "warn" });
+  });
+
+  test("a home others can read is a failure with the chmod that fixes it", () => {
+    const home = tempDir();
+    chmodSync(home, 0o755);
+    const { code, checks } = doctor({ IAPEER_HOME: home });
+    expect(code).toBe(1);
+    expect(byName(checks, "home")).toMatchObject({
+      ok: false,
+      level: "fail",
+      fix: `chmod 700 ${home}`,
+    });
+  });
+
+  test("no tmux on PATH blocks, and says how to install it", () => {
+    const empty = tempDir();
+    const { code, checks } = doctor({ IAPEER_HOME: tempDir(), PATH: empty });
+    expect(code).toBe(1);
+    expect(byName(checks, "tmux")).toMatchObject({
+      ok: false,
+      detail: "tmux was not found on PATH",
+    });
+    expect(byName(checks, "tmux")?.fix).toContain("install tmux");
+  });
+
+  test("a runtime's binary is found and its version shown", () => {
+    const bin = fakeBin("codex", "codex-cli 9.9.9");
+    const { checks } = doctor({ IAPEER_HOME: tempDir(), PATH: `${bin}:${process.env.PATH}` });
+    // The fake prints its version for any arguments, `login status` included: signed in.
+    expect(byName(checks, "runtime:codex")).toMatchObject({
+      ok: true,
+      level: "ok",
+      detail: `codex-cli 9.9.9 at ${join(bin, "codex")}`,
+    });
+    const claude = fakeBin("claude", "9.9.9 (Claude Code)");
+    const c = byName(
+      doctor({ IAPEER_HOME: tempDir(), PATH: `${claude}:${process.env.PATH}` }).checks,
+      "runtime:claude",
+    );
+    expect(c?.detail).toContain("9.9.9 (Claude Code)");
+    if (process.getuid?.() === 0)
+      expect(c).toMatchObject({ level: "warn", fix: expect.stringContaining("permissionMode") });
+  });
+
+  test("a broken state database is a failure pointing at verify --fix", () => {
+    const home = tempDir();
+    mkdirSync(join(home, "state"), { mode: 0o700 });
+    chmodSync(home, 0o700);
+    writeFileSync(join(home, "state", "iapeer.db"), "not a database ".repeat(100));
+    const { code, checks } = doctor({ IAPEER_HOME: home });
+    expect(code).toBe(1);
+    expect(byName(checks, "database")?.fix).toContain("iapeer verify --fix");
+  });
+
+  test("tmux versions", () => {
+    expect(compareTmux("3.3a")).toBe(0);
+    expect(compareTmux("3.5")).toBeGreaterThan(0);
+    expect(compareTmux("3.2a")).toBeLessThan(0);
+    expect(compareTmux("2.9")).toBeLessThan(0);
+    expect(compareTmux("next-3.6")).toBeGreaterThan(0);
+  });
+});
