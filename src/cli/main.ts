@@ -28,6 +28,7 @@ const main: CommandDef = defineCommand({
     attach: () => import("./attach").then((m) => m.default),
     logs: () => import("./logs").then((m) => m.default),
     doctor: () => import("./doctor").then((m) => m.default),
+    selftest: () => import("./selftest").then((m) => m.default),
     config: () => import("./config").then((m) => m.default),
     "echo-agent": () => import("./echo-agent").then((m) => m.default),
     exits: () => import("./exits").then((m) => m.default),
