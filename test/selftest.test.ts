@@ -4,7 +4,12 @@ import { tempDir } from "./helpers/temp";
 
 test("selftest passes end to end and cleans up after itself", () => {
   const r = runSource(["selftest", "--json"], {});
-  const report = JSON.parse(r.stdout) as { ok: boolean; ms: number; home: string; steps: { step: string; ok: boolean }[] };
+  const report = JSON.parse(r.stdout) as {
+    ok: boolean;
+    ms: number;
+    home: string;
+    steps: { step: string; ok: boolean }[];
+  };
   expect(report.steps.filter((s) => !s.ok)).toEqual([]);
   expect(report.ok).toBe(true);
   expect(r.code).toBe(0);

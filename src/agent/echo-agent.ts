@@ -16,6 +16,8 @@ export interface EchoOptions {
   cwd: string;
   bootDelayMs: number;
   bootDialog: boolean;
+  /** Answer peers' messages (bounded: see replyTo) through `iapeer send`. */
+  reply?: (submitted: string) => void;
 }
 
 export interface Terminal {
@@ -63,9 +65,11 @@ export function runEchoAgent(opts: EchoOptions, term: Terminal): void {
     const line = JSON.stringify(entry);
     mkdirSync(join(opts.cwd, ".iapeer"), { recursive: true, mode: DIR_MODE });
     appendFileSync(receivedLog(opts.cwd), `${line}\n`, { mode: FILE_MODE });
+    const submitted = buffer;
     buffer = "";
     term.write(`\r\n${line.replaceAll("\n", "\r\n")}\r\n\r\n`);
     redraw();
+    opts.reply?.(submitted);
   };
 
   const handlePrompt = (ev: KeyEvent) => {

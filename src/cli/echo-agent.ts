@@ -1,7 +1,34 @@
 import { defineCommand } from "citty";
 import { runEchoAgent } from "../agent/echo-agent";
+import { replyTo } from "../agent/reply";
 import { peerEnvironment } from "../core/config";
+import { iapeerArgv } from "../core/self";
 import { usageError } from "./exit-codes";
+
+/** Replies go through `iapeer send` in the background, so the prompt never waits on them. */
+function replier(self: string): (submitted: string) => void {
+  return (submitted) => {
+    const reply = replyTo(submitted, self);
+    if (!reply) return;
+    const proc = Bun.spawn(
+      [
+        ...iapeerArgv(),
+        "send",
+        reply.to,
+        "--from",
+        self,
+        "--topic",
+        reply.topic,
+        "--message",
+        reply.body,
+      ],
+      {
+        stdio: ["ignore", "ignore", "ignore"],
+      },
+    );
+    proc.unref();
+  };
+}
 
 export default defineCommand({
   meta: {
@@ -30,7 +57,12 @@ export default defineCommand({
     process.stdin.setRawMode(true);
     process.stdin.setEncoding("utf8");
     runEchoAgent(
-      { cwd: peer.cwd ?? process.cwd(), bootDelayMs: delay, bootDialog: args["boot-dialog"] },
+      {
+        cwd: peer.cwd ?? process.cwd(),
+        bootDelayMs: delay,
+        bootDialog: args["boot-dialog"],
+        ...(args.reply && peer.personality && { reply: replier(peer.personality) }),
+      },
       {
         write: (text) => process.stdout.write(text),
         columns: () => process.stdout.columns ?? 80,

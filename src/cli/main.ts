@@ -27,6 +27,7 @@ const main: CommandDef = defineCommand({
     restart: () => import("./lifecycle-commands").then((m) => m.restart),
     attach: () => import("./attach").then((m) => m.default),
     logs: () => import("./logs").then((m) => m.default),
+    demo: () => import("./demo").then((m) => m.default),
     doctor: () => import("./doctor").then((m) => m.default),
     selftest: () => import("./selftest").then((m) => m.default),
     config: () => import("./config").then((m) => m.default),

@@ -5,14 +5,22 @@ import { EXIT } from "./exit-codes";
 import { printJson } from "./output";
 
 export default defineCommand({
-  meta: { name: "selftest", description: "End-to-end proof in a throwaway home: daemon, echo peers, delivery, death, sleep" },
+  meta: {
+    name: "selftest",
+    description: "End-to-end proof in a throwaway home: daemon, echo peers, delivery, death, sleep",
+  },
   args: { json: { type: "boolean", description: "Print JSON", default: false } },
   async run({ args }) {
     const report = await selftest(iapeerArgv(), (s) => {
       if (!args.json) console.log(`${s.ok ? "✔" : "✖"} ${s.step} (${s.ms} ms): ${s.detail}`);
     });
     if (args.json) printJson(report);
-    else console.log(report.ok ? `selftest passed in ${(report.ms / 1000).toFixed(1)}s` : `selftest FAILED at: ${report.steps.find((s) => !s.ok)?.step ?? "?"}`);
+    else
+      console.log(
+        report.ok
+          ? `selftest passed in ${(report.ms / 1000).toFixed(1)}s`
+          : `selftest FAILED at: ${report.steps.find((s) => !s.ok)?.step ?? "?"}`,
+      );
     process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
   },
 });

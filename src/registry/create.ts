@@ -20,6 +20,8 @@ export interface NewPeer {
   description?: string;
   intelligence?: Intelligence;
   alwaysOn?: boolean;
+  /** Settings of its runtime beyond the command (e.g. the echo agent's `reply`). */
+  settings?: RuntimeSettings;
 }
 
 /** Everything about a new peer that can be wrong before looking at the registry. */
@@ -51,7 +53,8 @@ function connectMcp(host: Host, folder: string, profile: Profile): void {
 
 function profileFor(input: NewPeer): Result<Profile> {
   const settings: Record<string, RuntimeSettings> = {};
-  if (input.command !== undefined) settings[input.runtime] = { command: input.command };
+  const own = { ...input.settings, ...(input.command !== undefined && { command: input.command }) };
+  if (Object.keys(own).length > 0) settings[input.runtime] = own;
   return validateProfile({
     personality: input.name,
     runtimes: [input.runtime],

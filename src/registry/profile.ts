@@ -72,6 +72,10 @@ function checkSettings(runtime: string, settings: RuntimeSettings | undefined): 
   ) {
     return `settings.${runtime}.args must be a list of strings`;
   }
+  for (const key of ["bootDialog", "reply"] as const) {
+    if (settings[key] !== undefined && typeof settings[key] !== "boolean")
+      return `settings.${runtime}.${key} must be true or false`;
+  }
   for (const key of ["bin", "prompt", "systemPromptFile", "permissionMode", "command"] as const) {
     if (settings[key] !== undefined && typeof settings[key] !== "string")
       return `settings.${runtime}.${key} must be a string`;

@@ -16,6 +16,7 @@ export const echoAdapter: RuntimeAdapter = {
       "echo-agent",
       ...(s.bootDelayMs ? ["--boot-delay-ms", String(s.bootDelayMs)] : []),
       ...(s.bootDialog ? ["--boot-dialog"] : []),
+      ...(s.reply ? ["--reply"] : []),
       ...(s.args ?? []),
     ]);
   },

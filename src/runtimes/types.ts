@@ -30,6 +30,8 @@ export interface RuntimeSettings {
   bootDelayMs?: number;
   /** echo: show a trust dialog before the prompt. */
   bootDialog?: boolean;
+  /** echo: answer peers' messages (bounded). */
+  reply?: boolean;
 }
 
 export interface RuntimeContext {

@@ -22,9 +22,12 @@ export class Journal implements EventSink {
     const wrote = this.file.write(ev, fields, now);
     try {
       const identity = typeof fields.identity === "string" ? fields.identity : null;
+      // `id` is the event's own id in the table; a message id travels as `message_id`.
+      const { id, ...rest } = fields;
+      const stored = id === undefined ? rest : { message_id: id, ...rest };
       this.store.db
         .query("INSERT INTO events (ts, ev, identity, fields) VALUES (?, ?, ?, ?)")
-        .run(now.toISOString(), ev, identity, JSON.stringify(fields));
+        .run(now.toISOString(), ev, identity, JSON.stringify(stored));
       return wrote;
     } catch {
       return false;

@@ -1,0 +1,121 @@
+import { openSync } from "node:fs";
+import { join } from "node:path";
+import { defineCommand } from "citty";
+import { consola } from "consola";
+import { callDaemon } from "../daemon/client";
+import { type DaemonInfo, runningDaemon } from "../daemon/info";
+import type { Host } from "../lifecycle/context";
+import { createPeer } from "../registry/create";
+import { getPeer } from "../registry/registry";
+import { eventsSince, type StoredEvent } from "../store/journal";
+import { getMessage } from "../transport/messages";
+import type { SendResult } from "../transport/send";
+import { requireHost } from "./context";
+import { actionError, usageError } from "./exit-codes";
+import { withSpinner } from "./spinner";
+
+const PEERS = ["ping", "pong"] as const;
+
+function bodyOf(host: Host, e: StoredEvent): string {
+  return typeof e.message_id === "string" ? (getMessage(host.store, e.message_id)?.body ?? "") : "";
+}
+
+/** One line per event worth showing: the conversation, and what the lifecycle did for it. */
+function describe(host: Host, e: StoredEvent): string | undefined {
+  switch (e.ev) {
+    case "delivery":
+      return `  ${e.from} → ${e.to}: ${bodyOf(host, e)}  (${e.outcome}${e.woke ? ", woke it" : ""}, ${e.ms} ms)`;
+    case "wake":
+      return `  · waking ${e.identity} (${e.mode}, ${e.reason})`;
+    case "launch":
+      return `  · ${e.identity} ready in ${e.ready_ms} ms`;
+    case "sleep":
+    case "death":
+    case "stop":
+      return `  · ${e.ev} ${e.identity}${e.class ? ` (${e.class})` : ""}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The daemon, started in the background when none runs (it outlives this command). */
+async function ensureDaemon(host: Host): Promise<DaemonInfo> {
+  const running = runningDaemon(host.layout);
+  if (running) return running;
+  const log = openSync(join(host.layout.logsDir, "daemon.out.log"), "a", 0o600);
+  const proc = Bun.spawn([...host.iapeer, "daemon"], {
+    stdio: ["ignore", log, log],
+    env: { ...host.config.env },
+  });
+  proc.unref();
+  for (let i = 0; i < 200; i++) {
+    const info = runningDaemon(host.layout);
+    if (info) return info;
+    if (proc.exitCode !== null) break;
+    await Bun.sleep(50);
+  }
+  throw actionError(`the daemon did not start; see ${join(host.layout.logsDir, "daemon.out.log")}`);
+}
+
+export default defineCommand({
+  meta: {
+    name: "demo",
+    description: "Two echo peers, ping and pong, talking through the daemon; watch it live",
+  },
+  args: { rounds: { type: "string", description: "Messages in the conversation", default: "6" } },
+  async run({ args }) {
+    const rounds = Number(args.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
+      throw usageError("--rounds takes a number from 1 to 100");
+    const host = requireHost();
+    const daemon = await withSpinner("starting the daemon…", () => ensureDaemon(host));
+    consola.success(`daemon pid ${daemon.pid} on ${daemon.socket}`);
+    for (const name of PEERS) {
+      if (getPeer(host.store, name)) continue;
+      const made = createPeer(host, {
+        name,
+        runtime: "echo",
+        description: `demo peer: answers the other one`,
+        settings: { reply: true },
+      });
+      if (!made.ok) throw actionError(made.error);
+      consola.success(`created ${name} in ${made.value.cwd}`);
+    }
+    const since = eventsSince(host.store, 0, 1_000_000).at(-1)?.id ?? 0;
+    const first = await callDaemon<SendResult>(daemon, "POST", "/v1/send", {
+      from: "ping",
+      to: "pong",
+      body: `round 1/${rounds}`,
+      topic: "demo",
+      wait: false,
+    });
+    if (!first.ok) throw actionError(first.error);
+    if (first.value.badInput || !first.value.outcome.ok)
+      throw actionError(first.value.outcome.error ?? "the first message was refused");
+    consola.start(`ping → pong: round 1/${rounds}; the conversation, live:`);
+
+    let last = since;
+    let done = false;
+    const deadline = Date.now() + 60_000 + rounds * 2000;
+    while (!done && Date.now() < deadline) {
+      for (const e of eventsSince(host.store, last)) {
+        last = e.id;
+        const line = describe(host, e);
+        if (line) console.log(line);
+        if (
+          e.ev === "delivery" &&
+          e.outcome === "delivered" &&
+          bodyOf(host, e) === `round ${rounds}/${rounds}`
+        )
+          done = true;
+      }
+      await Bun.sleep(100);
+    }
+    if (!done)
+      consola.warn("the conversation did not finish in time; `iapeer events` shows how far it got");
+    else consola.success(`${rounds} rounds, all delivered and confirmed on screen`);
+    console.log(
+      "\nping and pong are live: `iapeer attach ping` to watch one (C-b d to leave), `iapeer logs pong`, `iapeer events --follow`, `iapeer list`.",
+    );
+  },
+});
