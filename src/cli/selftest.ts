@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { iapeerArgv } from "../core/self";
 import { selftest } from "../selftest/selftest";
+import { requireConfig } from "./context";
 import { EXIT } from "./exit-codes";
 import { printJson } from "./output";
 
@@ -11,7 +12,7 @@ export default defineCommand({
   },
   args: { json: { type: "boolean", description: "Print JSON", default: false } },
   async run({ args }) {
-    const report = await selftest(iapeerArgv(), (s) => {
+    const report = await selftest(iapeerArgv(), requireConfig().env, (s) => {
       if (!args.json) console.log(`${s.ok ? "✔" : "✖"} ${s.step} (${s.ms} ms): ${s.detail}`);
     });
     if (args.json) printJson(report);

@@ -46,13 +46,14 @@ async function until<T>(
  */
 export async function selftest(
   iapeer: readonly string[],
+  inherited: Readonly<Record<string, string>>,
   onStep: (s: StepResult) => void = () => {},
 ): Promise<SelftestReport> {
   const started = performance.now();
   const steps: StepResult[] = [];
   const home = mkdtempSync("/tmp/iapeer-selftest-");
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
+    ...inherited,
     IAPEER_HOME: home,
     IAPEER_PORT: "0",
     IAPEER_SERVICE_MANAGER: "none",
