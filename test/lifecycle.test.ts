@@ -223,7 +223,7 @@ describe("stop, start, restart, always-on", () => {
     const host = sb.host();
     peer(host, "ana");
     const first = await woken(host, "ana");
-    expect(stopPeer(host, "ana")).toEqual({ ok: true, value: ["echo-ana"] });
+    expect(await stopPeer(host, "ana")).toEqual({ ok: true, value: ["echo-ana"] });
     expect(new Tmux(first.session.socket).hasSession("echo-ana")).toBe(false);
     const refused = await wakeOrSpawn(host, "ana");
     expect(refused).toMatchObject({ ok: false, refusal: "stopped" });

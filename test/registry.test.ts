@@ -137,13 +137,13 @@ describe("init", () => {
 });
 
 describe("remove and verify", () => {
-  test("remove drops the registry entry and sets the profile aside; the folder stays", () => {
+  test("remove drops the registry entry and sets the profile aside; the folder stays", async () => {
     const sb = sandbox();
     const host = sb.host();
     const made = createPeer(host, { name: "ana", runtime: "echo" });
     if (!made.ok) throw new Error(made.error);
     writeFileSync(join(made.value.cwd, "notes.md"), "mine");
-    const r = removePeer(host, "ana");
+    const r = await removePeer(host, "ana");
     expect(r.ok).toBe(true);
     expect(getPeer(host.store, "ana")).toBeUndefined();
     expect(readFileSync(join(made.value.cwd, "notes.md"), "utf8")).toBe("mine");
@@ -151,7 +151,7 @@ describe("remove and verify", () => {
     expect(
       readdirSync(join(made.value.cwd, ".iapeer")).some((f) => f.startsWith("peer.json.removed-")),
     ).toBe(true);
-    expect(removePeer(host, "ana").ok).toBe(false);
+    expect((await removePeer(host, "ana")).ok).toBe(false);
     expect(verifyRegistry(host, false).ok).toBe(true);
   });
 

@@ -114,7 +114,7 @@ describe("sending into an echo peer", () => {
     const host = sb.host();
     const ana = echoPeer(host, "ana");
     const d = new Dispatcher(host);
-    stopPeer(host, "ana");
+    await stopPeer(host, "ana");
     const refused = await send(host, d, { from: "human", to: "ana", body: "x" }, true);
     expect(refused).toMatchObject({ badInput: false, outcome: { ok: false, outcome: "failed" } });
     const deferred = await send(

@@ -138,7 +138,7 @@ export const stop = defineCommand({
       if (!answer.value.ok) throw actionError(answer.value.error ?? "stop failed");
       stopped = answer.value.stopped ?? [];
     } else {
-      const r = stopPeer(requireHost(), name);
+      const r = await stopPeer(requireHost(), name);
       if (!r.ok) throw actionError(r.error);
       stopped = r.value;
     }

@@ -14,10 +14,10 @@ export default defineCommand({
     description: "Stop a peer and drop it from the registry; its folder stays",
   },
   args: { peer: peerArg, json: jsonArg },
-  run({ args }) {
+  async run({ args }) {
     const name = peerName(args.peer);
     const host = requireHost();
-    const r = removePeer(host, name, (peer) => uninstallPeerService(host, peer, runCommand));
+    const r = await removePeer(host, name, (peer) => uninstallPeerService(host, peer, runCommand));
     if (!r.ok) throw actionError(r.error);
     if (args.json)
       return printJson({ ok: true, peer: name, cwd: r.value.cwd, stopped: r.value.ended });

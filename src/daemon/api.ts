@@ -48,6 +48,22 @@ function wakeJson(peer: string, r: WakeResult): Response {
       });
 }
 
+/** Optional fields of a send, checked before anything is stored. */
+function invalidSendFields(body: Record<string, unknown>): string | undefined {
+  for (const key of ["from", "topic", "runtime"] as const) {
+    if (body[key] !== undefined && typeof body[key] !== "string")
+      return `"${key}" must be a string`;
+  }
+  for (const key of ["defer", "wait"] as const) {
+    if (body[key] !== undefined && typeof body[key] !== "boolean")
+      return `"${key}" must be true or false`;
+  }
+  const a = body.attachments;
+  if (a !== undefined && !(Array.isArray(a) && a.every((x) => typeof x === "string")))
+    return '"attachments" must be a list of paths';
+  return undefined;
+}
+
 /** The daemon's HTTP surface, the same on the unix socket and on loopback TCP. */
 export async function handleRequest(
   req: Request,
@@ -117,9 +133,15 @@ export async function handleRequest(
       | (Partial<SendRequest> & { message?: string; wait?: boolean })
       | undefined;
     const text = body?.body ?? body?.message;
-    if (!body || typeof body.to !== "string" || typeof text !== "string") {
+    const problem =
+      !body || typeof body !== "object"
+        ? "the request body must be a JSON object"
+        : typeof body.to !== "string" || typeof text !== "string"
+          ? 'send needs "to" and "body" (strings)'
+          : invalidSendFields(body);
+    if (problem || !body || typeof body.to !== "string" || typeof text !== "string") {
       return json(400, {
-        outcome: { ok: false, outcome: "failed", woke: false, error: 'send needs "to" and "body"' },
+        outcome: { ok: false, outcome: "failed", woke: false, error: problem },
         badInput: true,
       });
     }
@@ -168,7 +190,7 @@ export async function handleRequest(
         return wakeJson(peer, await wakeOrSpawn(host, peer, runtime ? { runtime } : {}));
       if (action === "start") return wakeJson(peer, await startPeer(host, peer, runtime));
       if (action === "restart") return wakeJson(peer, await restartPeer(host, peer, runtime));
-      const stopped = stopPeer(host, peer);
+      const stopped = await stopPeer(host, peer);
       return stopped.ok
         ? json(200, { ok: true, peer, stopped: stopped.value })
         : json(404, { ok: false, peer, error: stopped.error });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Layout } from "../core/paths";
-import { pidAlive } from "../launch/pid";
+import { sameProcess } from "../lifecycle/process-token";
 
 /** What a running daemon writes to run/daemon.json. */
 export interface DaemonInfo {
@@ -9,6 +9,8 @@ export interface DaemonInfo {
   port: number;
   version: string;
   startedAt: string;
+  /** Tells this daemon from a later process that reuses its pid. */
+  token?: string;
 }
 
 /** The running daemon, or undefined when none is (a file left by a dead one does not count). */
@@ -16,7 +18,7 @@ export function runningDaemon(layout: Layout): DaemonInfo | undefined {
   if (!existsSync(layout.daemonInfo)) return undefined;
   try {
     const info = JSON.parse(readFileSync(layout.daemonInfo, "utf8")) as DaemonInfo;
-    return pidAlive(info.pid) ? info : undefined;
+    return sameProcess(info.pid, info.token) ? info : undefined;
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, rmSync, watch } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
 import { VERSION } from "../core/version";
 import type { Host } from "../lifecycle/context";
+import { processToken } from "../lifecycle/process-token";
 import { superviseTick } from "../lifecycle/supervise";
 import { Dispatcher } from "../transport/dispatcher";
 import { handleRequest } from "./api";
@@ -67,7 +68,9 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
       };
     }
   }
+  const token = processToken(process.pid);
   const info: DaemonInfo = {
+    ...(token !== undefined && { token }),
     pid: process.pid,
     socket: layout.daemonSock,
     port: tcp?.port ?? 0,
@@ -82,28 +85,38 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
   dispatcher.kickAll();
 
   // Deaths: exits.log changes at once (the hook), a short pass catches the rest.
-  let passing = false;
-  const deathPass = async () => {
-    if (passing) return;
-    passing = true;
-    try {
-      await superviseTick(host, { idle: false });
-    } finally {
-      passing = false;
-    }
+  // One supervision pass at a time, full ticks and quick death passes alike; a failing pass is
+  // logged and the next one runs (an unhandled rejection would end the daemon).
+  let passing: Promise<void> = Promise.resolve();
+  const pass = (idle: boolean) => {
+    passing = passing
+      .then(() => superviseTick(host, { idle }))
+      .then(() => {
+        if (idle) dispatcher.kickAll();
+      })
+      .catch((error) => {
+        host.events.write("supervise-error", { error: String(error) });
+      });
+    return passing;
+  };
+  let queuedDeathPass = false;
+  const deathPass = () => {
+    if (queuedDeathPass) return;
+    queuedDeathPass = true;
+    void pass(false).finally(() => {
+      queuedDeathPass = false;
+    });
   };
   let watcher: ReturnType<typeof watch> | undefined;
   try {
     watcher = watch(layout.logsDir, (_event, file) => {
-      if (file === "exits.log") void deathPass();
+      if (file === "exits.log") deathPass();
     });
   } catch {
     // no file watching here: the pass below still finds every death
   }
-  const deaths = setInterval(() => void deathPass(), DEATH_PASS_MS);
-  const ticks = setInterval(() => {
-    void superviseTick(host).then(() => dispatcher.kickAll());
-  }, config.tickSecs * 1000);
+  const deaths = setInterval(deathPass, DEATH_PASS_MS);
+  const ticks = setInterval(() => void pass(true), config.tickSecs * 1000);
 
   let stopped = false;
   const stop = async () => {
@@ -112,10 +125,15 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     clearInterval(deaths);
     clearInterval(ticks);
     watcher?.close();
+    // No new connections; requests in flight (a waiting sender) get their answer. What is being
+    // typed finishes; what is queued stays queued for the next daemon.
+    void unix.stop(false);
+    void tcp?.stop(false);
+    await dispatcher.stop();
+    await passing;
+    await Bun.sleep(100);
     unix.stop(true);
     tcp?.stop(true);
-    // What is being typed finishes; what is queued stays queued for the next daemon.
-    await dispatcher.stop();
     rmSync(layout.daemonInfo, { force: true });
     rmSync(layout.daemonSock, { force: true });
     host.events.write("daemon-stop", { pid: process.pid });

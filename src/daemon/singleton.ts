@@ -1,4 +1,4 @@
-import { pidAlive } from "../launch/pid";
+import { processToken, sameProcess } from "../lifecycle/process-token";
 import type { Store } from "../store/db";
 
 const KEY = "daemon_pid";
@@ -13,15 +13,17 @@ export function claimDaemon(store: Store): number | undefined {
     const row = store.db.query("SELECT value FROM meta WHERE key = ?").get(KEY) as {
       value: string;
     } | null;
-    const pid = row ? Number(row.value) : 0;
-    if (pid && pid !== process.pid && pidAlive(pid)) return pid;
+    // `<pid>:<start token>`: a later process that reuses the pid is not the daemon.
+    const [pidText, token] = (row?.value ?? "").split(":");
+    const pid = Number(pidText);
+    if (pid && pid !== process.pid && sameProcess(pid, token || undefined)) return pid;
     store.db
       .query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
-      .run(KEY, String(process.pid));
+      .run(KEY, `${process.pid}:${processToken(process.pid) ?? ""}`);
     return undefined;
   });
 }
 
 export function releaseDaemon(store: Store): void {
-  store.db.query("DELETE FROM meta WHERE key = ? AND value = ?").run(KEY, String(process.pid));
+  store.db.query("DELETE FROM meta WHERE key = ? AND value LIKE ?").run(KEY, `${process.pid}:%`);
 }

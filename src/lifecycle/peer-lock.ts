@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { pidAlive } from "../launch/pid";
 import type { Host } from "./context";
+import { processToken, sameProcess } from "./process-token";
 
 /** In this process: callers for one identity queue here first. */
 const local = new Map<string, Promise<unknown>>();
@@ -58,15 +58,23 @@ export async function withPeerLock<T>(
 function tryAcquire(host: Host, identity: string, owner: string): number | undefined {
   return host.store.write(() => {
     const row = host.store.db
-      .query("SELECT pid FROM wake_locks WHERE identity = ?")
-      .get(identity) as { pid: number } | null;
-    // Calls in this process are already queued above, so a row with our own pid is a leftover.
-    if (row && row.pid !== process.pid && pidAlive(row.pid)) return row.pid;
+      .query("SELECT pid, pid_token FROM wake_locks WHERE identity = ?")
+      .get(identity) as { pid: number; pid_token: string | null } | null;
+    // Calls in this process are already queued above, so a row with our own pid is a leftover;
+    // the start token tells a live holder from a later process that reuses its pid.
+    if (row && row.pid !== process.pid && sameProcess(row.pid, row.pid_token ?? undefined))
+      return row.pid;
     host.store.db
       .query(
-        "INSERT OR REPLACE INTO wake_locks (identity, owner, pid, acquired_at) VALUES (?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO wake_locks (identity, owner, pid, pid_token, acquired_at) VALUES (?, ?, ?, ?, ?)",
       )
-      .run(identity, owner, process.pid, new Date().toISOString());
+      .run(
+        identity,
+        owner,
+        process.pid,
+        processToken(process.pid) ?? null,
+        new Date().toISOString(),
+      );
     return undefined;
   });
 }

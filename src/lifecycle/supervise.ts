@@ -1,16 +1,14 @@
 import { statSync } from "node:fs";
 import { peerLog } from "../core/paths";
-import { exitOf } from "../launch/death";
 import { pidAlive } from "../launch/pid";
 import { nudgeReaper } from "../launch/watch";
 import { getPeer } from "../registry/registry";
-import { readExits, type SessionExit } from "../tmux/exits";
 import { type Host, nowOf } from "./context";
-import { endSessions } from "./control";
-import { recordDeath } from "./crash-guard";
+import { endSession } from "./control";
 import { readNewExits } from "./exits-cursor";
 import { sameProcess } from "./process-token";
-import { listSessions, markAsleep, type SessionRow } from "./sessions";
+import { recordSessionDeath } from "./session-death";
+import { listSessions, type SessionRow } from "./sessions";
 
 export interface TickReport {
   checked: number;
@@ -41,49 +39,18 @@ export async function superviseTick(
     await Bun.sleep(DYING_GRACE_MS);
 
   const fresh = readNewExits(host.store, host.layout.exitsLog);
-  let all: SessionExit[] | undefined;
   const now = nowOf(host);
   for (const s of live) {
     report.checked++;
     if (!sameProcess(s.serverPid, s.serverToken)) {
-      const record = { identity: s.identity, startedAt: s.startedAt ?? now.toISOString() };
-      let exit = exitOf(record, fresh);
-      if (!exit) {
-        all ??= readExits(host.layout.exitsLog, host.config.logFiles);
-        exit = exitOf(record, all);
-      }
-      const uptimeS = s.startedAt
-        ? Math.round((now.getTime() - Date.parse(s.startedAt)) / 1000)
-        : undefined;
-      const death = exit?.signal
-        ? { class: "signaled", signal: exit.signal }
-        : exit?.status !== undefined
-          ? { class: "exited", status: exit.status }
-          : { class: "server-dead" };
-      host.store.write(() => markAsleep(host.store, s.identity, false, now));
-      if (death.class === "server-dead") {
-        host.events.write("session-lost", {
-          identity: s.identity,
-          class: "server-dead",
-          server_pid: s.serverPid,
-          uptime_s: uptimeS,
-        });
-      }
-      host.events.write("death", { identity: s.identity, ...death, uptime_s: uptimeS });
-      recordDeath(host, {
-        identity: s.identity,
-        personality: s.personality,
-        ...death,
-        ...(uptimeS !== undefined && { uptimeS }),
-      });
-      report.died.push({ identity: s.identity, ...death });
+      const death = recordSessionDeath(host, s, fresh);
+      if (death) report.died.push(death);
       continue;
     }
     if (opts.idle !== false && host.config.idleSecs > 0) {
       const idleS = (now.getTime() - lastActivity(host, s)) / 1000;
       if (idleS > host.config.idleSecs) {
-        endSessions(host, s.personality, "idle", { resume: true, identity: s.identity });
-        report.slept.push(s.identity);
+        if (await endSession(host, s.identity, "idle", true)) report.slept.push(s.identity);
       }
     }
   }

@@ -1,12 +1,15 @@
 import { makeIdentity } from "../core/names";
 import { peerLog, tmuxSocket } from "../core/paths";
 import { type LaunchConfig, launch } from "../launch/launch";
+import { stopSession } from "../launch/stop";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
+import { Tmux } from "../tmux/client";
 import { type Host, nowOf } from "./context";
 import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
 import { processToken, sameProcess } from "./process-token";
+import { recordSessionDeath } from "./session-death";
 import { getSession, type SessionRow, saveLive } from "./sessions";
 
 export type WakeRefusal =
@@ -112,9 +115,24 @@ export async function wakeOrSpawn(
       if (!peer) return refuse("unknown-peer", `no peer named ${personality}`);
       const refused = wakeRefusal(host, peer);
       if (refused) return refused;
-      const current = getSession(host.store, identity);
+      let current = getSession(host.store, identity);
       if (opts.reason !== "restart" && isLive(current))
         return { ok: true, woke: false, session: current };
+      if (current?.state === "live") {
+        // It died and no supervision pass has seen it yet: record that first (the crash-loop
+        // guard counts it), then look again at whether a wake may happen.
+        recordSessionDeath(host, current);
+        const after = getPeer(host.store, personality);
+        const refusedNow = after && wakeRefusal(host, after);
+        if (refusedNow) return refusedNow;
+        current = getSession(host.store, identity);
+      }
+      // A session with no live row is an orphan of an interrupted wake: it would block this one.
+      const tmux = new Tmux(tmuxSocket(host.layout, identity));
+      if (tmux.hasSession(identity)) {
+        stopSession(tmux);
+        host.events.write("orphan-stopped", { identity });
+      }
 
       const resume = opts.reason !== "restart" && current?.resume === true;
       const reason =
@@ -136,6 +154,7 @@ export async function wakeOrSpawn(
         adapter.value,
         launchConfigFor(host, identity),
       );
+      if (!result.ok && result.reason === "tmux") return refuse("launch", result.error);
       if (!result.ok) {
         const failedUntil = recordDeath(host, {
           identity,

@@ -4,7 +4,7 @@ import { codexAdapter } from "./codex";
 import { commandAdapter } from "./command";
 import { echoAdapter } from "./echo";
 import { telegramAdapter } from "./telegram";
-import type { RuntimeAdapter } from "./types";
+import type { DeliveryMarkers, RuntimeAdapter, RuntimeSettings } from "./types";
 
 const ADAPTERS: Record<string, RuntimeAdapter> = {
   claude: claudeAdapter,
@@ -21,4 +21,12 @@ export function adapterFor(runtime: string): Result<RuntimeAdapter> {
     : fail(
         `no adapter for runtime ${JSON.stringify(runtime)}: use one of ${Object.keys(ADAPTERS).join(", ")}`,
       );
+}
+
+/** An adapter's delivery markers, with the prompt glyph the peer's settings name, if any. */
+export function deliveryMarkers(
+  adapter: RuntimeAdapter,
+  settings: RuntimeSettings,
+): DeliveryMarkers {
+  return settings.prompt ? { ...adapter.markers, prompt: settings.prompt } : adapter.markers;
 }

@@ -60,6 +60,7 @@ export const MIGRATIONS: readonly Migration[] = [
           identity    TEXT PRIMARY KEY,
           owner       TEXT NOT NULL,
           pid         INTEGER NOT NULL,
+          pid_token   TEXT,
           acquired_at TEXT NOT NULL
         ) STRICT;
         CREATE TABLE meta (
@@ -93,6 +94,7 @@ export const MIGRATIONS: readonly Migration[] = [
           error        TEXT,
           created_at   TEXT NOT NULL,
           updated_at   TEXT NOT NULL,
+          typed_at     TEXT,
           delivered_at TEXT
         ) STRICT;
         CREATE INDEX messages_recipient_state ON messages(recipient, state, seq);

@@ -5,13 +5,14 @@ import { withPeerLock } from "../lifecycle/peer-lock";
 import { getSession, touchActivity } from "../lifecycle/sessions";
 import { isLive, wakeOrSpawn } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";
-import { adapterFor } from "../runtimes/registry";
+import { adapterFor, deliveryMarkers } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import {
   finishMessage,
   getMessage,
   type Message,
   markDelivering,
+  markTyped,
   nextQueued,
   requeue,
 } from "./messages";
@@ -114,8 +115,9 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
     id.value.identity,
     `iapeer-${msg.id}`,
     envelope.value,
-    adapter.value.markers,
+    deliveryMarkers(adapter.value, peer.profile.settings[runtime] ?? {}),
     typing,
+    () => host.store.write(() => markTyped(host.store, msg.id, nowOf(host))),
   );
   if (typed.outcome === "delivered") {
     host.store.write(() => touchActivity(host.store, id.value.identity, nowOf(host)));

@@ -23,7 +23,12 @@ export class Dispatcher {
   kick(recipient: string, until?: string): Promise<void> {
     const running = this.workers.get(recipient);
     if (running) return running;
-    const worker = this.drain(recipient, until).finally(() => this.workers.delete(recipient));
+    const worker = this.drain(recipient, until)
+      .catch((error) => {
+        // A throw here (the database busy past its timeout, say) must not end the daemon.
+        this.host.events.write("delivery-error", { peer: recipient, error: String(error) });
+      })
+      .finally(() => this.workers.delete(recipient));
     this.workers.set(recipient, worker);
     return worker;
   }
@@ -34,7 +39,7 @@ export class Dispatcher {
   }
 
   /** Wait until a message has its final outcome, or the timeout passes. */
-  async settle(id: string, recipient: string, timeoutMs: number): Promise<void> {
+  async settle(id: string, recipient: string, timeoutMs: number, until?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const m = getMessage(this.host.store, id);
@@ -42,7 +47,7 @@ export class Dispatcher {
       if (!this.workers.has(recipient) && m.state === "queued") {
         // The worker stopped with this message still queued (blocked): try once more soon.
         await Bun.sleep(250);
-        if (Date.now() < deadline) void this.kick(recipient);
+        if (Date.now() < deadline) void this.kick(recipient, until);
         continue;
       }
       await Bun.sleep(25);

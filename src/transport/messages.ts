@@ -19,6 +19,8 @@ export interface Message {
   createdAt: string;
   updatedAt: string;
   deliveredAt?: string;
+  /** When its text was pasted into the session: from then on it may be on screen. */
+  typedAt?: string;
   /** Kept for a stopped recipient until it is started. */
   deferred: boolean;
 }
@@ -38,6 +40,7 @@ interface Row {
   error: string | null;
   created_at: string;
   updated_at: string;
+  typed_at: string | null;
   delivered_at: string | null;
 }
 
@@ -60,6 +63,7 @@ function fromRow(r: Row): Message {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     ...(r.delivered_at !== null && { deliveredAt: r.delivered_at }),
+    ...(r.typed_at !== null && { typedAt: r.typed_at }),
     deferred: r.error === DEFERRED,
   };
 }
@@ -164,9 +168,16 @@ export function finishMessage(
     );
 }
 
+/** Its text went into the session: a restart must not type it again. */
+export function markTyped(store: Store, id: string, now: Date): void {
+  store.db.query("UPDATE messages SET typed_at = ? WHERE id = ?").run(now.toISOString(), id);
+}
+
 /** Back to the queue: its delivery never reached the screen. */
 export function requeue(store: Store, id: string, now: Date, woke = false): void {
   store.db
-    .query("UPDATE messages SET state = 'queued', updated_at = ?, woke = MAX(woke, ?) WHERE id = ?")
+    .query(
+      "UPDATE messages SET state = 'queued', typed_at = NULL, updated_at = ?, woke = MAX(woke, ?) WHERE id = ?",
+    )
     .run(now.toISOString(), woke ? 1 : 0, id);
 }

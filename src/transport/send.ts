@@ -35,10 +35,8 @@ export async function send(
     length: [...m.body].length,
   });
   if (oneShot && !wait) return { outcome: outcomeOf(m), badInput: false };
-  const worker = dispatcher.kick(m.recipient, oneShot ? m.id : undefined);
-  if (wait) {
-    await Promise.race([worker, Bun.sleep(SEND_WAIT_MS)]);
-    await dispatcher.settle(m.id, m.recipient, 1000);
-  }
+  void dispatcher.kick(m.recipient, oneShot ? m.id : undefined);
+  // This message's own outcome, not the end of the recipient's whole queue.
+  if (wait) await dispatcher.settle(m.id, m.recipient, SEND_WAIT_MS, oneShot ? m.id : undefined);
   return { outcome: outcomeOf(getMessage(host.store, m.id) as Message), badInput: false };
 }

@@ -50,6 +50,8 @@ export async function typeIn(
   text: string,
   markers: DeliveryMarkers,
   opts: TypeInOptions = DEFAULT_TYPE_IN,
+  /** Called once the text is in the session's input (it may be on screen from then on). */
+  onTyped: () => void = () => {},
 ): Promise<TypeInResult> {
   const started = Date.now();
   const prompt = markers.prompt;
@@ -77,6 +79,7 @@ export async function typeIn(
     tmux.run(["delete-buffer", "-b", bufferName]);
     return { outcome: "not-typed", reason: `tmux paste-buffer failed: ${pasted.stderr}` };
   }
+  onTyped();
 
   const mark = landingMark(text);
   const landed = (input: string | null | undefined) =>

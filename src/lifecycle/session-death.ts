@@ -1,0 +1,61 @@
+import { exitOf } from "../launch/death";
+import { readExits, type SessionExit } from "../tmux/exits";
+import { type Host, nowOf } from "./context";
+import { recordDeath } from "./crash-guard";
+import type { SessionRow } from "./sessions";
+
+export interface RecordedDeath {
+  identity: string;
+  class: string;
+  status?: number;
+  signal?: string;
+}
+
+/**
+ * Record the death of a session whose row still says `live` but whose server is gone: its class
+ * from exits.log (`exited`, `signaled`), else `server-dead`. The row is marked asleep only if it
+ * is still that same live session, so two passes (or a pass and a wake) record a death once.
+ */
+export function recordSessionDeath(
+  host: Host,
+  s: SessionRow,
+  fresh: SessionExit[] = [],
+): RecordedDeath | undefined {
+  const now = nowOf(host);
+  const record = { identity: s.identity, startedAt: s.startedAt ?? now.toISOString() };
+  const exit =
+    exitOf(record, fresh) ?? exitOf(record, readExits(host.layout.exitsLog, host.config.logFiles));
+  const uptimeS = s.startedAt
+    ? Math.round((now.getTime() - Date.parse(s.startedAt)) / 1000)
+    : undefined;
+  const death = exit?.signal
+    ? { class: "signaled", signal: exit.signal }
+    : exit?.status !== undefined
+      ? { class: "exited", status: exit.status }
+      : { class: "server-dead" };
+  const claimed = host.store.write(
+    () =>
+      host.store.db
+        .query(
+          "UPDATE sessions SET state = 'asleep', server_pid = NULL, server_token = NULL, pane_pid = NULL, resume = 0, updated_at = ? WHERE identity = ? AND state = 'live' AND server_pid IS ?",
+        )
+        .run(now.toISOString(), s.identity, s.serverPid ?? null).changes > 0,
+  );
+  if (!claimed) return undefined;
+  if (death.class === "server-dead") {
+    host.events.write("session-lost", {
+      identity: s.identity,
+      class: "server-dead",
+      server_pid: s.serverPid,
+      uptime_s: uptimeS,
+    });
+  }
+  host.events.write("death", { identity: s.identity, ...death, uptime_s: uptimeS });
+  recordDeath(host, {
+    identity: s.identity,
+    personality: s.personality,
+    ...death,
+    ...(uptimeS !== undefined && { uptimeS }),
+  });
+  return { identity: s.identity, ...death };
+}
