@@ -274,3 +274,72 @@ describe("stop, start, restart, always-on", () => {
     ]);
   });
 });
+
+describe("robust against interruptions", () => {
+  test("an orphan session left by an interrupted wake does not block the next wake", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    const first = await woken(host, "ana");
+    // The wake's process died before recording it: the tmux session lives, no live row.
+    host.store.db.run("DELETE FROM sessions");
+    const again = await woken(host, "ana");
+    expect(again.woke).toBe(true);
+    expect(again.session.serverPid).not.toBe(first.session.serverPid);
+    expect(recentDeaths(host, "ana")).toEqual([]);
+    expect(lifecycleLog(sb)).toContain("ev=orphan-stopped identity=echo-ana");
+  });
+
+  test("a death found by a wake is recorded once, and a later pass does not count it again", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    const first = await woken(host, "ana");
+    process.kill(first.session.serverPid as number, "SIGKILL");
+    process.kill(first.session.panePid as number, "SIGKILL");
+    await Bun.sleep(100);
+    await woken(host, "ana");
+    await superviseTick(host);
+    expect(recentDeaths(host, "ana").map((d) => d.class)).toEqual(["server-dead"]);
+  });
+
+  test("start with a runtime the peer lacks changes nothing", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    peer(host, "ana");
+    await stopPeer(host, "ana");
+    expect(await startPeer(host, "ana", "codex")).toMatchObject({
+      ok: false,
+      refusal: "unknown-runtime",
+    });
+    expect(allStates(host)[0]?.state).toBe("stopped");
+  });
+});
+
+test("the tick rotates pane logs and exits.log by size, and still reads every death", async () => {
+  const sb = sandbox({ IAPEER_LOG_MAX_BYTES: "4096", IAPEER_LOG_FILES: "2" });
+  const host = sb.host();
+  peer(host, "ana");
+  const w = await woken(host, "ana");
+  const tmux = new Tmux(w.session.socket);
+  for (let i = 0; i < 5; i++) tmux.sendKeys("echo-ana", ["x".repeat(1000), "Enter"]);
+  await Bun.sleep(500);
+  const exits = sb.layout.exitsLog;
+  await Bun.write(
+    exits,
+    `${"ts=2026-01-01T00:00:00Z ev=session-exit identity=echo-old dead_status=0 dead_signal=\n".repeat(60)}`,
+  );
+  await superviseTick(host);
+  const pane = peerLog(sb.layout, "echo-ana");
+  expect(existsSync(`${pane}.1`)).toBe(true);
+  expect(Bun.file(pane).size).toBeLessThan(4096);
+  expect(existsSync(`${exits}.1`)).toBe(true);
+  // A death after the rotation is still found.
+  process.kill(w.session.panePid as number, "SIGKILL");
+  let died: unknown[] = [];
+  for (let i = 0; i < 40 && died.length === 0; i++) {
+    await Bun.sleep(50);
+    died = (await superviseTick(host)).died;
+  }
+  expect(died).toEqual([{ identity: "echo-ana", class: "signaled", signal: "SIGKILL" }]);
+});

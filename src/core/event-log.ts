@@ -1,4 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import { DIR_MODE, FILE_MODE } from "./fs";
 import { formatLine, type LogFields } from "./logfmt";
@@ -49,20 +58,33 @@ export class EventLog {
       return;
     }
     if (size === 0 || size + incoming <= this.rotation.maxBytes) return;
-    if (this.rotation.files <= 1) {
-      rmSync(this.path, { force: true });
-      return;
+    rotateFiles(this.path, this.rotation.files, "rename");
+  }
+}
+
+/**
+ * Shift `x.1` … `x.<files-1>` up by one and move the live file to `x.1`. `rename` suits writers
+ * that open the file for each line; `copy-truncate` suits one that holds it open with O_APPEND
+ * (tmux's pipe-pane `cat >>`), which then goes on writing at the start of the emptied file.
+ */
+export function rotateFiles(path: string, files: number, how: "rename" | "copy-truncate"): void {
+  if (files <= 1) {
+    if (how === "rename") rmSync(path, { force: true });
+    else truncateSync(path, 0);
+    return;
+  }
+  rmSync(`${path}.${files - 1}`, { force: true });
+  for (let i = files - 2; i >= 1; i--) {
+    const from = `${path}.${i}`;
+    if (existsSync(from)) renameSync(from, `${path}.${i + 1}`);
+  }
+  try {
+    if (how === "rename") renameSync(path, `${path}.1`);
+    else {
+      copyFileSync(path, `${path}.1`);
+      truncateSync(path, 0);
     }
-    rmSync(`${this.path}.${this.rotation.files - 1}`, { force: true });
-    for (let i = this.rotation.files - 2; i >= 1; i--) {
-      const from = `${this.path}.${i}`;
-      if (existsSync(from)) renameSync(from, `${this.path}.${i + 1}`);
-    }
-    // Another process may have rotated first; then there is nothing left to move.
-    try {
-      renameSync(this.path, `${this.path}.1`);
-    } catch {
-      // already rotated
-    }
+  } catch {
+    // another process rotated it first
   }
 }

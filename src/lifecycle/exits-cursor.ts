@@ -41,3 +41,8 @@ export function readNewExits(store: Store, path: string): SessionExit[] {
     closeSync(fd);
   }
 }
+
+/** After exits.log was rotated away, the next look starts at the new file's beginning. */
+export function resetExitsCursor(store: Store): void {
+  store.db.query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '0')").run(KEY);
+}

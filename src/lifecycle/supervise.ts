@@ -7,6 +7,7 @@ import { type Host, nowOf } from "./context";
 import { endSession } from "./control";
 import { readNewExits } from "./exits-cursor";
 import { sameProcess } from "./process-token";
+import { rotateForeignLogs } from "./rotate";
 import { recordSessionDeath } from "./session-death";
 import { listSessions, type SessionRow } from "./sessions";
 
@@ -54,6 +55,7 @@ export async function superviseTick(
       }
     }
   }
+  if (opts.idle !== false) rotateForeignLogs(host, listSessions(host.store, "live"));
   return report;
 }
 

@@ -44,6 +44,12 @@ export async function runAlwaysOn(
     return fail(
       `peer ${personality} is not always-on; \`iapeer service install --peer ${personality}\` makes it one`,
     );
+  // Stopped by a user: do not bring it back, whatever the manager's KeepAlive wants.
+  if (peer.stopped)
+    return ok({
+      code: 0,
+      message: `${identity} is stopped; \`iapeer start ${personality}\` brings it back`,
+    });
   const adapter = adapterFor(runtime);
   if (!adapter.ok) return adapter;
   const id = makeIdentity(runtime, personality);
@@ -113,6 +119,8 @@ export async function runAlwaysOn(
     return ok({ code: 0, message: `stopped ${identity}` });
   }
   host.store.write(() => markAsleep(host.store, identity, false, nowOf(host)));
+  if (getPeer(host.store, personality)?.stopped)
+    return ok({ code: 0, message: `${identity} was stopped` });
   const cls =
     death.class === "exited"
       ? { class: "exited", status: death.status }
