@@ -46,12 +46,14 @@ async function flood(
       for (let n = 0; n < 100; n++) {
         for (;;) {
           try {
+            // The key makes a retry after the daemon died mid-request safe: stored once.
             const r = await d().api<SendResult>("POST", "/v1/send", {
               to: `p${n % 3}`,
               body: `s${s}-n${n}`,
+              key: `s${s}-n${n}`,
               wait: false,
             });
-            if (r.body.outcome.id) ids.push(r.body.outcome.id);
+            if (r.body.outcome.id && !ids.includes(r.body.outcome.id)) ids.push(r.body.outcome.id);
             break;
           } catch {
             await Bun.sleep(50); // the daemon is being restarted

@@ -174,3 +174,15 @@ describe("sending into an echo peer", () => {
     ).toEqual(["hi", "later", "after"]);
   });
 });
+
+test("a retried send with the same key is stored once", async () => {
+  const sb = sandbox();
+  const host = sb.host();
+  const ana = echoPeer(host, "ana");
+  const d = new Dispatcher(host);
+  const first = await send(host, d, { from: "human", to: "ana", body: "once", key: "k-1" }, true);
+  const again = await send(host, d, { from: "human", to: "ana", body: "once", key: "k-1" }, true);
+  expect(again.outcome.id).toBe(first.outcome.id as string);
+  expect(again.outcome.outcome).toBe("delivered");
+  expect(received(ana.cwd)).toHaveLength(1);
+});

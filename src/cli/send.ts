@@ -67,6 +67,10 @@ export default defineCommand({
       type: "string",
       description: "Deliver to this runtime of the peer (default: its default runtime)",
     },
+    key: {
+      type: "string",
+      description: "Your own id for this message: a retried send with the same key is stored once",
+    },
     defer: {
       type: "boolean",
       description: "For a stopped peer: keep the message until it is started",
@@ -88,6 +92,7 @@ export default defineCommand({
       ...(args.topic !== undefined && { topic: args.topic }),
       ...(args.runtime !== undefined && { runtime: args.runtime }),
       ...(args.defer && { defer: true }),
+      ...(args.key !== undefined && { key: args.key }),
     };
     const config = requireConfig();
     const daemon = runningDaemon(layoutOf(config));

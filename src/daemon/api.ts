@@ -50,7 +50,7 @@ function wakeJson(peer: string, r: WakeResult): Response {
 
 /** Optional fields of a send, checked before anything is stored. */
 function invalidSendFields(body: Record<string, unknown>): string | undefined {
-  for (const key of ["from", "topic", "runtime"] as const) {
+  for (const key of ["from", "topic", "runtime", "key"] as const) {
     if (body[key] !== undefined && typeof body[key] !== "string")
       return `"${key}" must be a string`;
   }
@@ -158,6 +158,7 @@ export async function handleRequest(
         ...(body.runtime !== undefined && { runtime: body.runtime }),
         ...(body.attachments !== undefined && { attachments: body.attachments }),
         ...(body.defer !== undefined && { defer: body.defer }),
+        ...(body.key !== undefined && { key: body.key }),
       },
       body.wait !== false,
     );

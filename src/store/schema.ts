@@ -82,6 +82,7 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE TABLE messages (
           seq          INTEGER PRIMARY KEY AUTOINCREMENT,
           id           TEXT NOT NULL UNIQUE,
+          client_key   TEXT UNIQUE,
           sender       TEXT NOT NULL,
           recipient    TEXT NOT NULL,
           runtime      TEXT,

@@ -3,12 +3,13 @@ import { validatePersonality, validateRuntime } from "../core/names";
 import type { Host } from "../lifecycle/context";
 import { nowOf } from "../lifecycle/context";
 import { getPeer } from "../registry/registry";
-import { getMessage, insertMessage, type Message, newMessageId } from "./messages";
+import { getMessage, insertMessage, type Message, messageByKey, newMessageId } from "./messages";
 import { HUMAN_SENDER, senderInfo } from "./sender";
 import type { SendOutcome, SendRequest } from "./types";
 
 export type Accepted =
-  | { ok: true; message: Message }
+  /** `repeated`: a retry of a send already stored under the same key. */
+  | { ok: true; message: Message; repeated?: boolean }
   /** `badInput`: the request itself is wrong (exit 2); otherwise it was refused (exit 1). */
   | { ok: false; badInput: boolean; outcome: SendOutcome };
 
@@ -49,6 +50,10 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
   });
   if (!envelope.ok) return refused(envelope.error, true);
   return host.store.write((): Accepted => {
+    if (req.key !== undefined) {
+      const earlier = messageByKey(host.store, req.key);
+      if (earlier) return { ok: true, message: earlier, repeated: true };
+    }
     const peer = getPeer(host.store, req.to);
     if (!peer) return refused(`no peer named ${req.to}; see \`iapeer list\``, false);
     if (req.runtime !== undefined && !peer.profile.runtimes.includes(req.runtime)) {
@@ -72,6 +77,7 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
       body: req.body,
       attachments: req.attachments ?? [],
       deferred: req.defer === true,
+      ...(req.key !== undefined && { key: req.key }),
       createdAt,
     });
     return { ok: true, message: getMessage(host.store, id) as Message };

@@ -75,6 +75,7 @@ export function newMessageId(now = Date.now()): string {
 
 export interface NewMessage {
   id: string;
+  key?: string;
   sender: string;
   recipient: string;
   runtime?: string;
@@ -89,11 +90,12 @@ export interface NewMessage {
 export function insertMessage(store: Store, m: NewMessage): void {
   store.db
     .query(
-      `INSERT INTO messages (id, sender, recipient, runtime, topic, body, attachments, state, error, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+      `INSERT INTO messages (id, client_key, sender, recipient, runtime, topic, body, attachments, state, error, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
     )
     .run(
       m.id,
+      m.key ?? null,
       m.sender,
       m.recipient,
       m.runtime ?? null,
@@ -110,6 +112,11 @@ const SELECT = "SELECT * FROM messages";
 
 export function getMessage(store: Store, id: string): Message | undefined {
   const row = store.db.query(`${SELECT} WHERE id = ?`).get(id) as Row | null;
+  return row ? fromRow(row) : undefined;
+}
+
+export function messageByKey(store: Store, key: string): Message | undefined {
+  const row = store.db.query(`${SELECT} WHERE client_key = ?`).get(key) as Row | null;
   return row ? fromRow(row) : undefined;
 }
 

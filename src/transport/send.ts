@@ -28,12 +28,13 @@ export async function send(
   const accepted: Accepted = acceptMessage(host, req);
   if (!accepted.ok) return { outcome: accepted.outcome, badInput: accepted.badInput };
   const m = accepted.message;
-  host.events.write("message-queued", {
-    id: m.id,
-    from: m.sender,
-    to: m.recipient,
-    length: [...m.body].length,
-  });
+  if (!accepted.repeated)
+    host.events.write("message-queued", {
+      id: m.id,
+      from: m.sender,
+      to: m.recipient,
+      length: [...m.body].length,
+    });
   if (oneShot && !wait) return { outcome: outcomeOf(m), badInput: false };
   void dispatcher.kick(m.recipient, oneShot ? m.id : undefined);
   // This message's own outcome, not the end of the recipient's whole queue.

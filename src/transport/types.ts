@@ -21,4 +21,9 @@ export interface SendRequest {
   attachments?: string[];
   /** Keep it for a stopped recipient until it is started, instead of refusing. */
   defer?: boolean;
+  /**
+   * The sender's own key for this message: a retried send with the same key (after a timeout or
+   * a daemon restart) gets the first one's record instead of storing it twice.
+   */
+  key?: string;
 }

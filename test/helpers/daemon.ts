@@ -1,4 +1,3 @@
-import { afterEach } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DaemonInfo } from "../../src/daemon/info";
@@ -61,10 +60,11 @@ export async function startDaemon(
   throw new Error(`the daemon did not start: ${err}`);
 }
 
-afterEach(async () => {
+/** Stop every daemon a test started, by pid (test/setup.ts). */
+export async function cleanupDaemons(): Promise<void> {
   for (const proc of running) {
     proc.kill("SIGKILL");
     await proc.exited;
   }
   running.clear();
-});
+}

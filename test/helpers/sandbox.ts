@@ -1,4 +1,3 @@
-import { afterEach } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { hostOn } from "../../src/cli/context";
@@ -89,8 +88,8 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
   };
 }
 
-/** Kill every tmux server of the sandbox by its own socket, then remove the home. */
-afterEach(() => {
+/** Kill every tmux server of each sandbox by its own socket, then remove its home (test/setup.ts). */
+export function cleanupSandboxes(): void {
   for (const { home, tmuxSockDir, stores } of made.splice(0)) {
     for (const store of stores) store.close();
     if (existsSync(tmuxSockDir)) {
@@ -98,4 +97,4 @@ afterEach(() => {
     }
     rmSync(home, { recursive: true, force: true });
   }
-});
+}

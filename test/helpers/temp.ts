@@ -1,4 +1,3 @@
-import { afterEach } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,7 @@ export function tempDir(prefix = "iapeer-test-"): string {
   return dir;
 }
 
-afterEach(() => {
+/** Run after every test by test/setup.ts. */
+export function cleanupTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
