@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { hostOn } from "../src/cli/context";
 import { loadConfig } from "../src/core/config";
 import { ensureLayout, layoutOf, tmuxSocket } from "../src/core/paths";
+import { callDaemon } from "../src/daemon/client";
 import type { DaemonInfo } from "../src/daemon/info";
 import { createPeer } from "../src/registry/create";
 import { openStore } from "../src/store/db";
@@ -51,15 +52,9 @@ export async function daemonBench(binary: string, summary: (xs: number[]) => Sum
     for (let i = 0; i < 200 && !existsSync(layout.daemonInfo); i++) await Bun.sleep(25);
     const info = JSON.parse(readFileSync(layout.daemonInfo, "utf8")) as DaemonInfo;
     const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`http://localhost${path}`, {
-        method,
-        unix: info.socket,
-        ...(body !== undefined && {
-          body: JSON.stringify(body),
-          headers: { "content-type": "application/json" },
-        }),
-      });
-      return (await res.json()) as T;
+      const answer = await callDaemon<T>(info, method, path, body);
+      if (!answer.ok) throw new Error(answer.error);
+      return answer.value;
     };
     const sendOne = (to: string, body: string, wait = true) =>
       api<SendResult>("POST", "/v1/send", { to, body, wait });

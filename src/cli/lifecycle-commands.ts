@@ -3,6 +3,7 @@ import { consola } from "consola";
 import { layoutOf } from "../core/paths";
 import { callDaemon } from "../daemon/client";
 import { runningDaemon } from "../daemon/info";
+import { toWakeJson, type WakeJson } from "../daemon/wake-json";
 import type { Host } from "../lifecycle/context";
 import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
@@ -11,33 +12,6 @@ import { actionError, EXIT } from "./exit-codes";
 import { printJson } from "./output";
 import { jsonArg, peerArg, peerName, runtimeArg } from "./peer-arg";
 import { withSpinner } from "./spinner";
-
-/** The `--json` shape of wake, start and restart (the daemon's API answers the same). */
-type WakeJson =
-  | {
-      ok: true;
-      peer: string;
-      identity: string;
-      woke: boolean;
-      mode?: string;
-      ready_ms?: number;
-      pid?: number;
-    }
-  | { ok: false; peer: string; refusal: string; error: string };
-
-function toJson(peer: string, r: WakeResult): WakeJson {
-  return r.ok
-    ? {
-        ok: true,
-        peer,
-        identity: r.session.identity,
-        woke: r.woke,
-        ...(r.mode && { mode: r.mode }),
-        ...(r.readyMs !== undefined && { ready_ms: r.readyMs }),
-        ...(r.session.panePid !== undefined && { pid: r.session.panePid }),
-      }
-    : { ok: false, peer, refusal: r.refusal, error: r.error };
-}
 
 /** Through the daemon when it runs (it owns the sessions), in this process when it does not. */
 async function act(
@@ -57,7 +31,7 @@ async function act(
     if (!answer.ok) throw actionError(answer.error);
     return answer.value;
   }
-  return toJson(peer, await local(requireHost()));
+  return toWakeJson(peer, await local(requireHost()));
 }
 
 function report(r: WakeJson, json: boolean, verb: string): void {

@@ -12,6 +12,7 @@ import { send } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
 import { eventStream } from "./sse";
+import { toWakeJson } from "./wake-json";
 
 export interface ApiContext {
   host: Host;
@@ -30,22 +31,8 @@ function bearer(req: Request): string | undefined {
 }
 
 function wakeJson(peer: string, r: WakeResult): Response {
-  return r.ok
-    ? json(200, {
-        ok: true,
-        peer,
-        identity: r.session.identity,
-        woke: r.woke,
-        ...(r.mode && { mode: r.mode }),
-        ...(r.readyMs !== undefined && { ready_ms: r.readyMs }),
-        ...(r.session.panePid !== undefined && { pid: r.session.panePid }),
-      })
-    : json(r.refusal === "unknown-peer" ? 404 : 409, {
-        ok: false,
-        peer,
-        refusal: r.refusal,
-        error: r.error,
-      });
+  const status = r.ok ? 200 : r.refusal === "unknown-peer" ? 404 : 409;
+  return json(status, toWakeJson(peer, r));
 }
 
 /** Optional fields of a send, checked before anything is stored. */

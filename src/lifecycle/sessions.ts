@@ -1,4 +1,5 @@
 import type { Store } from "../store/db";
+import { processToken } from "./process-token";
 
 /** What iapeer knows of one identity's session, live or asleep. */
 export interface SessionRow {
@@ -103,4 +104,18 @@ export function touchActivity(store: Store, identity: string, now: Date): void {
   store.db
     .query("UPDATE sessions SET last_active_at = ? WHERE identity = ?")
     .run(now.toISOString(), identity);
+}
+
+/** Record a session that just came up, with its server's start token (the pid-reuse guard). */
+export function recordLaunched(
+  store: Store,
+  who: { identity: string; personality: string; runtime: string },
+  s: { socket: string; serverPid: number; panePid: number; startedAt: string },
+  now: Date,
+): SessionRow {
+  const token = processToken(s.serverPid);
+  store.write(() =>
+    saveLive(store, { ...who, ...s, ...(token !== undefined && { serverToken: token }) }, now),
+  );
+  return getSession(store, who.identity) as SessionRow;
 }

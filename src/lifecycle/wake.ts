@@ -8,9 +8,9 @@ import { Tmux } from "../tmux/client";
 import { type Host, nowOf } from "./context";
 import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
-import { processToken, sameProcess } from "./process-token";
+import { sameProcess } from "./process-token";
 import { recordSessionDeath } from "./session-death";
-import { getSession, type SessionRow, saveLive } from "./sessions";
+import { getSession, recordLaunched, type SessionRow } from "./sessions";
 
 export type WakeRefusal =
   | "unknown-peer"
@@ -171,24 +171,12 @@ export async function wakeOrSpawn(
         return refuse("launch", result.error);
       }
       const s = result.session;
-      const token = processToken(s.serverPid);
-      host.store.write(() =>
-        saveLive(
-          host.store,
-          {
-            identity,
-            personality,
-            runtime,
-            socket: s.socket,
-            serverPid: s.serverPid,
-            ...(token !== undefined && { serverToken: token }),
-            panePid: s.panePid,
-            startedAt: s.startedAt,
-          },
-          nowOf(host),
-        ),
+      const session = recordLaunched(
+        host.store,
+        { identity, personality, runtime },
+        s,
+        nowOf(host),
       );
-      const session = getSession(host.store, identity) as SessionRow;
       return {
         ok: true,
         woke: true,

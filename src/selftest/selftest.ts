@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { decodeEnvelope } from "../codec/envelope";
+import { callDaemon } from "../daemon/client";
 import type { DaemonInfo } from "../daemon/info";
 import { Tmux, tmuxVersion } from "../tmux/client";
 import { readExits } from "../tmux/exits";
@@ -66,15 +67,8 @@ export async function selftest(
   let info: DaemonInfo | undefined;
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     if (!info) return fail("no daemon");
-    const res = await fetch(`http://localhost${path}`, {
-      method,
-      unix: info.socket,
-      ...(body !== undefined && {
-        body: JSON.stringify(body),
-        headers: { "content-type": "application/json" },
-      }),
-    });
-    return (await res.json()) as T;
+    const answer = await callDaemon<T>(info, method, path, body);
+    return answer.ok ? answer.value : fail(answer.error);
   };
   const cli = (...args: string[]) =>
     Bun.spawnSync([...iapeer, ...args], { env, stdout: "pipe", stderr: "pipe" });

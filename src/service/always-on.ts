@@ -6,8 +6,7 @@ import { stopSession } from "../launch/stop";
 import { awaitSessionEnd } from "../launch/watch";
 import { type Host, nowOf } from "../lifecycle/context";
 import { recordDeath } from "../lifecycle/crash-guard";
-import { processToken } from "../lifecycle/process-token";
-import { getSession, markAsleep, saveLive } from "../lifecycle/sessions";
+import { getSession, markAsleep, recordLaunched } from "../lifecycle/sessions";
 import { isLive, launchConfigFor } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
@@ -77,25 +76,12 @@ export async function runAlwaysOn(
       });
       return ok({ code: 1, message: launched.error });
     }
-    const s = launched.session;
-    const token = processToken(s.serverPid);
-    host.store.write(() =>
-      saveLive(
-        host.store,
-        {
-          identity,
-          personality,
-          runtime,
-          socket: s.socket,
-          serverPid: s.serverPid,
-          ...(token && { serverToken: token }),
-          panePid: s.panePid,
-          startedAt: s.startedAt,
-        },
-        nowOf(host),
-      ),
+    session = recordLaunched(
+      host.store,
+      { identity, personality, runtime },
+      launched.session,
+      nowOf(host),
     );
-    session = getSession(host.store, identity);
   }
   if (!session?.serverPid || !session.startedAt) return fail("the session has no server pid");
   host.events.write("always-on-start", {
