@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import {
   makeIdentity,
-  normalizeName,
   parseIdentity,
   validatePersonality,
   validateRuntime,
 } from "../src/core/names";
+import { normalizeName } from "../src/core/normalize-name";
 
 describe("personality names", () => {
   test.each(["a", "ana", "code-reviewer", "a1", "x-", `a${"b".repeat(31)}`, "a--b"])(

@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { createPeer, validateNewPeer } from "../registry/create";
 import { installPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
+import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg, peerName } from "./peer-arg";
 

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { startDaemon } from "../daemon/run";
 import { requireHost } from "./context";
 import { actionError } from "./exit-codes";
+import { consola } from "./log";
 
 export default defineCommand({
   meta: {

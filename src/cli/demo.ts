@@ -1,7 +1,6 @@
 import { openSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { callDaemon } from "../daemon/client";
 import { type DaemonInfo, runningDaemon } from "../daemon/info";
 import type { Host } from "../lifecycle/context";
@@ -12,6 +11,7 @@ import { getMessage } from "../transport/messages";
 import type { SendResult } from "../transport/send";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
+import { consola } from "./log";
 import { withSpinner } from "./spinner";
 
 const PEERS = ["ping", "pong"] as const;

@@ -1,9 +1,9 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { initPeer } from "../registry/create";
 import { requireHost } from "./context";
 import { newPeerArgs } from "./create";
 import { actionError } from "./exit-codes";
+import { consola } from "./log";
 import { printJson } from "./output";
 import { peerName } from "./peer-arg";
 

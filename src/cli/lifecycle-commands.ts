@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { layoutOf } from "../core/paths";
 import { callDaemon } from "../daemon/client";
 import { runningDaemon } from "../daemon/info";
@@ -9,6 +8,7 @@ import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
 import { requireConfig, requireHost } from "./context";
 import { actionError, EXIT } from "./exit-codes";
+import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg, peerArg, peerName, runtimeArg } from "./peer-arg";
 import { withSpinner } from "./spinner";

@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { removePeer } from "../lifecycle/control";
 import { uninstallPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError } from "./exit-codes";
+import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg, peerArg, peerName } from "./peer-arg";
 

@@ -1,5 +1,4 @@
 import { type CommandDef, renderUsage, runCommand } from "citty";
-import { consola, LogLevels } from "consola";
 import { colorWanted } from "../core/config";
 import { versionLine } from "../core/version";
 import { CliExit, EXIT } from "./exit-codes";
@@ -39,8 +38,6 @@ async function resolveForHelp(
  * citty's own runMain exits 1 on usage errors, so it is not used.
  */
 export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
-  // consola goes quiet under NODE_ENV=test or CI; a CLI's own messages must not.
-  consola.level = LogLevels.info;
   try {
     if (argv.some((a) => HELP_FLAGS.has(a)) || argv.length === 0) {
       const [cmd, parent] = await resolveForHelp(root, argv);

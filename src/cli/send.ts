@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { layoutOf } from "../core/paths";
 import { callDaemon } from "../daemon/client";
 import { runningDaemon } from "../daemon/info";
@@ -10,6 +9,7 @@ import { HUMAN_SENDER } from "../transport/sender";
 import type { SendOutcome, SendRequest } from "../transport/types";
 import { requireConfig, requireHost } from "./context";
 import { actionError, EXIT, usageError } from "./exit-codes";
+import { consola } from "./log";
 import { printJson } from "./output";
 import { withSpinner } from "./spinner";
 

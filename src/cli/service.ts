@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import type { Host } from "../lifecycle/context";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { installService, serviceFile, serviceStatus, uninstallService } from "../service/manager";
@@ -7,6 +6,7 @@ import { installPeerService, specFor, uninstallPeerService } from "../service/pe
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
+import { consola } from "./log";
 import { printJson } from "./output";
 import { peerName } from "./peer-arg";
 

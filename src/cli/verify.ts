@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
-import { consola } from "consola";
 import { verifyRegistry } from "../registry/verify";
 import { requireHost } from "./context";
 import { EXIT } from "./exit-codes";
+import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg } from "./peer-arg";
 

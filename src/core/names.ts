@@ -1,4 +1,3 @@
-import { transliterate } from "transliteration";
 import { fail, ok, type Result } from "./result";
 
 export const PERSONALITY_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
@@ -57,30 +56,4 @@ export function parseIdentity(identity: string): Result<Identity> {
   const made = makeIdentity(identity.slice(0, dash), identity.slice(dash + 1));
   if (!made.ok) return fail(`invalid identity ${show(identity)}: ${made.error}`);
   return made;
-}
-
-/**
- * Derive a personality from a folder name: transliterate to ASCII, lowercase, turn every run
- * of other characters into "-", cut to 32 and trim "-" (trimming after the cut keeps the result
- * a fixed point). A name that still fails is an error: a name is never invented.
- */
-export function normalizeName(folderName: string): Result<string> {
-  const ascii = transliterate(folderName.normalize("NFC"), { unknown: " " });
-  const slug = ascii
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, MAX_NAME_LENGTH)
-    .replace(/-+$/g, "");
-  if (slug === "") {
-    return fail(
-      `cannot derive a peer name from ${show(folderName)}: nothing in it maps to a-z or 0-9; pass a name explicitly`,
-    );
-  }
-  if (!/^[a-z]/.test(slug)) {
-    return fail(
-      `cannot derive a peer name from ${show(folderName)}: ${show(slug)} does not start with a letter; pass a name explicitly`,
-    );
-  }
-  return validatePersonality(slug);
 }

@@ -1,0 +1,33 @@
+import { transliterate } from "transliteration";
+import { MAX_NAME_LENGTH, validatePersonality } from "./names";
+import { fail, type Result } from "./result";
+
+// In a module of its own: the transliteration tables are large, and only `init` needs them.
+
+const show = (value: string): string => JSON.stringify(value);
+
+/**
+ * Derive a personality from a folder name: transliterate to ASCII, lowercase, turn every run
+ * of other characters into "-", cut to 32 and trim "-" (trimming after the cut keeps the result
+ * a fixed point). A name that still fails is an error: a name is never invented.
+ */
+export function normalizeName(folderName: string): Result<string> {
+  const ascii = transliterate(folderName.normalize("NFC"), { unknown: " " });
+  const slug = ascii
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, MAX_NAME_LENGTH)
+    .replace(/-+$/g, "");
+  if (slug === "") {
+    return fail(
+      `cannot derive a peer name from ${show(folderName)}: nothing in it maps to a-z or 0-9; pass a name explicitly`,
+    );
+  }
+  if (!/^[a-z]/.test(slug)) {
+    return fail(
+      `cannot derive a peer name from ${show(folderName)}: ${show(slug)} does not start with a letter; pass a name explicitly`,
+    );
+  }
+  return validatePersonality(slug);
+}
