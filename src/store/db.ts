@@ -18,6 +18,24 @@ export interface Store {
 export const BUSY_TIMEOUT_MS = 5000;
 
 /**
+ * Switching a new database to WAL needs an exclusive lock, and SQLite does not wait for it with
+ * the busy handler: when two processes open a fresh database at once, one is told "locked" at
+ * once. Retry it for as long as a writer would wait.
+ */
+function enableWal(db: Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      db.run("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!/locked|busy/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      Bun.sleepSync(pause);
+    }
+  }
+}
+
+/**
  * Open (creating if needed) the state database. WAL lets the daemon, CLI commands and hooks read
  * while one writes; the busy timeout makes concurrent writers wait their turn.
  */
@@ -30,7 +48,7 @@ export function openStore(path: string, migrations?: readonly Migration[]): Resu
     if (!existsSync(path)) closeSync(openSync(path, "a", FILE_MODE));
     db = new Database(path, { create: true, strict: true });
     db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.run("PRAGMA journal_mode = WAL");
+    enableWal(db);
     db.run("PRAGMA synchronous = NORMAL");
     db.run("PRAGMA foreign_keys = ON");
   } catch (error) {
