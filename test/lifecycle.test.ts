@@ -343,3 +343,48 @@ test("the tick rotates pane logs and exits.log by size, and still reads every de
   }
   expect(died).toEqual([{ identity: "echo-ana", class: "signaled", signal: "SIGKILL" }]);
 });
+
+test("attach wakes the peer and joins its session in a real terminal; detaching leaves it live", async () => {
+  const sb = sandbox();
+  const host = sb.host();
+  peer(host, "ana");
+  // A terminal for `iapeer attach`: a pane of another tmux server.
+  const outer = new Tmux(join(sb.layout.sockDir, "outer.sock"));
+  const main = join(import.meta.dir, "..", "src", "cli", "main.ts");
+  const env = Object.entries({ ...sb.env, TERM: "xterm-256color" }).flatMap(([k, v]) => [
+    "-e",
+    `${k}=${v}`,
+  ]);
+  outer.run([
+    "-f",
+    "/dev/null",
+    "new-session",
+    "-d",
+    "-s",
+    "term",
+    "-x",
+    "120",
+    "-y",
+    "30",
+    ...env,
+    "--",
+    process.execPath,
+    main,
+    "attach",
+    "ana",
+  ]);
+  try {
+    let screen = "";
+    for (let i = 0; i < 100 && !screen.includes("echo agent ready"); i++) {
+      await Bun.sleep(50);
+      screen = outer.capturePane("term").stdout;
+    }
+    expect(screen).toContain("echo agent ready");
+    outer.sendKeys("term", ["C-b", "d"]);
+    for (let i = 0; i < 100 && outer.hasSession("term"); i++) await Bun.sleep(50);
+    expect(outer.hasSession("term")).toBe(false); // attach returned, its pane closed
+    expect(allStates(host)[0]?.state).toBe("live");
+  } finally {
+    outer.killServer();
+  }
+});

@@ -14,7 +14,7 @@ import { jsonArg, peerArg, peerName, runtimeArg } from "./peer-arg";
 import { withSpinner } from "./spinner";
 
 /** Through the daemon when it runs (it owns the sessions), in this process when it does not. */
-async function act(
+export async function act(
   action: "wake" | "start" | "restart",
   peer: string,
   runtime: string | undefined,
