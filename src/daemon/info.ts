@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Layout } from "../core/paths";
-import { sameProcess } from "../lifecycle/process-token";
+import { sameProcess } from "../launch/pid";
 
 /** What a running daemon writes to run/daemon.json. */
 export interface DaemonInfo {

@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, rmSync, watch } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
 import { VERSION } from "../core/version";
+import { processToken } from "../launch/pid";
 import type { Host } from "../lifecycle/context";
-import { processToken } from "../lifecycle/process-token";
 import { superviseTick } from "../lifecycle/supervise";
 import { Dispatcher } from "../transport/dispatcher";
 import { handleRequest } from "./api";

@@ -1,4 +1,4 @@
-import { processToken, sameProcess } from "../lifecycle/process-token";
+import { processToken, sameProcess } from "../launch/pid";
 import type { Store } from "../store/db";
 
 const KEY = "daemon_pid";

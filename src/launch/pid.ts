@@ -1,26 +1,51 @@
 import { readFileSync } from "node:fs";
 
 /**
+ * What /proc/<pid>/stat says of a process (Linux): its one-letter state and its start time in
+ * clock ticks. Read once per check; undefined where there is no /proc.
+ */
+function procStat(pid: number): { state: string; startTicks: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the ")" that closes the command name (which may itself contain ") "):
+    // state is field 3, starttime field 22.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", startTicks: fields[19] ?? "" };
+  } catch {
+    return undefined;
+  }
+}
+
+function signalable(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
  * Whether a process exists: signal 0 checks without touching it (EPERM means it exists). A
  * zombie is dead: a killed tmux server whose parent has not reaped it still answers signal 0.
  */
 export function pidAlive(pid: number | undefined): boolean {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  return processState(pid) !== "Z";
+  if (!pid || pid <= 0 || !signalable(pid)) return false;
+  return procStat(pid)?.state !== "Z";
 }
 
-/** The one-letter state from /proc/<pid>/stat (Linux); undefined elsewhere. */
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name is in parentheses and may itself contain ") ".
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  } catch {
-    return undefined;
-  }
+/**
+ * A token that tells one process from a later one that reuses its pid: its start time. Where
+ * there is no /proc there is none and the pid alone is trusted; macOS does not reuse pids soon.
+ */
+export function processToken(pid: number): string | undefined {
+  return procStat(pid)?.startTicks;
+}
+
+/** The same process as when its token was taken: alive, and not a newer owner of the pid. */
+export function sameProcess(pid: number | undefined, token: string | undefined): boolean {
+  if (!pid || pid <= 0 || !signalable(pid)) return false;
+  const stat = procStat(pid);
+  if (stat?.state === "Z") return false;
+  return token === undefined || token === stat?.startTicks;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { processToken, sameProcess } from "../launch/pid";
 import type { Host } from "./context";
-import { processToken, sameProcess } from "./process-token";
 
 /** In this process: callers for one identity queue here first. */
 const local = new Map<string, Promise<unknown>>();

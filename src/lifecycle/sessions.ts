@@ -1,5 +1,5 @@
+import { processToken } from "../launch/pid";
 import type { Store } from "../store/db";
-import { processToken } from "./process-token";
 
 /** What iapeer knows of one identity's session, live or asleep. */
 export interface SessionRow {

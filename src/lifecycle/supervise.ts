@@ -1,12 +1,11 @@
 import { statSync } from "node:fs";
 import { peerLog } from "../core/paths";
-import { pidAlive } from "../launch/pid";
+import { pidAlive, sameProcess } from "../launch/pid";
 import { nudgeReaper } from "../launch/watch";
 import { getPeer } from "../registry/registry";
 import { type Host, nowOf } from "./context";
 import { endSession } from "./control";
 import { readNewExits } from "./exits-cursor";
-import { sameProcess } from "./process-token";
 import { rotateForeignLogs } from "./rotate";
 import { recordSessionDeath } from "./session-death";
 import { listSessions, type SessionRow } from "./sessions";

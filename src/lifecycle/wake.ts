@@ -1,6 +1,7 @@
 import { makeIdentity } from "../core/names";
 import { peerLog, tmuxSocket } from "../core/paths";
 import { type LaunchConfig, launch } from "../launch/launch";
+import { sameProcess } from "../launch/pid";
 import { stopSession } from "../launch/stop";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
@@ -8,7 +9,6 @@ import { Tmux } from "../tmux/client";
 import { type Host, nowOf } from "./context";
 import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
-import { sameProcess } from "./process-token";
 import { recordSessionDeath } from "./session-death";
 import { getSession, recordLaunched, type SessionRow } from "./sessions";
 
