@@ -54,8 +54,8 @@ export function logSessionLost(events: EventSink, record: SessionRecord, death: 
     identity: record.identity,
     class: death.class,
     server_pid: record.serverPid,
-    pane_pid: record.panePid,
     ...(death.class === "server-dead" && { uptime_s: death.uptimeS }),
+    pane_pid: record.panePid,
   });
 }
 

@@ -1,4 +1,4 @@
-import { exitOf } from "../launch/death";
+import { exitOf, logSessionLost } from "../launch/death";
 import { readExits, type SessionExit } from "../tmux/exits";
 import { type Host, nowOf } from "./context";
 import { recordDeath } from "./crash-guard";
@@ -43,12 +43,16 @@ export function recordSessionDeath(
   );
   if (!claimed) return undefined;
   if (death.class === "server-dead") {
-    host.events.write("session-lost", {
-      identity: s.identity,
-      class: "server-dead",
-      server_pid: s.serverPid,
-      uptime_s: uptimeS,
-    });
+    logSessionLost(
+      host.events,
+      {
+        identity: s.identity,
+        serverPid: s.serverPid ?? 0,
+        panePid: s.panePid ?? 0,
+        startedAt: record.startedAt,
+      },
+      { class: "server-dead", serverPid: s.serverPid ?? 0, uptimeS: uptimeS ?? 0 },
+    );
   }
   host.events.write("death", { identity: s.identity, ...death, uptime_s: uptimeS });
   recordDeath(host, {

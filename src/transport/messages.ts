@@ -73,18 +73,18 @@ export function newMessageId(now = Date.now()): string {
   return `m_${now.toString(36)}_${randomBytes(8).toString("hex")}`;
 }
 
-export interface NewMessage {
-  id: string;
-  key?: string;
-  sender: string;
-  recipient: string;
-  runtime?: string;
-  topic?: string;
-  body: string;
-  attachments: string[];
-  deferred: boolean;
-  createdAt: string;
-}
+export type NewMessage = Pick<
+  Message,
+  | "id"
+  | "sender"
+  | "recipient"
+  | "runtime"
+  | "topic"
+  | "body"
+  | "attachments"
+  | "deferred"
+  | "createdAt"
+> & { key?: string };
 
 /** Stored before the sender gets any answer: from here on the message is not lost. */
 export function insertMessage(store: Store, m: NewMessage): void {
