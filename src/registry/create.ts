@@ -8,9 +8,10 @@ import { peerDir } from "../core/paths";
 import { fail, ok, type Result } from "../core/result";
 import type { Host } from "../lifecycle/context";
 import type { RuntimeSettings } from "../runtimes/types";
+import { writeMcpConfigs } from "./mcp-configs";
 import { type Profile, profilePath, readProfile, validateProfile, writeProfile } from "./profile";
 import { getPeer, type PeerRecord, peerAt, projectProfile } from "./registry";
-import { issueToken, writeMcpConfigs } from "./tokens";
+import { issueToken } from "./tokens";
 
 export interface NewPeer {
   name: string;
