@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Identity } from "../src/core/names";
 import { claudeAdapter } from "../src/runtimes/claude";
@@ -10,6 +10,7 @@ import { adapterFor } from "../src/runtimes/registry";
 import { inputLine, stripAnsi } from "../src/runtimes/screen";
 import { telegramAdapter } from "../src/runtimes/telegram";
 import type { RuntimeAdapter, RuntimeContext, Screen } from "../src/runtimes/types";
+import { tempDir } from "./helpers/temp";
 
 const SCREENS = join(import.meta.dir, "fixtures", "screens");
 
@@ -106,6 +107,7 @@ const ctx = (over: Partial<RuntimeContext> = {}): RuntimeContext => ({
   resume: false,
   settings: {},
   iapeer: ["/usr/local/bin/iapeer"],
+  path: "/usr/bin:/bin",
   ...over,
 });
 
@@ -142,7 +144,7 @@ describe("argv", () => {
     expect(claudeAdapter.env?.(ctx())).toEqual({ DISABLE_AUTOUPDATER: "1" });
   });
 
-  test("codex: readable screen, its folder, bypass; resume --last to resume", () => {
+  test("codex: readable screen, its folder trusted, bypass; resume --last to resume", () => {
     const fresh = codexAdapter.argv(ctx());
     expect(fresh.ok && fresh.value).toEqual([
       "codex",
@@ -153,9 +155,38 @@ describe("argv", () => {
       "--dangerously-bypass-hook-trust",
       "-c",
       "check_for_update_on_startup=false",
+      "-c",
+      'projects={"/work/ana"={trust_level="trusted"}}',
     ]);
     const resumed = codexAdapter.argv(ctx({ resume: true }));
     expect(resumed.ok && resumed.value.slice(0, 3)).toEqual(["codex", "resume", "--last"]);
+  });
+
+  test("codex: --no-daemon only when the installed codex lists it in its help", () => {
+    const bin = tempDir();
+    const fake = (name: string, help: string) => {
+      writeFileSync(join(bin, name), `#!/bin/sh\nprintf '%s\\n' '${help}'\n`, { mode: 0o755 });
+    };
+    fake(
+      "codex-new",
+      "      --no-alt-screen\n      --no-daemon\n          Run without the shared background server",
+    );
+    fake("codex-old", "      --no-alt-screen\n      --no-daemonize-this");
+    const path = `${bin}:/usr/bin:/bin`;
+    const argv = (b: string) => {
+      const r = codexAdapter.argv(ctx({ path, settings: { bin: b } }));
+      return r.ok ? r.value : [];
+    };
+    expect(argv("codex-new")).toContain("--no-daemon");
+    expect(argv("codex-old")).not.toContain("--no-daemon");
+  });
+
+  test("codex: the trusted folder is a TOML key codex can parse, whatever its characters", () => {
+    const r = codexAdapter.argv(ctx({ cwd: '/w/a "b".c\\d' }));
+    const override = r.ok ? r.value.find((a) => a.startsWith("projects=")) : undefined;
+    expect(Bun.TOML.parse(`${override}`)).toEqual({
+      projects: { '/w/a "b".c\\d': { trust_level: "trusted" } },
+    });
   });
 
   test("command: exec'd through sh, and required", () => {

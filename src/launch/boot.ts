@@ -15,7 +15,11 @@ export interface BootOptions {
 
 export type BootResult =
   | { ok: true; dialogs: string[] }
-  | { ok: false; reason: "died" | "fatal-screen" | "stuck-dialog" | "timeout"; error: string };
+  | {
+      ok: false;
+      reason: "died" | "fatal-screen" | "stuck-dialog" | "unknown-screen" | "timeout";
+      error: string;
+    };
 
 /** First looks come quickly (most runtimes are up in well under a second), then every 200 ms. */
 const POLL_MS = [50, 50, 100, 100, 200];
@@ -77,9 +81,24 @@ async function deathCause(p: Probe, record: SessionRecord, opts: BootOptions): P
   return death ? describeDeath(death) : "died";
 }
 
+/** Between the keys of one dialog answer. */
+const KEY_PAUSE_MS = 500;
+/** An answered dialog still on screen this long after the answer is answered again. */
+const ANSWER_TAKES_MS = 2500;
+/** How many lines of a screen a failure quotes. */
+const QUOTED_LINES = 4;
+
+async function answer(tmux: Tmux, identity: string, keys: readonly string[]): Promise<void> {
+  for (const [i, key] of keys.entries()) {
+    if (i > 0) await Bun.sleep(KEY_PAUSE_MS);
+    tmux.sendKeys(identity, [key]);
+  }
+}
+
 /**
- * Watch a booting session until the adapter says it is ready: answer boot dialogs (one answer
- * per look), stop at once on a fatal screen or a death, and give up at the deadline.
+ * Watch a booting session until the adapter says it is ready (and the ready screen has held for
+ * the adapter's hold time): answer boot dialogs, stop at once on a fatal screen, a death or an
+ * unknown screen that stopped changing, and give up at the deadline.
  */
 export async function bootLoop(
   tmux: Tmux,
@@ -91,6 +110,9 @@ export async function bootLoop(
   const deadline = Date.now() + opts.timeoutMs;
   const dialogs: string[] = [];
   let lastScreen = "";
+  let changedAt = Date.now();
+  let readySince: number | undefined;
+  let answered: { screen: string; at: number } | undefined;
   for (let look = 0; ; look++) {
     const p = probe(tmux, record.identity);
     if (p.gone || p.dead) {
@@ -106,33 +128,55 @@ export async function bootLoop(
         error: `${adapter.name} ${await deathCause(p, record, opts)} while starting${why}`,
       };
     }
+    const now = Date.now();
+    if (p.screen !== lastScreen) changedAt = now;
     lastScreen = p.screen;
     if (adapter.kind === "router") return { ok: true, dialogs };
-    const screen = adapter.classify(stripAnsi(p.screen), settings);
-    if (screen.kind === "ready") return { ok: true, dialogs };
-    if (screen.kind === "fatal") {
+    const plain = stripAnsi(p.screen);
+    const screen = adapter.classify(plain, settings);
+    if (screen.kind !== "ready") readySince = undefined;
+    if (screen.kind === "ready") {
+      readySince ??= now;
+      if (now - readySince >= (adapter.readyHoldMs ?? 0)) return { ok: true, dialogs };
+    } else if (screen.kind === "fatal") {
       return {
         ok: false,
         reason: "fatal-screen",
         error: `${adapter.name} cannot start: ${screen.cause}`,
       };
-    }
-    if (screen.kind === "dialog") {
-      if (dialogs.filter((d) => d === screen.name).length >= MAX_SAME_DIALOG) {
-        return {
-          ok: false,
-          reason: "stuck-dialog",
-          error: `${adapter.name} stays at its "${screen.name}" dialog after ${MAX_SAME_DIALOG} answers${quote(lastLines(p.screen))}`,
-        };
+    } else if (screen.kind === "dialog") {
+      // The answer may take a moment to redraw the screen: answer again only when it did not.
+      const pending = answered?.screen === p.screen && now - answered.at < ANSWER_TAKES_MS;
+      if (!pending) {
+        if (dialogs.filter((d) => d === screen.name).length >= MAX_SAME_DIALOG) {
+          return {
+            ok: false,
+            reason: "stuck-dialog",
+            error: `${adapter.name} stays at its "${screen.name}" dialog after ${MAX_SAME_DIALOG} answers${quote(lastLines(p.screen, QUOTED_LINES))}`,
+          };
+        }
+        dialogs.push(screen.name);
+        await answer(tmux, record.identity, screen.keys);
+        answered = { screen: p.screen, at: Date.now() };
       }
-      dialogs.push(screen.name);
-      tmux.sendKeys(record.identity, screen.keys);
+    } else if (
+      adapter.stuckScreenMs !== undefined &&
+      now - changedAt >= adapter.stuckScreenMs &&
+      lastLines(plain, 1).length > 0
+    ) {
+      // A blank screen is a program still starting; a still one with text on it is waiting for
+      // an answer nobody here knows.
+      return {
+        ok: false,
+        reason: "unknown-screen",
+        error: `${adapter.name} stopped at a screen iapeer does not know (unchanged for ${Math.round((now - changedAt) / 1000)}s)${quote(lastLines(p.screen, QUOTED_LINES))}`,
+      };
     }
     if (Date.now() >= deadline) {
       return {
         ok: false,
         reason: "timeout",
-        error: `${adapter.name} was not ready after ${Math.round(opts.timeoutMs / 1000)}s${quote(lastLines(lastScreen))}`,
+        error: `${adapter.name} was not ready after ${Math.round(opts.timeoutMs / 1000)}s${quote(lastLines(lastScreen, QUOTED_LINES))}`,
       };
     }
     await Bun.sleep(POLL_MS[Math.min(look, POLL_MS.length - 1)] ?? 200);

@@ -44,6 +44,7 @@ export type LaunchFailure =
   | "died"
   | "fatal-screen"
   | "stuck-dialog"
+  | "unknown-screen"
   | "timeout";
 
 export interface LaunchedSession extends SessionRecord {
@@ -76,6 +77,7 @@ export async function launch(
     resume: spec.resume,
     settings: spec.settings,
     iapeer: cfg.iapeer,
+    path: cfg.path,
   };
   const argv = adapter.argv(ctx);
   if (!argv.ok) return logFailure(cfg, identity, failed("config", argv.error));

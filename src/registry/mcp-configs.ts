@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePrivateDir, writeFileAtomic } from "../core/fs";
 import { fail, ok, type Result } from "../core/result";
+import { tomlString } from "../core/toml";
 import { MCP_SERVER_NAME } from "./tokens";
 
 /**
@@ -106,28 +107,6 @@ function writeClaudeConfig(folder: string, token: string, url: string): Result<s
   const wroteSettings = writeFileAtomic(settingsPath, `${JSON.stringify(local, null, 2)}\n`);
   if (!wroteSettings.ok) return wroteSettings;
   return ok([mcpPath, settingsPath]);
-}
-
-const TOML_ESCAPES: Record<string, string> = {
-  '"': '\\"',
-  "\\": "\\\\",
-  "\b": "\\b",
-  "\t": "\\t",
-  "\n": "\\n",
-  "\f": "\\f",
-  "\r": "\\r",
-};
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: TOML forbids them raw in a string
-const TOML_NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f]/g;
-
-/** A TOML basic string. JSON.stringify is close but lets DEL through, which TOML forbids. */
-export function tomlString(value: string): string {
-  const escaped = value.replace(
-    TOML_NEEDS_ESCAPE,
-    (c) => TOML_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-  return `"${escaped}"`;
 }
 
 const KEY = `(?:${MCP_SERVER_NAME}|"${MCP_SERVER_NAME}"|'${MCP_SERVER_NAME}')`;

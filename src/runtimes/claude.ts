@@ -37,6 +37,9 @@ const DIALOGS: [RegExp, string, readonly string[]][] = [
   // "1. No, exit" would end the session; accepting keeps it running.
   [/running in Bypass Permissions mode[\s\S]*Yes, I accept/, "bypass-permissions", ["2"]],
   [/Allow external CLAUDE\.md file imports\?/, "claude-md-imports", ["1"]],
+  // iapeer enables its own server in .claude/settings.local.json; a server of the folder's
+  // owner in the same .mcp.json is one they put there to be used.
+  [/New MCP servers? found in this project/, "mcp-servers", ["1"]],
 ];
 
 const RULE = /^─{20,}$/;
@@ -66,6 +69,8 @@ export const claudeAdapter: RuntimeAdapter = {
   name: "claude",
   kind: "tui",
   bootTimeoutMs: 60_000,
+  readyHoldMs: 1000,
+  stuckScreenMs: 5000,
   markers: {
     prompt: "❯",
     pastePlaceholder: /\[Pasted text #\d+(?: \+\d+ lines)?\]/,

@@ -1,4 +1,6 @@
 import { ok } from "../core/result";
+import { tomlString } from "../core/toml";
+import { supportsFlag } from "./cli-flags";
 import { nonEmptyLines } from "./screen";
 import type { RuntimeAdapter, Screen } from "./types";
 
@@ -37,13 +39,20 @@ export const codexAdapter: RuntimeAdapter = {
   name: "codex",
   kind: "tui",
   bootTimeoutMs: 60_000,
+  // Unconfigured, codex draws its input line about a second before its sign-in chooser.
+  readyHoldMs: 1500,
+  stuckScreenMs: 5000,
   markers: { prompt: "›", pastePlaceholder: /\[Pasted Content \d+ chars\]/, settleMs: 150 },
   argv(ctx) {
     const s = ctx.settings;
+    const bin = s.bin ?? "codex";
     return ok([
-      s.bin ?? "codex",
+      bin,
       ...(ctx.resume ? ["resume", "--last"] : []),
       "--no-alt-screen",
+      // Without it codex starts a shared app-server that outlives the session and its tmux
+      // server, and takes several times longer to start.
+      ...(supportsFlag(bin, "--no-daemon", ctx.path) ? ["--no-daemon"] : []),
       "-C",
       ctx.cwd,
       "--dangerously-bypass-approvals-and-sandbox",
@@ -51,6 +60,10 @@ export const codexAdapter: RuntimeAdapter = {
       "--dangerously-bypass-hook-trust",
       "-c",
       "check_for_update_on_startup=false",
+      // Codex reads the folder's .codex/config.toml (iapeer's MCP server) only when it trusts
+      // the folder; this also spares a git repository the trust dialog.
+      "-c",
+      `projects={${tomlString(ctx.cwd)}={trust_level="trusted"}}`,
       ...(s.args ?? []),
     ]);
   },

@@ -5,7 +5,10 @@ import type { Result } from "../core/result";
 export type Screen =
   | { kind: "booting" }
   | { kind: "ready" }
-  /** A boot dialog and the keys (tmux send-keys names) that answer it. */
+  /**
+   * A boot dialog and the keys (tmux send-keys names) that answer it, sent one at a time with a
+   * pause between: a TUI reading an arrow and Enter in one burst can drop the arrow.
+   */
   | { kind: "dialog"; name: string; keys: readonly string[] }
   /** A screen the runtime cannot get past by itself: fail the launch with this cause. */
   | { kind: "fatal"; cause: string };
@@ -42,6 +45,8 @@ export interface RuntimeContext {
   settings: RuntimeSettings;
   /** argv that runs this iapeer (the compiled binary, or bun + the entry script). */
   iapeer: readonly string[];
+  /** The session's PATH: where the runtime's binary is found. */
+  path: string;
 }
 
 /** What delivery needs to know about a runtime's input area. */
@@ -59,6 +64,17 @@ export interface RuntimeAdapter {
   /** `tui`: an interactive screen to read; `router`: no TUI, ready once the session is up. */
   readonly kind: "tui" | "router";
   readonly bootTimeoutMs: number;
+  /**
+   * Ready only once the ready screen has held this long with no dialog or fatal screen: some
+   * TUIs draw their input line first and a sign-in screen a moment later.
+   */
+  readonly readyHoldMs?: number;
+  /**
+   * A screen that is neither ready, a known dialog nor a known fatal screen, and has not changed
+   * for this long, fails the boot at once, quoting it: an unknown dialog never costs the whole
+   * boot deadline. Unset: only the deadline ends the wait.
+   */
+  readonly stuckScreenMs?: number;
   readonly markers: DeliveryMarkers;
   /** The pane's own process: argv[0] is exec'd directly by tmux, no wrapper shell. */
   argv(ctx: RuntimeContext): Result<string[]>;

@@ -4,10 +4,9 @@ import { getSession } from "../lifecycle/sessions";
 import { isLive } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";
 import { adapterFor, deliveryMarkers } from "../runtimes/registry";
-import { inputLine, stripAnsi } from "../runtimes/screen";
 import { Tmux } from "../tmux/client";
 import { finishMessage, inFlight, requeue } from "./messages";
-import { landingMark } from "./type-in";
+import { landingMark, readInput, showsMark } from "./type-in";
 
 export interface RecoveryReport {
   requeued: string[];
@@ -40,16 +39,13 @@ export async function recoverInFlight(host: Host, recipient: string): Promise<Re
     if (id.ok && adapter.ok && isLive(session)) {
       const markers = deliveryMarkers(adapter.value, peer?.profile.settings[runtime] ?? {});
       const tmux = new Tmux(session.socket);
-      const read = () => {
-        const screen = tmux.capturePane(id.value.identity);
-        return screen.ok ? inputLine(stripAnsi(screen.stdout), markers.prompt) : undefined;
-      };
+      const read = () => readInput(tmux, id.value.identity, markers.prompt);
       // Only our own text (its closing tag), never a placeholder that might be a person's paste.
-      if (read()?.includes(MARK)) {
+      if (showsMark(read(), MARK)) {
         tmux.sendKeys(id.value.identity, ["Enter"]);
         await Bun.sleep(markers.settleMs + 300);
         const after = read();
-        if (after !== undefined && !after.includes(MARK)) outcome = "delivered";
+        if (after && !showsMark(after, MARK)) outcome = "delivered";
       }
     }
     host.store.write(() =>

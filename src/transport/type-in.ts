@@ -1,4 +1,4 @@
-import { inputLine, stripAnsi } from "../runtimes/screen";
+import { inputArea, inputLine, withoutFaint } from "../runtimes/screen";
 import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
 
@@ -25,16 +25,41 @@ export type TypeInResult =
 
 const POLL_MS = 25;
 
-function readInput(tmux: Tmux, identity: string, prompt: string): string | undefined | null {
-  const screen = tmux.capturePane(identity);
-  if (!screen.ok) return null; // the session is gone
-  return inputLine(stripAnsi(screen.stdout), prompt);
+/** What the input box holds: its first line, and all of it (a paste may span lines). */
+export interface InputView {
+  line: string;
+  area: string;
 }
+
+/**
+ * The session's input box, read with escapes so that a faint placeholder is not taken for text;
+ * undefined when no input line is on screen, null when the session is gone.
+ */
+export function readInput(
+  tmux: Tmux,
+  identity: string,
+  prompt: string,
+): InputView | undefined | null {
+  const screen = tmux.capturePane(identity, { escapes: true });
+  if (!screen.ok) return null;
+  const plain = withoutFaint(screen.stdout);
+  const line = inputLine(plain, prompt);
+  if (line === undefined) return undefined;
+  return { line, area: inputArea(plain, prompt) ?? line };
+}
+
+/** Without any whitespace: how a text compares with its copy wrapped or indented on a screen. */
+const compact = (text: string): string => text.replace(/\s+/g, "");
 
 /** The end of the text as it shows on an input line: its last line, without spaces. */
 export function landingMark(text: string): string {
   const last = text.trimEnd().split("\n").at(-1) ?? "";
-  return last.trim().slice(-16);
+  return compact(last).slice(-16);
+}
+
+/** Whether the input box shows the mark (wherever a wrap or an indent put it). */
+export function showsMark(view: InputView | undefined | null, mark: string): boolean {
+  return typeof view === "object" && view !== null && compact(view.area).includes(mark);
 }
 
 /**
@@ -60,7 +85,7 @@ export async function typeIn(
   while (
     before !== null &&
     before !== undefined &&
-    before !== "" &&
+    before.area !== "" &&
     Date.now() - started < opts.draftWaitMs
   ) {
     await Bun.sleep(200);
@@ -82,11 +107,12 @@ export async function typeIn(
   onTyped();
 
   const mark = landingMark(text);
-  const landed = (input: string | null | undefined) =>
-    typeof input === "string" &&
-    input !== before &&
-    (input.includes(mark) || (markers.pastePlaceholder?.test(input) ?? false));
-  let shown: string | null | undefined;
+  const landed = (input: InputView | null | undefined) =>
+    typeof input === "object" &&
+    input !== null &&
+    input.area !== before.area &&
+    (showsMark(input, mark) || (markers.pastePlaceholder?.test(input.area) ?? false));
+  let shown: InputView | null | undefined;
   for (const until = Date.now() + opts.confirmMs; Date.now() < until; await Bun.sleep(POLL_MS)) {
     shown = readInput(tmux, identity, prompt);
     if (shown === null || landed(shown)) break;
