@@ -41,8 +41,8 @@ export function inputLine(screen: string, prompt: string): string | undefined {
   return undefined;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences start with ESC
 const SGR_OR_OTHER =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences start with ESC
   /\u001b\[([0-9;:]*)m|\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
 
 /**
