@@ -11,7 +11,8 @@ import {
 } from "../core/names";
 import { fail, ok, type Result } from "../core/result";
 import { checkReadyPattern } from "../runtimes/command";
-import type { RuntimeSettings } from "../runtimes/types";
+import { checkPrompt } from "../runtimes/prompt";
+import { MESSAGE_FORMATS, type RuntimeSettings } from "../runtimes/types";
 
 /**
  * A peer's profile, `<folder>/.iapeer/peer.json`: the source of truth for who the peer is. The
@@ -79,6 +80,16 @@ function checkSettings(runtime: string, settings: RuntimeSettings | undefined): 
   for (const key of ["bin", "prompt", "systemPromptFile", "permissionMode", "command"] as const) {
     if (settings[key] !== undefined && typeof settings[key] !== "string")
       return `settings.${runtime}.${key} must be a string`;
+  }
+  if (settings.prompt !== undefined) {
+    const bad = checkPrompt(settings.prompt);
+    if (bad) return `settings.${runtime}.prompt: ${bad}`;
+  }
+  if (settings.format !== undefined) {
+    if (!(MESSAGE_FORMATS as readonly unknown[]).includes(settings.format))
+      return `settings.${runtime}.format must be one of ${MESSAGE_FORMATS.join(", ")} (got ${JSON.stringify(settings.format)})`;
+    if (runtime === "telegram")
+      return "settings.telegram.format is not used: the telegram bridge always gets the envelope";
   }
   return undefined;
 }

@@ -4,7 +4,7 @@ import { codexAdapter } from "./codex";
 import { commandAdapter } from "./command";
 import { echoAdapter } from "./echo";
 import { telegramAdapter } from "./telegram";
-import type { DeliveryMarkers, RuntimeAdapter, RuntimeSettings } from "./types";
+import type { DeliveryMarkers, MessageFormat, RuntimeAdapter, RuntimeSettings } from "./types";
 
 const ADAPTERS: Record<string, RuntimeAdapter> = {
   claude: claudeAdapter,
@@ -23,10 +23,20 @@ export function adapterFor(runtime: string): Result<RuntimeAdapter> {
       );
 }
 
-/** An adapter's delivery markers, with the prompt glyph the peer's settings name, if any. */
+/** An adapter's delivery markers, with the prompt the peer's settings name, if any. */
 export function deliveryMarkers(
   adapter: RuntimeAdapter,
   settings: RuntimeSettings,
 ): DeliveryMarkers {
   return settings.prompt ? { ...adapter.markers, prompt: settings.prompt } : adapter.markers;
+}
+
+/**
+ * How messages are typed into this runtime's sessions: the envelope unless the peer's settings
+ * say `text`. The envelope is the default everywhere, the command runtime included: it is most
+ * often an AI CLI, which needs to know who wrote and how to answer; a shell or REPL is set to
+ * `text` on purpose.
+ */
+export function messageFormat(settings: RuntimeSettings): MessageFormat {
+  return settings.format ?? "envelope";
 }

@@ -1,3 +1,5 @@
+import { promptMatcher } from "./prompt";
+
 /** Helpers for reading captured screens. */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI sequences start with ESC
@@ -25,18 +27,15 @@ const BORDER = /^[\s│┃|]*/;
 
 /**
  * The text on the input line: the last line that starts (after box borders) with the prompt
- * glyph, without the glyph and the right border; undefined when there is no input line.
+ * (a glyph, any literal, or a `/regex/`: see prompt.ts), without the prompt and the right
+ * border; undefined when there is no input line.
  */
 export function inputLine(screen: string, prompt: string): string | undefined {
+  const match = promptMatcher(prompt);
   const lines = screen.split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
-    const line = (lines[i] ?? "").replace(BORDER, "");
-    if (line.startsWith(prompt)) {
-      return line
-        .slice(prompt.length)
-        .replace(/[\s│┃|]*$/, "")
-        .trim();
-    }
+    const rest = match((lines[i] ?? "").replace(BORDER, ""));
+    if (rest !== undefined) return rest.replace(/[\s│┃|]*$/, "").trim();
   }
   return undefined;
 }
@@ -87,11 +86,12 @@ const RULE_LINE = /^[\s│┃|]*[─━]{3,}/;
  * what follows the input box (a footer) may be included: callers look for their own text in it.
  */
 export function inputArea(screen: string, prompt: string): string | undefined {
+  const match = promptMatcher(prompt);
   const lines = screen.split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
-    const line = (lines[i] ?? "").replace(BORDER, "");
-    if (!line.startsWith(prompt)) continue;
-    const area = [line.slice(prompt.length)];
+    const rest = match((lines[i] ?? "").replace(BORDER, ""));
+    if (rest === undefined) continue;
+    const area = [rest];
     for (const next of lines.slice(i + 1)) {
       if (RULE_LINE.test(next)) break;
       area.push(next.replace(BORDER, "").replace(/[\s│┃|]*$/, ""));

@@ -13,14 +13,23 @@ export type Screen =
   /** A screen the runtime cannot get past by itself: fail the launch with this cause. */
   | { kind: "fatal"; cause: string };
 
+/** How a message is typed into a peer's terminal. */
+export const MESSAGE_FORMATS = ["envelope", "text"] as const;
+export type MessageFormat = (typeof MESSAGE_FORMATS)[number];
+
 /** Per-runtime settings from the peer's profile. */
 export interface RuntimeSettings {
   /** `command` runtime: the command line to run (through sh, exec'd). */
   command?: string;
   /** `command` runtime: a regex that means "ready for input" when it matches the screen. */
   ready?: string;
-  /** The prompt glyph of the input line, for delivery. */
+  /**
+   * The prompt that starts the input line, for readiness (`command`) and delivery: a literal
+   * prefix, or a `/regex/` matched at the start of a line (see prompt.ts).
+   */
   prompt?: string;
+  /** How a message is typed in: the XML envelope (default), or its body alone (`text`). */
+  format?: MessageFormat;
   /** Extra arguments appended to the runtime's own. */
   args?: string[];
   /** The runtime's executable, when not the default name on PATH. */
@@ -51,8 +60,13 @@ export interface RuntimeContext {
 
 /** What delivery needs to know about a runtime's input area. */
 export interface DeliveryMarkers {
-  /** The glyph that starts the input line, e.g. "❯" or "›". */
+  /** The prompt that starts the input line, e.g. "❯" or "›": a literal, or a `/regex/`. */
   prompt: string;
+  /**
+   * Enter is pressed once, never retried: a line-based program (shell, REPL) does not drop it,
+   * and a second Enter would be input to the command the first one started.
+   */
+  singleEnter?: boolean;
   /** Shown instead of the text when a long paste lands, e.g. "[Pasted text #1 +12 lines]". */
   pastePlaceholder?: RegExp;
   /** Pause between the paste landing and the Enter keystroke. */

@@ -1,12 +1,14 @@
 import { buildEnvelope } from "../codec/envelope";
+import { plainText } from "../codec/plain-text";
 import { makeIdentity } from "../core/names";
 import { type Host, nowOf } from "../lifecycle/context";
 import { withPeerLock } from "../lifecycle/peer-lock";
 import { getSession, touchActivity } from "../lifecycle/sessions";
 import { isLive, wakeOrSpawn } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";
-import { adapterFor, deliveryMarkers } from "../runtimes/registry";
+import { adapterFor, deliveryMarkers, messageFormat } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
+import { awaitInputLine } from "./await-input";
 import {
   finishMessage,
   getMessage,
@@ -80,27 +82,32 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   }
   if (!session) return done("failed", { error: "no session" });
 
+  const settings = peer.profile.settings[runtime] ?? {};
   const sender = senderInfo(host.store, msg.sender) ?? {
     from: msg.sender,
     runtime: "cli",
     intelligence: "natural" as const,
   };
-  const envelope = buildEnvelope({
-    id: msg.id,
-    ...sender,
-    ts: msg.createdAt,
-    body: msg.body,
-    ...(msg.topic !== undefined && { topic: msg.topic }),
-    ...(msg.attachments.length > 0 && { attachments: msg.attachments }),
-  });
-  if (!envelope.ok) return done("failed", { error: envelope.error, woke });
+  // `text`: the body alone, for a program that does not read envelopes (a shell, a REPL).
+  const text =
+    messageFormat(settings) === "text"
+      ? plainText(msg.body)
+      : buildEnvelope({
+          id: msg.id,
+          ...sender,
+          ts: msg.createdAt,
+          body: msg.body,
+          ...(msg.topic !== undefined && { topic: msg.topic }),
+          ...(msg.attachments.length > 0 && { attachments: msg.attachments }),
+        });
+  if (!text.ok) return done("failed", { error: text.error, woke });
 
   host.store.write(() => markDelivering(host.store, msg.id, nowOf(host)));
   const tmux = new Tmux(session.socket);
   if (adapter.value.kind === "router") {
     // No screen to read: written to its input, but nothing can confirm it arrived.
     const wrote =
-      tmux.loadBuffer(`iapeer-${msg.id}`, envelope.value).ok &&
+      tmux.loadBuffer(`iapeer-${msg.id}`, text.value).ok &&
       tmux.pasteBuffer(`iapeer-${msg.id}`, id.value.identity).ok;
     if (wrote) tmux.sendKeys(id.value.identity, ["Enter"]);
     return done(wrote ? "unconfirmed" : "failed", {
@@ -110,13 +117,18 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
         : "tmux could not write to its input",
     });
   }
+  const markers = deliveryMarkers(adapter.value, settings);
+  // The session may be up before its program is ready for input: wait for the input line
+  // rather than spend the message's attempts while the program starts.
+  const shown = await awaitInputLine(tmux, id.value.identity, markers, adapter.value.bootTimeoutMs);
+  if (!shown.ok && !shown.gone) return done("failed", { woke, error: shown.error });
   const typed = await typeIn(
     tmux,
     id.value.identity,
     `iapeer-${msg.id}`,
-    envelope.value,
-    deliveryMarkers(adapter.value, peer.profile.settings[runtime] ?? {}),
-    typing,
+    text.value,
+    markers,
+    markers.singleEnter ? { ...typing, enterRetries: 0 } : typing,
     () => host.store.write(() => markTyped(host.store, msg.id, nowOf(host))),
   );
   if (typed.outcome === "delivered") {
