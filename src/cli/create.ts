@@ -7,6 +7,7 @@ import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg, peerName } from "./peer-arg";
+import { runtimeFlagArgs, runtimeFlags } from "./runtime-flags";
 
 export const newPeerArgs = {
   runtime: {
@@ -14,7 +15,7 @@ export const newPeerArgs = {
     required: true,
     description: "claude, codex, telegram, command or echo",
   },
-  command: { type: "string", description: "command runtime: the command line to run" },
+  ...runtimeFlagArgs,
   description: { type: "string", description: "What this peer is for (≤ 450 characters)" },
   "always-on": {
     type: "boolean",
@@ -36,7 +37,7 @@ export default defineCommand({
       name: peerName(args.name),
       runtime: args.runtime,
       ...(args.path !== undefined && { path: args.path }),
-      ...(args.command !== undefined && { command: args.command }),
+      ...runtimeFlags(args.runtime, args),
       ...(args.description !== undefined && { description: args.description }),
       alwaysOn: args["always-on"],
     };
@@ -59,6 +60,7 @@ export default defineCommand({
       });
     }
     consola.success(`created ${p.personality} (${p.profile.defaultRuntime}) in ${p.cwd}`);
+    formatHint(args.runtime, args.format);
     if (service && !service.ok) {
       consola.warn(
         `always-on, but its service is not installed: ${service.error}; \`iapeer service install --peer ${p.personality}\` tries again`,
@@ -73,3 +75,11 @@ export default defineCommand({
     }
   },
 });
+
+/** A command peer gets envelopes unless told otherwise: say so, since a shell would run them. */
+export function formatHint(runtime: string, format: string | undefined): void {
+  if (runtime === "command" && format === undefined)
+    consola.info(
+      "messages are typed in as the XML envelope (for an AI CLI); a shell or REPL wants --format text",
+    );
+}

@@ -1,11 +1,12 @@
 import { defineCommand } from "citty";
 import { initPeer } from "../registry/create";
 import { requireHost } from "./context";
-import { newPeerArgs } from "./create";
+import { formatHint, newPeerArgs } from "./create";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { peerName } from "./peer-arg";
+import { runtimeFlags } from "./runtime-flags";
 
 export default defineCommand({
   meta: { name: "init", description: "Make an existing folder a peer, named after the folder" },
@@ -19,11 +20,12 @@ export default defineCommand({
     ...newPeerArgs,
   },
   run({ args }) {
+    const flags = runtimeFlags(args.runtime, args);
     const host = requireHost();
     const r = initPeer(host, args.dir ?? process.cwd(), {
       runtime: args.runtime,
       ...(args.name !== undefined && { name: peerName(args.name) }),
-      ...(args.command !== undefined && { command: args.command }),
+      ...flags,
       ...(args.description !== undefined && { description: args.description }),
       alwaysOn: args["always-on"],
     });
@@ -40,5 +42,6 @@ export default defineCommand({
     consola.success(
       `${p.adopted ? "registered the existing profile of" : "made"} ${p.personality} (${p.profile.defaultRuntime}) in ${p.cwd}`,
     );
+    if (!p.adopted) formatHint(args.runtime, args.format);
   },
 });

@@ -32,6 +32,10 @@ export function validateNewPeer(input: NewPeer): Result<Profile> {
     return fail(
       `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`,
     );
+  if (input.command !== undefined && input.runtime !== "command")
+    return fail(
+      `a command to run is only for the command runtime; ${input.runtime} runs its own program`,
+    );
   return profileFor(input);
 }
 
