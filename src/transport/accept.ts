@@ -1,10 +1,8 @@
 import { buildEnvelope } from "../codec/envelope";
-import { plainText } from "../codec/plain-text";
 import { validatePersonality, validateRuntime } from "../core/names";
 import type { Host } from "../lifecycle/context";
 import { nowOf } from "../lifecycle/context";
 import { getPeer } from "../registry/registry";
-import { messageFormat } from "../runtimes/registry";
 import { getMessage, insertMessage, type Message, messageByKey, newMessageId } from "./messages";
 import { HUMAN_SENDER, senderInfo } from "./sender";
 import type { SendOutcome, SendRequest } from "./types";
@@ -63,11 +61,6 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
         `peer ${req.to} has no ${req.runtime} runtime (it has ${peer.profile.runtimes.join(", ")})`,
         false,
       );
-    }
-    const settings = peer.profile.settings[req.runtime ?? peer.profile.defaultRuntime] ?? {};
-    if (messageFormat(settings) === "text") {
-      const text = plainText(req.body);
-      if (!text.ok) return refused(text.error, true);
     }
     if (peer.stopped && !req.defer) {
       return refused(

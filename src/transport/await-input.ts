@@ -34,7 +34,7 @@ export async function awaitInputLine(
       return {
         ok: false,
         gone: false,
-        error: `no input line (prompt ${markers.prompt}) on the screen after ${Math.round(timeoutMs / 1000)}s; if the program shows another prompt, set the peer's "prompt"${last.length > 0 ? `; last output: ${last.map((l) => JSON.stringify(l)).join(" / ")}` : ""}`,
+        error: `no input line (prompt ${markers.prompt}) on the screen after ${timeoutMs < 1000 ? `${timeoutMs}ms` : `${Math.round(timeoutMs / 1000)}s`}; if the program shows another prompt, set the peer's "prompt"${last.length > 0 ? `; last output: ${last.map((l) => JSON.stringify(l)).join(" / ")}` : ""}`,
       };
     }
     await Bun.sleep(POLL_MS[Math.min(look, POLL_MS.length - 1)] ?? 250);
