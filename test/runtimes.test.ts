@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Identity } from "../src/core/names";
+import { movesTo } from "../src/runtimes/choose";
 import { claudeAdapter } from "../src/runtimes/claude";
 import { codexAdapter } from "../src/runtimes/codex";
 import { commandAdapter } from "../src/runtimes/command";
@@ -37,16 +38,34 @@ describe("claude screens", () => {
     ["claude-ready-bypass", { kind: "ready" }],
     ["claude-ready-with-draft", { kind: "ready" }],
     ["claude-theme-picker", { kind: "dialog", name: "theme", keys: ["Enter"] }],
-    ["claude-api-key-prompt", { kind: "dialog", name: "api-key", keys: ["1"] }],
+    ["claude-api-key-prompt", { kind: "dialog", name: "api-key", keys: ["Enter"] }],
     ["claude-security-notes", { kind: "dialog", name: "security-notes", keys: ["Enter"] }],
     ["claude-trust-folder", { kind: "dialog", name: "trust-folder", keys: ["Enter"] }],
-    ["claude-bypass-warning", { kind: "dialog", name: "bypass-permissions", keys: ["2"] }],
+    ["claude-bypass-warning", { kind: "dialog", name: "bypass-permissions", keys: ["Enter"] }],
     ["claude-login", { kind: "fatal" }],
     ["claude-login-oauth-url", { kind: "fatal" }],
     ["claude-root-bypass-refused", { kind: "fatal" }],
     ["claude-root-bypass-refused-after-exit", { kind: "fatal" }],
     ["claude-first-run-unreachable", { kind: "fatal" }],
   ] as const)("%s → %o", (name, expected) => expectScreen(claudeAdapter, name, expected));
+
+  test.each([
+    // The API key's list defaults to No; bypass mode's to "No, exit": both are moved off.
+    ["claude-api-key-prompt", -1],
+    ["claude-trust-folder", 1],
+    ["claude-bypass-warning", 1],
+    ["claude-trust-folder-preapproved", 1],
+  ] as const)(
+    "%s: the answer moves the cursor %d rows, onto the accepting option",
+    (name, moves) => {
+      for (const screen of screens(name)) {
+        const seen = claudeAdapter.classify(screen, {});
+        if (seen.kind !== "dialog" || !seen.choose)
+          throw new Error(`${name}: ${JSON.stringify(seen)}`);
+        expect(movesTo(screen, seen.choose.cursor, seen.choose.option)).toBe(moves);
+      }
+    },
+  );
 
   test("fatal causes say what is wrong and what to do", () => {
     const [root] = screens("claude-root-bypass-refused");

@@ -1,3 +1,4 @@
+import { movesTo } from "../runtimes/choose";
 import { lastLines, stripAnsi } from "../runtimes/screen";
 import type { RuntimeAdapter, RuntimeSettings } from "../runtimes/types";
 import { pane, THEN, type Tmux } from "../tmux/client";
@@ -147,7 +148,12 @@ export async function bootLoop(
     } else if (screen.kind === "dialog") {
       // The answer may take a moment to redraw the screen: answer again only when it did not.
       const pending = answered?.screen === p.screen && now - answered.at < ANSWER_TAKES_MS;
-      if (!pending) {
+      const moves = screen.choose && movesTo(plain, screen.choose.cursor, screen.choose.option);
+      if (!pending && moves) {
+        // Arrows first; Enter on a later look, once the cursor is seen on the option.
+        await answer(tmux, record.identity, Array(Math.abs(moves)).fill(moves > 0 ? "Down" : "Up"));
+        answered = { screen: p.screen, at: Date.now() };
+      } else if (!pending && (moves === 0 || !screen.choose)) {
         if (dialogs.filter((d) => d === screen.name).length >= MAX_SAME_DIALOG) {
           return {
             ok: false,
@@ -159,7 +165,14 @@ export async function bootLoop(
         await answer(tmux, record.identity, screen.keys);
         answered = { screen: p.screen, at: Date.now() };
       }
-    } else if (
+    }
+    const unanswerable =
+      screen.kind === "booting" ||
+      (screen.kind === "dialog" &&
+        screen.choose !== undefined &&
+        movesTo(plain, screen.choose.cursor, screen.choose.option) === undefined);
+    if (
+      unanswerable &&
       adapter.stuckScreenMs !== undefined &&
       now - changedAt >= adapter.stuckScreenMs &&
       lastLines(plain, 1).length > 0

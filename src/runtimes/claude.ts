@@ -28,18 +28,31 @@ const FATAL: [RegExp, (screen: string) => string][] = [
   ],
 ];
 
-const DIALOGS: [RegExp, string, readonly string[]][] = [
-  [/Choose the text style that looks best with your terminal/, "theme", ["Enter"]],
-  // The key was put in the environment on purpose: use it.
-  [/Do you want to use this API key\?/, "api-key", ["1"]],
-  [/Security notes:[\s\S]*Press Enter to continue/, "security-notes", ["Enter"]],
-  [/Yes, I trust this folder|Do you trust the files in this folder\?/, "trust-folder", ["Enter"]],
-  // "1. No, exit" would end the session; accepting keeps it running.
-  [/running in Bypass Permissions mode[\s\S]*Yes, I accept/, "bypass-permissions", ["2"]],
-  [/Allow external CLAUDE\.md file imports\?/, "claude-md-imports", ["1"]],
+/** A select list's answer: the cursor onto the option that says this, then Enter. */
+const pick = (option: RegExp) => ({ keys: ["Enter"], choose: { option, cursor: "❯" } });
+
+const DIALOGS: [RegExp, string, Omit<Extract<Screen, { kind: "dialog" }>, "kind" | "name">][] = [
+  [/Choose the text style that looks best with your terminal/, "theme", { keys: ["Enter"] }],
+  // The key was put in the environment on purpose: use it (the list's default is No).
+  [/Do you want to use this API key\?/, "api-key", pick(/^(\d\.\s*)?Yes\b/)],
+  [/Security notes:[\s\S]*Press Enter to continue/, "security-notes", { keys: ["Enter"] }],
+  // Where the folder pre-approves tools (iapeer's own, in .claude/settings.local.json), claude
+  // lists "No, exit" first and makes it the default.
+  [
+    /Yes, I trust this folder|Do you trust the files in this folder\?/,
+    "trust-folder",
+    pick(/^(\d\.\s*)?Yes, I trust/),
+  ],
+  // "No, exit" would end the session; accepting keeps it running.
+  [
+    /running in Bypass Permissions mode[\s\S]*Yes, I accept/,
+    "bypass-permissions",
+    pick(/^(\d\.\s*)?Yes, I accept/),
+  ],
+  [/Allow external CLAUDE\.md file imports\?/, "claude-md-imports", pick(/^(\d\.\s*)?Yes/)],
   // iapeer enables its own server in .claude/settings.local.json; a server of the folder's
   // owner in the same .mcp.json is one they put there to be used.
-  [/New MCP servers? found in this project/, "mcp-servers", ["1"]],
+  [/New MCP servers? found in this project/, "mcp-servers", pick(/^(\d\.\s*)?Use this MCP server/)],
 ];
 
 const RULE = /^─{20,}$/;
@@ -59,8 +72,8 @@ export function classifyClaude(screen: string): Screen {
   for (const [pattern, cause] of FATAL) {
     if (pattern.test(screen)) return { kind: "fatal", cause: cause(screen) };
   }
-  for (const [pattern, name, keys] of DIALOGS) {
-    if (pattern.test(screen)) return { kind: "dialog", name, keys };
+  for (const [pattern, name, answer] of DIALOGS) {
+    if (pattern.test(screen)) return { kind: "dialog", name, ...answer };
   }
   return hasInputBox(screen) ? { kind: "ready" } : { kind: "booting" };
 }

@@ -9,7 +9,16 @@ export type Screen =
    * A boot dialog and the keys (tmux send-keys names) that answer it, sent one at a time with a
    * pause between: a TUI reading an arrow and Enter in one burst can drop the arrow.
    */
-  | { kind: "dialog"; name: string; keys: readonly string[] }
+  | {
+      kind: "dialog";
+      name: string;
+      keys: readonly string[];
+      /**
+       * Move the list's cursor (its glyph) onto the option whose text matches before the keys
+       * are sent: the keys go only once the cursor is seen on it.
+       */
+      choose?: { option: RegExp; cursor: string };
+    }
   /** A screen the runtime cannot get past by itself: fail the launch with this cause. */
   | { kind: "fatal"; cause: string };
 

@@ -85,7 +85,7 @@ export async function typeIn(
   while (
     before !== null &&
     before !== undefined &&
-    before.area !== "" &&
+    before.line !== "" &&
     Date.now() - started < opts.draftWaitMs
   ) {
     await Bun.sleep(200);
@@ -119,8 +119,9 @@ export async function typeIn(
   }
   if (shown === null)
     return { outcome: "unconfirmed", reason: "the session ended during the paste", heldMs };
-  if (!landed(shown))
+  if (!shown || !landed(shown))
     return { outcome: "unconfirmed", reason: "the paste never showed on the input line", heldMs };
+  const landedLine = shown.line;
 
   await Bun.sleep(markers.settleMs);
   for (let attempt = 0; attempt <= opts.enterRetries; attempt++) {
@@ -133,7 +134,10 @@ export async function typeIn(
       const now = readInput(tmux, identity, prompt);
       if (now === null)
         return { outcome: "unconfirmed", reason: "the session ended after Enter", heldMs };
-      if (now !== undefined && !landed(now)) return { outcome: "delivered", heldMs };
+      // Submitted: the input line no longer holds what landed. Under the input line a TUI may
+      // show a footer (codex: the conversation's title), which can quote the text back.
+      if (now !== undefined && (now.line !== landedLine || !landed(now)))
+        return { outcome: "delivered", heldMs };
     }
   }
   return {
