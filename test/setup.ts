@@ -1,11 +1,13 @@
 // Preloaded for every test file (bunfig.toml), so its hooks apply to all of them: a hook in a
 // shared helper module would be registered only for the first file that imports it.
 import { afterEach } from "bun:test";
+import { cleanupAgents } from "./helpers/agents";
 import { cleanupDaemons } from "./helpers/daemon";
 import { cleanupSandboxes } from "./helpers/sandbox";
 import { cleanupTempDirs } from "./helpers/temp";
 
 afterEach(async () => {
+  await cleanupAgents();
   await cleanupDaemons();
   cleanupSandboxes();
   cleanupTempDirs();

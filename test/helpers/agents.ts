@@ -1,0 +1,222 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { agentBinDir } from "./agent-pins";
+import { iapeerBinary } from "./binary";
+import { type ModelServer, startModelServer } from "./model-server";
+import { type Sandbox, sandbox } from "./sandbox";
+
+/**
+ * A real agent CLI (claude or codex) as a user runs it: a throwaway HOME holding only what a
+ * user has after logging in once (claude: onboarding done, a model endpoint; codex: a provider),
+ * pointed at the scripted model server, driven through the compiled iapeer and its daemon.
+ */
+
+export type AgentRuntime = "claude" | "codex";
+
+const running = new Set<ReturnType<typeof Bun.spawn>>();
+const servers = new Set<ModelServer>();
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON, when it is. */
+  json: Record<string, unknown> & unknown[];
+}
+
+export interface AgentHost {
+  sb: Sandbox;
+  server: ModelServer;
+  env: Record<string, string>;
+  binary: string;
+  /** Run the compiled iapeer, without blocking this process (the model server lives here). */
+  cli(args: string[], extraEnv?: Record<string, string>): Promise<CliRun>;
+  /** Start `iapeer daemon` from the compiled binary; stopped by pid after the test. */
+  startDaemon(extraEnv?: Record<string, string>): Promise<void>;
+  /** Poll until `check` is truthy. */
+  until<T>(check: () => T | Promise<T>, what: string, timeoutMs?: number): Promise<NonNullable<T>>;
+}
+
+/** What the environment of this machine says about the real CLIs: installed, or why not. */
+export function realAgent(runtime: AgentRuntime): { binDir?: string; skip?: string } {
+  const binDir = agentBinDir(runtime);
+  if (binDir) return { binDir };
+  return {
+    skip: `the real ${runtime} CLI is not installed: run \`bun scripts/install-agents.ts\``,
+  };
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port ?? 0;
+  await probe.stop(true);
+  return port;
+}
+
+/** A user's claude after logging in once: onboarding done, nothing else. */
+function seedClaude(home: string, server: ModelServer): Record<string, string> {
+  writeFileSync(
+    join(home, ".claude.json"),
+    JSON.stringify({ hasCompletedOnboarding: true, numStartups: 1 }, null, 2),
+  );
+  return {
+    ANTHROPIC_BASE_URL: server.url,
+    ANTHROPIC_AUTH_TOKEN: "test-token",
+    // Offline here: no update checks, telemetry or npm look-ups.
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    // Tests run as root in CI, where claude refuses to bypass permissions without this.
+    IS_SANDBOX: "1",
+  };
+}
+
+/** A user's codex with a provider configured (the model endpoint). */
+function seedCodex(home: string, server: ModelServer): Record<string, string> {
+  const codexHome = join(home, ".codex");
+  mkdirSync(codexHome, { recursive: true });
+  writeFileSync(
+    join(codexHome, "config.toml"),
+    [
+      'model = "gpt-test"',
+      'model_provider = "scripted"',
+      "",
+      "[model_providers.scripted]",
+      'name = "scripted"',
+      `base_url = "${server.url}/v1"`,
+      'env_key = "SCRIPTED_API_KEY"',
+      'wire_api = "responses"',
+      "",
+    ].join("\n"),
+  );
+  return { CODEX_HOME: codexHome, SCRIPTED_API_KEY: "test-key" };
+}
+
+export interface AgentHostOptions {
+  /** Leave the model endpoint out: a host where the CLI cannot work. */
+  noEndpoint?: boolean;
+  env?: Record<string, string>;
+}
+
+export async function agentHost(
+  runtime: AgentRuntime,
+  binDir: string,
+  opts: AgentHostOptions = {},
+): Promise<AgentHost> {
+  const server = await startModelServer();
+  servers.add(server);
+  const port = await freePort();
+  const sb = sandbox({
+    PATH: `${binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    IAPEER_PORT: String(port),
+    IAPEER_SERVICE_MANAGER: "none",
+    ...opts.env,
+  });
+  const home = sb.config.home;
+  const seeded = runtime === "claude" ? seedClaude(home, server) : seedCodex(home, server);
+  const endpoint = opts.noEndpoint
+    ? Object.fromEntries(Object.keys(seeded).map((k) => [k, ""]))
+    : seeded;
+  const env: Record<string, string> = {
+    ...sb.env,
+    DISABLE_AUTOUPDATER: "1",
+    ...endpoint,
+    ...(opts.noEndpoint &&
+      runtime === "claude" && { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", IS_SANDBOX: "1" }),
+    ...opts.env,
+    NO_COLOR: "1",
+  };
+  // An empty value would still be a value: a missing endpoint is a missing variable.
+  for (const [k, v] of Object.entries(env)) if (v === "") delete env[k];
+  const binary = await iapeerBinary();
+
+  const until: AgentHost["until"] = async (check, what, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value) return value as NonNullable<typeof value>;
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await Bun.sleep(100);
+    }
+  };
+
+  return {
+    sb,
+    server,
+    env,
+    binary,
+    until,
+    async cli(args, extraEnv = {}) {
+      const proc = Bun.spawn([binary, ...args], {
+        env: { ...env, ...extraEnv },
+        stdout: "pipe",
+        stderr: "pipe",
+        stdin: "ignore",
+      });
+      running.add(proc);
+      const [code, stdout, stderr] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ]);
+      running.delete(proc);
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      return { code, stdout, stderr, json: json as CliRun["json"] };
+    },
+    async startDaemon(extraEnv = {}) {
+      const proc = Bun.spawn([binary, "daemon"], {
+        env: { ...env, ...extraEnv },
+        stdout: "ignore",
+        stderr: "pipe",
+        stdin: "ignore",
+      });
+      running.add(proc);
+      const info = join(sb.config.sockDir, "daemon.json");
+      await until(
+        () => {
+          if (proc.exitCode !== null) throw new Error(`the daemon exited with ${proc.exitCode}`);
+          try {
+            return JSON.parse(readFileSync(info, "utf8")).pid === proc.pid;
+          } catch {
+            return false;
+          }
+        },
+        "the daemon to start",
+        30_000,
+      );
+    },
+  };
+}
+
+/** Every process whose environment says it is this peer's (its tmux server, its agent, and
+ * whatever those started). */
+export function processesOfPeer(home: string, identity: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8");
+      const vars = environ.split("\0");
+      if (vars.includes(`IAPEER_HOME=${home}`) && vars.includes(`PEER_IDENTITY=${identity}`))
+        pids.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids.filter((pid) => pid !== process.pid);
+}
+
+/** Stop every process and server the real-agent tests started, by pid (test/setup.ts). */
+export async function cleanupAgents(): Promise<void> {
+  for (const proc of running) {
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  running.clear();
+  for (const server of servers) await server.stop();
+  servers.clear();
+}
