@@ -40,6 +40,7 @@ export interface LaunchConfig {
 export type LaunchFailure =
   | "config"
   | "not-found"
+  | "cannot-run"
   | "tmux"
   | "died"
   | "fatal-screen"
@@ -115,6 +116,8 @@ export async function launch(
     inherited: cfg.inherited,
     extra: adapter.env?.(ctx) ?? {},
   });
+  const cannotRun = adapter.cannotRun?.(ctx, env);
+  if (cannotRun) return logFailure(cfg, identity, failed("cannot-run", cannotRun));
   const startedAt = new Date().toISOString();
   const input = {
     identity,

@@ -1,4 +1,5 @@
 import { ok } from "../core/result";
+import { keychainHas, missingClaudeCredentials } from "./claude-credentials";
 import { nonEmptyLines } from "./screen";
 import type { RuntimeAdapter, Screen } from "./types";
 
@@ -103,6 +104,14 @@ export const claudeAdapter: RuntimeAdapter = {
   env() {
     // Left on, claude updates itself with `npm install -g` from inside a peer's session.
     return { DISABLE_AUTOUPDATER: "1" };
+  },
+  cannotRun(ctx, env) {
+    return missingClaudeCredentials({
+      env,
+      cwd: ctx.cwd,
+      platform: process.platform,
+      inKeychain: keychainHas,
+    });
   },
   classify: classifyClaude,
 };

@@ -103,6 +103,11 @@ export interface RuntimeAdapter {
   argv(ctx: RuntimeContext): Result<string[]>;
   /** Extra environment for the session. */
   env?(ctx: RuntimeContext): Record<string, string>;
+  /**
+   * Before anything starts: why the runtime cannot work on this host with this environment,
+   * when a screen would not tell in time (undefined: go ahead).
+   */
+  cannotRun?(ctx: RuntimeContext, env: Readonly<Record<string, string>>): string | undefined;
   /** Classify a plain (`capture-pane -p`) screen. */
   classify(screen: string, settings: RuntimeSettings): Screen;
 }
