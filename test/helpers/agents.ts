@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { agentBinDir } from "./agent-pins";
 import { iapeerBinary } from "./binary";
@@ -15,6 +16,8 @@ export type AgentRuntime = "claude" | "codex";
 
 const running = new Set<ReturnType<typeof Bun.spawn>>();
 const servers = new Set<ModelServer>();
+const codexHomes = new Set<string>();
+const homes = new Set<string>();
 
 export interface CliRun {
   code: number;
@@ -26,6 +29,8 @@ export interface CliRun {
 
 export interface AgentHost {
   sb: Sandbox;
+  /** codex: its CODEX_HOME. */
+  codexHome?: string;
   server: ModelServer;
   env: Record<string, string>;
   binary: string;
@@ -70,9 +75,13 @@ function seedClaude(home: string, server: ModelServer): Record<string, string> {
 }
 
 /** A user's codex with a provider configured (the model endpoint). */
-function seedCodex(home: string, server: ModelServer): Record<string, string> {
-  const codexHome = join(home, ".codex");
-  mkdirSync(codexHome, { recursive: true });
+function seedCodex(server: ModelServer): Record<string, string> {
+  // Not under /tmp: there codex refuses to install its helpers and so never starts the shared
+  // app-server that a real user's codex starts (and that must not outlive a peer).
+  const parent = join(homedir(), ".cache", "iapeer", "test-codex-homes");
+  mkdirSync(parent, { recursive: true });
+  const codexHome = mkdtempSync(join(parent, "home-"));
+  codexHomes.add(codexHome);
   writeFileSync(
     join(codexHome, "config.toml"),
     [
@@ -111,7 +120,8 @@ export async function agentHost(
     ...opts.env,
   });
   const home = sb.config.home;
-  const seeded = runtime === "claude" ? seedClaude(home, server) : seedCodex(home, server);
+  homes.add(home);
+  const seeded = runtime === "claude" ? seedClaude(home, server) : seedCodex(server);
   const endpoint = opts.noEndpoint
     ? Object.fromEntries(Object.keys(seeded).map((k) => [k, ""]))
     : seeded;
@@ -141,6 +151,7 @@ export async function agentHost(
 
   return {
     sb,
+    ...(seeded.CODEX_HOME && { codexHome: seeded.CODEX_HOME }),
     server,
     env,
     binary,
@@ -195,19 +206,59 @@ export async function agentHost(
 /** Every process whose environment says it is this peer's (its tmux server, its agent, and
  * whatever those started). */
 export function processesOfPeer(home: string, identity: string): number[] {
+  return processesOfHome(home, identity);
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+function isZombieOrGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+
+/** Processes of an iapeer home (of one peer of it, with `identity`), this one left out. */
+function processesOfHome(home: string, identity?: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const environ = readFileSync(`/proc/${entry}/environ`, "utf8");
       const vars = environ.split("\0");
-      if (vars.includes(`IAPEER_HOME=${home}`) && vars.includes(`PEER_IDENTITY=${identity}`))
+      if (
+        vars.includes(`IAPEER_HOME=${home}`) &&
+        (identity === undefined || vars.includes(`PEER_IDENTITY=${identity}`))
+      )
         pids.push(Number(entry));
     } catch {
       // Gone, or not ours to read.
     }
   }
   return pids.filter((pid) => pid !== process.pid);
+}
+
+/** Every process run from a program under `dir` (a codex's own copy of itself, say). */
+export function processesRunFrom(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv0 = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[0] ?? "";
+      if (argv0.startsWith(`${dir}/`)) pids.push(Number(entry));
+    } catch {
+      // Gone.
+    }
+  }
+  return pids;
 }
 
 /** Stop every process and server the real-agent tests started, by pid (test/setup.ts). */
@@ -217,6 +268,20 @@ export async function cleanupAgents(): Promise<void> {
     await proc.exited;
   }
   running.clear();
+  // An agent still exiting writes into its HOME: gone before the sandbox removes it.
+  for (const home of homes) {
+    const pids = processesOfHome(home).filter((pid) => !isZombieOrGone(pid));
+    for (const pid of pids) kill(pid);
+    for (const until = Date.now() + 5000; Date.now() < until && !pids.every(isZombieOrGone); )
+      await Bun.sleep(20);
+  }
+  homes.clear();
   for (const server of servers) await server.stop();
   servers.clear();
+  for (const dir of codexHomes) {
+    // Whatever a codex left running from its home (a shared app-server) goes with it.
+    for (const pid of processesRunFrom(dir)) kill(pid);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  codexHomes.clear();
 }
