@@ -77,12 +77,60 @@ describe("iapeer doctor", () => {
     });
     const claude = fakeBin("claude", "9.9.9 (Claude Code)");
     const c = byName(
-      doctor({ IAPEER_HOME: tempDir(), PATH: `${claude}:${process.env.PATH}` }).checks,
+      doctor({ IAPEER_HOME: tempDir(), IS_SANDBOX: "", PATH: `${claude}:${process.env.PATH}` })
+        .checks,
       "runtime:claude",
     );
     expect(c?.detail).toContain("9.9.9 (Claude Code)");
     if (process.getuid?.() === 0)
       expect(c).toMatchObject({ level: "warn", fix: expect.stringContaining("permissionMode") });
+  });
+
+  test("claude with nothing to sign in with is a warning that says how to fix it", () => {
+    const claude = fakeBin("claude", "9.9.9 (Claude Code)");
+    const home = tempDir();
+    const env = {
+      IAPEER_HOME: home,
+      HOME: home,
+      IS_SANDBOX: "1",
+      PATH: `${claude}:${process.env.PATH}`,
+    };
+    const without = byName(
+      doctor({ ...env, ANTHROPIC_API_KEY: "", ANTHROPIC_AUTH_TOKEN: "" }).checks,
+      "runtime:claude",
+    );
+    expect(without).toMatchObject({
+      level: "warn",
+      detail: expect.stringContaining("not signed in"),
+    });
+    expect(without?.fix).toContain("ANTHROPIC_API_KEY");
+    const withKey = byName(
+      doctor({ ...env, ANTHROPIC_API_KEY: "sk-test" }).checks,
+      "runtime:claude",
+    );
+    expect(withKey).toMatchObject({ ok: true, level: "ok" });
+  });
+
+  test("codex with a provider of the user's own needs no sign-in", () => {
+    const dir = tempDir();
+    const codex = join(dir, "codex");
+    // Signed out: `login status` fails; --version works.
+    writeFileSync(codex, '#!/bin/sh\n[ "$1" = login ] && exit 1\necho "codex-cli 9.9.9"\n');
+    chmodSync(codex, 0o755);
+    const home = tempDir();
+    const env = {
+      IAPEER_HOME: home,
+      HOME: home,
+      CODEX_HOME: "",
+      PATH: `${dir}:${process.env.PATH}`,
+    };
+    expect(byName(doctor(env).checks, "runtime:codex")).toMatchObject({
+      level: "warn",
+      detail: expect.stringContaining("not signed in"),
+    });
+    mkdirSync(join(home, ".codex"));
+    writeFileSync(join(home, ".codex", "config.toml"), 'model_provider = "local"\n');
+    expect(byName(doctor(env).checks, "runtime:codex")).toMatchObject({ ok: true });
   });
 
   test("a broken state database is a failure pointing at verify --fix", () => {

@@ -1,8 +1,10 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Config } from "../core/config";
 import { type Layout, layoutOf } from "../core/paths";
 import { longestSocketPath, socketPathLimit } from "../core/socket-path";
 import { runningDaemon } from "../daemon/info";
+import { keychainHas, missingClaudeCredentials } from "../runtimes/claude-credentials";
 import { serviceFile } from "../service/manager";
 import type { CommandRunner } from "../service/runner";
 import { daemonSpec, servicePath } from "../service/spec";
@@ -199,6 +201,19 @@ function serviceManagerCheck(
   return checks;
 }
 
+/** A model provider of the user's own in codex's config: codex needs no sign-in then. */
+function codexHasProvider(env: Readonly<Record<string, string>>): boolean {
+  const dir = env.CODEX_HOME || join(env.HOME ?? "", ".codex");
+  try {
+    const config = Bun.TOML.parse(readFileSync(join(dir, "config.toml"), "utf8")) as {
+      model_provider?: unknown;
+    };
+    return typeof config.model_provider === "string" && config.model_provider !== "openai";
+  } catch {
+    return false;
+  }
+}
+
 /** Each runtime's binary: found, its version, and whether it can run unattended here. */
 function runtimeChecks(config: Config, run: CommandRunner): Check[] {
   const checks: Check[] = [];
@@ -232,17 +247,40 @@ function runtimeChecks(config: Config, run: CommandRunner): Check[] {
       );
       continue;
     }
-    if (runtime === "claude" && config.uid === 0) {
+    // Claude accepts bypassPermissions as root inside a sandbox it is told about.
+    if (runtime === "claude" && config.uid === 0 && !config.env.IS_SANDBOX) {
       checks.push(
         warn(
           "runtime:claude",
           `${version} at ${path}; as root it refuses --permission-mode bypassPermissions, the default for unattended peers`,
-          'run iapeer as a normal user, or set "permissionMode" in the claude settings of each peer',
+          'run iapeer as a normal user, set IS_SANDBOX=1 when this host is a sandbox, or set "permissionMode" in the claude settings of each peer',
         ),
       );
       continue;
     }
-    if (runtime === "codex" && run([path, "login", "status"]).code !== 0) {
+    const noCredentials =
+      runtime === "claude" &&
+      missingClaudeCredentials({
+        env: config.env,
+        cwd: config.home,
+        platform: process.platform,
+        inKeychain: keychainHas,
+      });
+    if (noCredentials) {
+      checks.push(
+        warn(
+          "runtime:claude",
+          `${version} at ${path}; ${noCredentials.split(";")[0]}`,
+          "run `claude` once yourself and log in, or give iapeer ANTHROPIC_API_KEY",
+        ),
+      );
+      continue;
+    }
+    if (
+      runtime === "codex" &&
+      !codexHasProvider(config.env) &&
+      run([path, "login", "status"]).code !== 0
+    ) {
       checks.push(
         warn(
           "runtime:codex",
