@@ -132,7 +132,8 @@ describe("a runtime that cannot start fails fast with its cause", () => {
 
 describe("boot outcomes besides READY", () => {
   test("a recorded fatal screen stops the launch at once with its cause, and no death is logged", async () => {
-    const sb = sandbox();
+    // Credentials in the environment: what stops this claude is what its screen says.
+    const sb = sandbox({ ANTHROPIC_API_KEY: "sk-test" });
     const id = sb.identity("claude", "nologin");
     const screen = join(import.meta.dir, "fixtures", "screens", "claude-login.txt");
     const fake = join(sb.config.home, "fake-claude");

@@ -96,7 +96,8 @@ describe("wakeOrSpawn", () => {
 
 describe("sleep, death and waking again", () => {
   test("idle sleep, then a wake resumes the conversation with the adapter's resume flag", async () => {
-    const sb = sandbox({ IAPEER_IDLE_SECS: "1" });
+    // A key, so that claude's credentials check lets the fake start.
+    const sb = sandbox({ IAPEER_IDLE_SECS: "1", ANTHROPIC_API_KEY: "sk-test" });
     const host = sb.host();
     const p = createPeer(host, { name: "cl", runtime: "claude" });
     if (!p.ok) throw new Error(p.error);
