@@ -269,6 +269,36 @@ for (const runtime of ["claude", "codex"] as const) {
       REAL_TIMEOUT,
     );
 
+    if (runtime === "claude") {
+      test(
+        "with ANTHROPIC_API_KEY, claude's key dialog (default No) is answered Yes and the key is used",
+        async () => {
+          const h = await agentHost(runtime, binDir, {
+            env: {
+              ANTHROPIC_AUTH_TOKEN: "",
+              ANTHROPIC_API_KEY: "sk-ant-api03-test-key-0123456789",
+            },
+          });
+          await h.startDaemon();
+          await peerUp(h, runtime);
+          const wake = await h.cli(["wake", "ana", "--json"]);
+          expect(wake.json).toMatchObject({ ok: true, woke: true });
+          const events = readFileSync(h.sb.layout.lifecycleLog, "utf8");
+          expect(events).toMatch(/ev=launch identity=claude-ana .*dialogs=[^ ]*api-key/);
+          expect(await send(h, "ana", "keyed hello")).toMatchObject({
+            code: 0,
+            outcome: "delivered",
+          });
+          const request = await h.server.waitForRequest(
+            (r) => r.kind === "main" && (r.userText ?? "").includes("keyed hello"),
+            60_000,
+          );
+          expect(request.headers["x-api-key"]).toBe("sk-ant-api03-test-key-0123456789");
+        },
+        REAL_TIMEOUT,
+      );
+    }
+
     const cannotWork: [string, AgentHostOptions, RegExp][] =
       runtime === "claude"
         ? [
