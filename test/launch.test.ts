@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { receivedLog } from "../src/agent/echo-agent";
 import { launch } from "../src/launch/launch";
@@ -21,7 +21,8 @@ describe("launching an echo peer", () => {
     expect(r.session.panePid).toBeGreaterThan(0);
 
     const tmux = sb.tmux(id);
-    const env = tmux.run(["show-environment", "-t", `=${id.identity}`]).stdout;
+    // The server holds it as its global environment, which every pane gets.
+    const env = tmux.run(["show-environment", "-g"]).stdout;
     expect(env).toContain("PEER_PERSONALITY=ana");
     expect(env).toContain("PEER_RUNTIME=echo");
     expect(env).toContain("PEER_IDENTITY=echo-ana");
@@ -45,6 +46,32 @@ describe("launching an echo peer", () => {
     expect(readFileSync(sb.layout.lifecycleLog, "utf8")).toContain(
       "ev=launch identity=echo-ana mode=fresh",
     );
+  });
+
+  test("the session's environment reaches the pane without being on any command line", async () => {
+    const secret = `sk-secret-${crypto.randomUUID()}`;
+    const sb = sandbox({ ANTHROPIC_API_KEY: secret });
+    const id = sb.identity("echo", "keys");
+    const r = await launch(
+      { identity: id, cwd: sb.peerDir("keys"), resume: false, settings: {} },
+      echoAdapter,
+      sb.launchConfig(id),
+    );
+    if (!r.ok) throw new Error(r.error);
+    const environ = readFileSync(`/proc/${r.session.panePid}/environ`, "utf8").split("\0");
+    expect(environ).toContain(`ANTHROPIC_API_KEY=${secret}`);
+    // Any local user can read every process's command line: the value is in none of them.
+    const exposed = readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(secret);
+        } catch {
+          return false;
+        }
+      });
+    expect(exposed).toEqual([]);
+    expect(readFileSync(`/proc/${r.session.serverPid}/cmdline`, "utf8")).toContain("new-session");
   });
 
   test("answers the boot dialog after a slow boot", async () => {

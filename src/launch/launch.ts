@@ -123,7 +123,6 @@ export async function launch(
     identity,
     cwd: spec.cwd,
     argv: argv.value,
-    env,
     ...(cfg.exitsLog && { exitsLog: cfg.exitsLog }),
   };
   let created = tmux.run(newSessionArgs(input), { env });

@@ -8,7 +8,6 @@ export interface NewSessionInput {
   identity: string;
   cwd: string;
   argv: readonly string[];
-  env: Record<string, string>;
   /** With an exits log the exit-cause hook is installed; without one, a plain session. */
   exitsLog?: string;
 }
@@ -18,6 +17,11 @@ export interface NewSessionInput {
  * remain-on-exit are set on this server before new-session, in the same invocation, so even a
  * process that dies in its first millisecond leaves a cause. `-f /dev/null` keeps a user's
  * tmux.conf from changing how iapeer's servers behave.
+ *
+ * The session's environment is not in this argv: the server is a fork of the client that runs
+ * it, whose command line any local user can read for the server's whole life (`/proc/<pid>/
+ * cmdline`). The client is run with the session's environment instead, which the new server
+ * keeps as its global environment and hands to the pane.
  */
 export function newSessionArgs(
   input: NewSessionInput,
@@ -38,7 +42,6 @@ export function newSessionArgs(
           THEN,
         ]
       : [];
-  const env = Object.entries(input.env).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
   return [
     "-f",
     "/dev/null",
@@ -55,7 +58,6 @@ export function newSessionArgs(
     String(SESSION_ROWS),
     "-c",
     input.cwd,
-    ...env,
     "--",
     ...input.argv,
   ];
