@@ -135,6 +135,35 @@ describe("migrations", () => {
   });
 });
 
+describe("upgrading a database in use", () => {
+  test("keys become per sender and recipient; every message and its order are kept", () => {
+    const db = new Database(":memory:");
+    const v2 = MIGRATIONS.filter((m) => m.version <= 2);
+    expect(migrate(db, v2).ok).toBe(true);
+    const insert = db.query(
+      `INSERT INTO messages (id, client_key, sender, recipient, body, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'b', 'queued', 't', 't')`,
+    );
+    insert.run("m1", "job-1", "human", "ana");
+    insert.run("m2", null, "w", "ana");
+    expect(() => insert.run("m3", "job-1", "w", "ana")).toThrow(/UNIQUE/);
+    expect(migrate(db).ok).toBe(true);
+    insert.run("m3", "job-1", "w", "ana");
+    insert.run("m4", "job-1", "human", "bo");
+    expect(() => insert.run("m5", "job-1", "human", "ana")).toThrow(/UNIQUE/);
+    insert.run("m6", null, "w", "ana");
+    const rows = db.query("SELECT seq, id FROM messages ORDER BY seq").all();
+    expect(rows).toEqual([
+      { seq: 1, id: "m1" },
+      { seq: 2, id: "m2" },
+      { seq: 3, id: "m3" },
+      { seq: 4, id: "m4" },
+      { seq: 5, id: "m6" },
+    ]);
+    db.close();
+  });
+});
+
 describe("several processes at once", () => {
   test("two writers on a fresh file lose nothing, however their first opens interleave", async () => {
     const writer = join(import.meta.dir, "fixtures", "store-writer.ts");

@@ -186,3 +186,37 @@ test("a retried send with the same key is stored once", async () => {
   expect(again.outcome.outcome).toBe("delivered");
   expect(received(ana.cwd)).toHaveLength(1);
 });
+
+test("a key is its sender's own: the same key from another sender, or to another peer, is a new message", async () => {
+  const sb = sandbox();
+  const host = sb.host();
+  const ka = echoPeer(host, "ka");
+  const kb = echoPeer(host, "kb");
+  echoPeer(host, "w");
+  const d = new Dispatcher(host);
+  const mine = await send(
+    host,
+    d,
+    { from: "human", to: "ka", body: "from a person", key: "job-1" },
+    true,
+  );
+  const theirs = await send(host, d, { from: "w", to: "ka", body: "from w", key: "job-1" }, true);
+  const elsewhere = await send(
+    host,
+    d,
+    { from: "human", to: "kb", body: "to kb", key: "job-1" },
+    true,
+  );
+  const ids = [mine, theirs, elsewhere].map((r) => r.outcome.id);
+  expect(new Set(ids).size).toBe(3);
+  for (const r of [mine, theirs, elsewhere]) expect(r.outcome.outcome).toBe("delivered");
+  expect(received(ka.cwd).map((e) => ("body" in e ? e.body : ""))).toEqual([
+    "from a person",
+    "from w",
+  ]);
+  expect(received(kb.cwd)).toHaveLength(1);
+  // The sender's own retry still finds its first send.
+  const retry = await send(host, d, { from: "w", to: "ka", body: "from w", key: "job-1" }, true);
+  expect(retry.outcome.id).toBe(theirs.outcome.id as string);
+  expect(received(ka.cwd)).toHaveLength(2);
+});

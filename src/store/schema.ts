@@ -109,6 +109,39 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX events_ts ON events(ts);
       `),
   },
+  {
+    version: 3,
+    description: "idempotency keys scoped to their sender and recipient",
+    // SQLite cannot drop a column's UNIQUE: the table is rebuilt, rows and seq kept.
+    up: (db) =>
+      db.run(`
+        CREATE TABLE messages_v3 (
+          seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+          id           TEXT NOT NULL UNIQUE,
+          client_key   TEXT,
+          sender       TEXT NOT NULL,
+          recipient    TEXT NOT NULL,
+          runtime      TEXT,
+          topic        TEXT,
+          body         TEXT NOT NULL,
+          attachments  TEXT NOT NULL DEFAULT '[]',
+          state        TEXT NOT NULL,
+          attempts     INTEGER NOT NULL DEFAULT 0,
+          woke         INTEGER NOT NULL DEFAULT 0,
+          error        TEXT,
+          created_at   TEXT NOT NULL,
+          updated_at   TEXT NOT NULL,
+          typed_at     TEXT,
+          delivered_at TEXT
+        ) STRICT;
+        INSERT INTO messages_v3 SELECT * FROM messages;
+        DROP TABLE messages;
+        ALTER TABLE messages_v3 RENAME TO messages;
+        CREATE INDEX messages_recipient_state ON messages(recipient, state, seq);
+        CREATE UNIQUE INDEX messages_client_key ON messages(sender, recipient, client_key)
+          WHERE client_key IS NOT NULL;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

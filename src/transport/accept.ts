@@ -51,7 +51,8 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
   if (!envelope.ok) return refused(envelope.error, true);
   return host.store.write((): Accepted => {
     if (req.key !== undefined) {
-      const earlier = messageByKey(host.store, req.key);
+      // A key is its sender's own: the same key from someone else is another message.
+      const earlier = messageByKey(host.store, req.from, req.to, req.key);
       if (earlier) return { ok: true, message: earlier, repeated: true };
     }
     const peer = getPeer(host.store, req.to);

@@ -115,8 +115,15 @@ export function getMessage(store: Store, id: string): Message | undefined {
   return row ? fromRow(row) : undefined;
 }
 
-export function messageByKey(store: Store, key: string): Message | undefined {
-  const row = store.db.query(`${SELECT} WHERE client_key = ?`).get(key) as Row | null;
+export function messageByKey(
+  store: Store,
+  sender: string,
+  recipient: string,
+  key: string,
+): Message | undefined {
+  const row = store.db
+    .query(`${SELECT} WHERE sender = ? AND recipient = ? AND client_key = ?`)
+    .get(sender, recipient, key) as Row | null;
   return row ? fromRow(row) : undefined;
 }
 
