@@ -220,3 +220,22 @@ test("a key is its sender's own: the same key from another sender, or to another
   expect(retry.outcome.id).toBe(theirs.outcome.id as string);
   expect(received(ka.cwd)).toHaveLength(2);
 });
+
+test("double-width, combining and right-to-left text confirms like ASCII, each typed once", async () => {
+  const sb = sandbox();
+  const host = sb.host();
+  const ana = echoPeer(host, "ana");
+  const d = new Dispatcher(host);
+  const bodies = [
+    "ok 你好".repeat(10),
+    "🎉👩‍👩‍👧‍👦 emoji 🚀".repeat(5),
+    "e\u0301 a\u0308 combining n\u0303",
+    "שלום עולם مرحبا بالعالم",
+    "長い行".repeat(120),
+  ];
+  for (const body of bodies) {
+    const r = await send(host, d, { from: "human", to: "ana", body }, true);
+    expect(r.outcome.outcome).toBe("delivered");
+  }
+  expect(received(ana.cwd).map((e) => ("body" in e ? e.body : ""))).toEqual(bodies);
+});
