@@ -142,6 +142,11 @@ export const MIGRATIONS: readonly Migration[] = [
           WHERE client_key IS NOT NULL;
       `),
   },
+  {
+    version: 4,
+    description: "the moment a message's paste began, so a crash during it is never typed twice",
+    up: (db) => db.run("ALTER TABLE messages ADD COLUMN typing_at TEXT"),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -15,6 +15,7 @@ import {
   type Message,
   markDelivering,
   markTyped,
+  markTyping,
   nextQueued,
   requeue,
 } from "./messages";
@@ -106,6 +107,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   const tmux = new Tmux(session.socket);
   if (adapter.value.kind === "router") {
     // No screen to read: written to its input, but nothing can confirm it arrived.
+    host.store.write(() => markTyping(host.store, msg.id, nowOf(host)));
     const wrote =
       tmux.loadBuffer(`iapeer-${msg.id}`, text.value).ok &&
       tmux.pasteBuffer(`iapeer-${msg.id}`, id.value.identity).ok;
@@ -130,6 +132,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
     markers,
     markers.singleEnter ? { ...typing, enterRetries: 0 } : typing,
     () => host.store.write(() => markTyped(host.store, msg.id, nowOf(host))),
+    () => host.store.write(() => markTyping(host.store, msg.id, nowOf(host))),
   );
   if (typed.outcome === "delivered") {
     host.store.write(() => touchActivity(host.store, id.value.identity, nowOf(host)));

@@ -20,6 +20,8 @@ export interface Message {
   updatedAt: string;
   deliveredAt?: string;
   /** When its text was pasted into the session: from then on it may be on screen. */
+  /** When its paste began: from then on its text may be in the session. */
+  typingAt?: string;
   typedAt?: string;
   /** Kept for a stopped recipient until it is started. */
   deferred: boolean;
@@ -41,6 +43,7 @@ interface Row {
   created_at: string;
   updated_at: string;
   typed_at: string | null;
+  typing_at: string | null;
   delivered_at: string | null;
 }
 
@@ -64,6 +67,7 @@ function fromRow(r: Row): Message {
     updatedAt: r.updated_at,
     ...(r.delivered_at !== null && { deliveredAt: r.delivered_at }),
     ...(r.typed_at !== null && { typedAt: r.typed_at }),
+    ...(r.typing_at !== null && r.typing_at !== undefined && { typingAt: r.typing_at }),
     deferred: r.error === DEFERRED,
   };
 }
@@ -182,6 +186,14 @@ export function finishMessage(
     );
 }
 
+/**
+ * Its paste is about to begin. Committed before the paste, so that a process killed during it
+ * leaves a trace: the next one looks for the text before typing anything.
+ */
+export function markTyping(store: Store, id: string, now: Date): void {
+  store.db.query("UPDATE messages SET typing_at = ? WHERE id = ?").run(now.toISOString(), id);
+}
+
 /** Its text went into the session: a restart must not type it again. */
 export function markTyped(store: Store, id: string, now: Date): void {
   store.db.query("UPDATE messages SET typed_at = ? WHERE id = ?").run(now.toISOString(), id);
@@ -191,7 +203,7 @@ export function markTyped(store: Store, id: string, now: Date): void {
 export function requeue(store: Store, id: string, now: Date, woke = false): void {
   store.db
     .query(
-      "UPDATE messages SET state = 'queued', typed_at = NULL, updated_at = ?, woke = MAX(woke, ?) WHERE id = ?",
+      "UPDATE messages SET state = 'queued', typing_at = NULL, typed_at = NULL, updated_at = ?, woke = MAX(woke, ?) WHERE id = ?",
     )
     .run(now.toISOString(), woke ? 1 : 0, id);
 }

@@ -77,6 +77,8 @@ export async function typeIn(
   opts: TypeInOptions = DEFAULT_TYPE_IN,
   /** Called once the text is in the session's input (it may be on screen from then on). */
   onTyped: () => void = () => {},
+  /** Called right before the paste, once nothing holds it back any more. */
+  onTyping: () => void = () => {},
 ): Promise<TypeInResult> {
   const started = Date.now();
   const prompt = markers.prompt;
@@ -96,6 +98,7 @@ export async function typeIn(
     return { outcome: "not-typed", reason: `no input line (${prompt}) on the screen` };
   const heldMs = Date.now() - started;
 
+  onTyping();
   const loaded = tmux.loadBuffer(bufferName, text);
   if (!loaded.ok)
     return { outcome: "not-typed", reason: `tmux load-buffer failed: ${loaded.stderr}` };
