@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
 import { defineCommand } from "citty";
 import { parseIdentity, validatePersonality } from "../core/names";
 import { layoutOf } from "../core/paths";
+import { deathPass } from "../lifecycle/supervise";
 import { describeExit, readExits } from "../tmux/exits";
-import { requireConfig } from "./context";
+import { requireConfig, requireHost } from "./context";
 import { usageError } from "./exit-codes";
 
 export default defineCommand({
@@ -18,12 +20,14 @@ export default defineCommand({
     },
     json: { type: "boolean", description: "Print JSON", default: false },
   },
-  run({ args }) {
+  async run({ args }) {
     const config = requireConfig();
     const peer = args.peer;
     if (peer !== undefined && !validatePersonality(peer).ok && !parseIdentity(peer).ok) {
       throw usageError(`${JSON.stringify(peer)} is neither a peer name nor an identity`);
     }
+    // Deaths nobody has seen yet (no daemon running, or tmux missed one) are recorded first.
+    if (existsSync(layoutOf(config).dbPath)) await deathPass(requireHost());
     const exits = readExits(layoutOf(config).exitsLog, config.logFiles)
       .map((e) => {
         const id = parseIdentity(e.identity);

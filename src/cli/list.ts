@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { allStates } from "../lifecycle/state";
+import { deathPass } from "../lifecycle/supervise";
 import { requireHost } from "./context";
 import { ago, duration, printJson, printTable } from "./output";
 import { jsonArg } from "./peer-arg";
@@ -7,8 +8,10 @@ import { jsonArg } from "./peer-arg";
 export default defineCommand({
   meta: { name: "list", description: "Every peer, each of its runtimes and its state" },
   args: { json: jsonArg },
-  run({ args }) {
-    const states = allStates(requireHost());
+  async run({ args }) {
+    const host = requireHost();
+    await deathPass(host);
+    const states = allStates(host);
     if (args.json) return printJson(states);
     if (states.length === 0) {
       console.log("no peers yet: `iapeer create <name> --runtime echo` makes one");

@@ -3,6 +3,7 @@ import { VERSION } from "../core/version";
 import { runningDaemon } from "../daemon/info";
 import { recentDeaths } from "../lifecycle/crash-guard";
 import { allStates, stateOf } from "../lifecycle/state";
+import { deathPass } from "../lifecycle/supervise";
 import { getPeer } from "../registry/registry";
 import { tmuxVersion } from "../tmux/client";
 import { describeExit } from "../tmux/exits";
@@ -17,8 +18,9 @@ export default defineCommand({
     description: "This host, the daemon and the peers; or one peer in detail",
   },
   args: { peer: { type: "positional", required: false, description: "One peer" }, json: jsonArg },
-  run({ args }) {
+  async run({ args }) {
     const host = requireHost();
+    await deathPass(host);
     if (args.peer !== undefined) {
       const name = peerName(args.peer);
       const peer = getPeer(host.store, name);

@@ -4,13 +4,20 @@ import { readFileSync } from "node:fs";
  * What /proc/<pid>/stat says of a process (Linux): its one-letter state and its start time in
  * clock ticks. Read once per check; undefined where there is no /proc.
  */
-function procStat(pid: number): { state: string; startTicks: string } | undefined {
+function procStat(
+  pid: number,
+): { state: string; startTicks: string; exitCode?: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the ")" that closes the command name (which may itself contain ") "):
-    // state is field 3, starttime field 22.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", startTicks: fields[19] ?? "" };
+    // state is field 3, starttime field 22, exit_code (a zombie's wait status) field 52.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
+    const exitCode = Number(fields[49]);
+    return {
+      state: fields[0] ?? "",
+      startTicks: fields[19] ?? "",
+      ...(fields[49] !== undefined && Number.isInteger(exitCode) && { exitCode }),
+    };
   } catch {
     return undefined;
   }
@@ -48,4 +55,20 @@ export function sameProcess(pid: number | undefined, token: string | undefined):
   const stat = procStat(pid);
   if (stat?.state === "Z") return false;
   return token === undefined || token === stat?.startTicks;
+}
+
+/**
+ * How a process that nobody has reaped yet ended: a zombie's wait status, from /proc (Linux).
+ * undefined for a live process, a gone one, or where /proc does not say.
+ */
+export function zombieExit(pid: number): { status?: number; signal?: number } | undefined {
+  const stat = procStat(pid);
+  if (stat?.state !== "Z" || stat.exitCode === undefined) return undefined;
+  const signal = stat.exitCode & 0x7f;
+  return signal !== 0 ? { signal } : { status: (stat.exitCode >> 8) & 0xff };
+}
+
+/** A process's one-letter state (R, S, T stopped, Z zombie…), where /proc tells. */
+export function processState(pid: number): string | undefined {
+  return procStat(pid)?.state;
 }

@@ -9,6 +9,7 @@ import { readNewExits } from "./exits-cursor";
 import { rotateForeignLogs } from "./rotate";
 import { recordSessionDeath } from "./session-death";
 import { listSessions, type SessionRow } from "./sessions";
+import { settleUnreaped } from "./unreaped";
 
 export interface TickReport {
   checked: number;
@@ -35,8 +36,12 @@ export async function superviseTick(
   );
   // A pane whose SIGCHLD tmux missed is dead but unrecorded; a nudge lets the hook run now.
   for (const s of live) if (s.serverPid) nudgeReaper(s.serverPid);
-  if (live.some((s) => sameProcess(s.serverPid, s.serverToken) && !pidAlive(s.panePid)))
+  const dying = live.filter((s) => sameProcess(s.serverPid, s.serverToken) && !pidAlive(s.panePid));
+  if (dying.length > 0) {
     await Bun.sleep(DYING_GRACE_MS);
+    // Still there: tmux missed the exit; the exit is recorded from the zombie itself.
+    await Promise.all(dying.map((s) => settleUnreaped(host, s)));
+  }
 
   const fresh = readNewExits(host.store, host.layout.exitsLog);
   const now = nowOf(host);
@@ -56,6 +61,14 @@ export async function superviseTick(
   }
   if (opts.idle !== false) rotateForeignLogs(host, listSessions(host.store, "live"));
   return report;
+}
+
+/**
+ * Before anything reports or decides on whether a session lives (a CLI read, a wake): record the
+ * deaths nobody has seen yet, with or without a daemon running.
+ */
+export function deathPass(host: Host): Promise<TickReport> {
+  return superviseTick(host, { idle: false });
 }
 
 /** Activity: what the session printed (its pane log's mtime), a confirmed delivery, its start. */

@@ -11,6 +11,7 @@ import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
 import { recordSessionDeath } from "./session-death";
 import { getSession, recordLaunched, type SessionRow } from "./sessions";
+import { settleUnreaped } from "./unreaped";
 
 export type WakeRefusal =
   | "unknown-peer"
@@ -116,6 +117,8 @@ export async function wakeOrSpawn(
       const refused = wakeRefusal(host, peer);
       if (refused) return refused;
       let current = getSession(host.store, identity);
+      // A pane process tmux never reaped would make a dead session look alive.
+      if (current?.state === "live") await settleUnreaped(host, current);
       if (opts.reason !== "restart" && isLive(current))
         return { ok: true, woke: false, session: current };
       if (current?.state === "live") {
