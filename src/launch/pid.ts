@@ -11,7 +11,10 @@ function procStat(
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the ")" that closes the command name (which may itself contain ") "):
     // state is field 3, starttime field 22, exit_code (a zombie's wait status) field 52.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
+    const fields = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .trim()
+      .split(" ");
     const exitCode = Number(fields[49]);
     return {
       state: fields[0] ?? "",
