@@ -176,7 +176,12 @@ export async function handleRequest(
       const runtime = url.searchParams.get("runtime") ?? undefined;
       if (action === "wake")
         return wakeJson(peer, await wakeOrSpawn(host, peer, runtime ? { runtime } : {}));
-      if (action === "start") return wakeJson(peer, await startPeer(host, peer, runtime));
+      if (action === "start") {
+        const started = await startPeer(host, peer, runtime);
+        // Messages kept for it (`--defer`) go now, not at the next tick.
+        void ctx.dispatcher.kick(peer);
+        return wakeJson(peer, started);
+      }
       if (action === "restart") return wakeJson(peer, await restartPeer(host, peer, runtime));
       const stopped = await stopPeer(host, peer);
       return stopped.ok

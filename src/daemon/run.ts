@@ -93,6 +93,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
       .then(() => superviseTick(host, { idle }))
       .then(() => {
         if (idle) dispatcher.kickAll();
+        else dispatcher.kickRisen();
       })
       .catch((error) => {
         host.events.write("supervise-error", { error: String(error) });

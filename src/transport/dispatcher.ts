@@ -1,4 +1,8 @@
+import { makeIdentity } from "../core/names";
 import type { Host } from "../lifecycle/context";
+import { getSession } from "../lifecycle/sessions";
+import { isLive } from "../lifecycle/wake";
+import { getPeer } from "../registry/registry";
 import { deliverNext } from "./dispatch";
 import { getMessage, recipientsWithWork } from "./messages";
 import type { TypeInOptions } from "./type-in";
@@ -36,6 +40,21 @@ export class Dispatcher {
   /** Kick every recipient that has messages waiting (at start-up, on each tick). */
   kickAll(): void {
     for (const recipient of recipientsWithWork(this.host.store)) void this.kick(recipient);
+  }
+
+  /**
+   * Kick the recipients whose queue waits for a session that their service manager holds
+   * (always-on) and that is up now: their messages go as soon as it is, not at the next tick.
+   */
+  kickRisen(): void {
+    for (const recipient of recipientsWithWork(this.host.store)) {
+      if (this.workers.has(recipient)) continue;
+      const peer = getPeer(this.host.store, recipient);
+      if (!peer || peer.stopped || peer.profile.wake !== "always-on") continue;
+      const id = makeIdentity(peer.profile.defaultRuntime, recipient);
+      if (id.ok && isLive(getSession(this.host.store, id.value.identity)))
+        void this.kick(recipient);
+    }
   }
 
   /** Wait until a message has its final outcome, or the timeout passes. */

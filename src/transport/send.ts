@@ -1,4 +1,5 @@
 import type { Host } from "../lifecycle/context";
+import { getPeer } from "../registry/registry";
 import { type Accepted, acceptMessage, outcomeOf } from "./accept";
 import type { Dispatcher } from "./dispatcher";
 import { getMessage, type Message } from "./messages";
@@ -36,6 +37,8 @@ export async function send(
       length: [...m.body].length,
     });
   if (oneShot && !wait) return { outcome: outcomeOf(m), badInput: false };
+  // Kept for a stopped peer: nothing will happen before `start`, so there is nothing to wait for.
+  if (getPeer(host.store, m.recipient)?.stopped) return { outcome: outcomeOf(m), badInput: false };
   void dispatcher.kick(m.recipient, oneShot ? m.id : undefined);
   // This message's own outcome, not the end of the recipient's whole queue.
   if (wait) await dispatcher.settle(m.id, m.recipient, SEND_WAIT_MS, oneShot ? m.id : undefined);
