@@ -6,6 +6,7 @@ import type { Host } from "../lifecycle/context";
 import { superviseTick } from "../lifecycle/supervise";
 import { Dispatcher } from "../transport/dispatcher";
 import { handleRequest } from "./api";
+import { TCP_IDLE_SECS, tcpRefusal } from "./gate";
 import type { DaemonInfo } from "./info";
 import { claimDaemon, releaseDaemon } from "./singleton";
 
@@ -50,12 +51,22 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
   }
   if (config.port > 0) {
     try {
+      let inFlight = 0;
       tcp = Bun.serve({
         hostname: "127.0.0.1",
         port: config.port,
-        fetch(req, server) {
+        idleTimeout: TCP_IDLE_SECS,
+        async fetch(req, server) {
+          const refused = tcpRefusal(req, host, inFlight);
+          if (refused) return refused;
+          // Only a proven peer's request may outlive the idle timeout (a send waits for a wake).
           server.timeout(req, 0);
-          return handleRequest(req, "tcp", ctx);
+          inFlight++;
+          try {
+            return await handleRequest(req, "tcp", ctx);
+          } finally {
+            inFlight--;
+          }
         },
       });
     } catch (error) {

@@ -21,10 +21,16 @@ function procStat(
       startTicks: fields[19] ?? "",
       ...(fields[49] !== undefined && Number.isInteger(exitCode) && { exitCode }),
     };
-  } catch {
-    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Gone, or no /proc here: nothing to say. Anything else (out of file descriptors, say) is
+    // not an answer about the process, and must never be taken for its death.
+    return code === "ENOENT" || code === "ESRCH" || code === "ENOTDIR" ? undefined : UNREADABLE;
   }
 }
+
+/** /proc could not be read just now: the process's state is unknown, not "gone". */
+const UNREADABLE = { state: "?", startTicks: "?" } as const;
 
 function signalable(pid: number): boolean {
   try {
@@ -49,7 +55,8 @@ export function pidAlive(pid: number | undefined): boolean {
  * there is no /proc there is none and the pid alone is trusted; macOS does not reuse pids soon.
  */
 export function processToken(pid: number): string | undefined {
-  return procStat(pid)?.startTicks;
+  const stat = procStat(pid);
+  return stat === UNREADABLE ? undefined : stat?.startTicks;
 }
 
 /** The same process as when its token was taken: alive, and not a newer owner of the pid. */
@@ -57,7 +64,8 @@ export function sameProcess(pid: number | undefined, token: string | undefined):
   if (!pid || pid <= 0 || !signalable(pid)) return false;
   const stat = procStat(pid);
   if (stat?.state === "Z") return false;
-  return token === undefined || token === stat?.startTicks;
+  // Signal 0 says it exists; unreadable /proc cannot say it is another process.
+  return token === undefined || stat === UNREADABLE || token === stat?.startTicks;
 }
 
 /**
@@ -73,5 +81,6 @@ export function zombieExit(pid: number): { status?: number; signal?: number } | 
 
 /** A process's one-letter state (R, S, T stopped, Z zombie…), where /proc tells. */
 export function processState(pid: number): string | undefined {
-  return procStat(pid)?.state;
+  const stat = procStat(pid);
+  return stat === UNREADABLE ? undefined : stat?.state;
 }

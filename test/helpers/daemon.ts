@@ -18,8 +18,14 @@ export interface DaemonProcess {
 export async function startDaemon(
   sb: Sandbox,
   env: Record<string, string> = {},
+  /** Run it with at most this many open files (`ulimit -n`). */
+  opts: { fdLimit?: number } = {},
 ): Promise<DaemonProcess> {
-  const proc = Bun.spawn([process.execPath, MAIN, "daemon"], {
+  const argv = [process.execPath, MAIN, "daemon"];
+  const command = opts.fdLimit
+    ? ["sh", "-c", `ulimit -n ${opts.fdLimit} && exec "$@"`, "sh", ...argv]
+    : argv;
+  const proc = Bun.spawn(command, {
     env: { ...process.env, ...sb.env, IAPEER_PORT: "0", ...env },
     stdout: "pipe",
     stderr: "pipe",

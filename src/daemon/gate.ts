@@ -1,0 +1,44 @@
+import type { Host } from "../lifecycle/context";
+import { peerForToken } from "../registry/tokens";
+
+/**
+ * The loopback TCP listener's door. Any local user can reach it, so a caller proves a peer's
+ * token before anything else happens: before the idle timeout is lifted for a long send, before
+ * a body is read. The unauthenticated are answered and cut off at once (`Connection: close`),
+ * and a cap on requests in flight keeps a flood from taking the file descriptors that the unix
+ * socket (the local user's own way in) and the liveness checks need.
+ */
+
+/** Requests a TCP caller may have in flight at once: peers send one at a time. */
+export const MAX_TCP_IN_FLIGHT = 64;
+/** Seconds an idle TCP connection is kept. */
+export const TCP_IDLE_SECS = 10;
+
+const closing = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers: { Connection: "close", ...headers } });
+
+export function bearerToken(req: Request): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "")?.[1];
+}
+
+/** The answer that turns a TCP request away, or undefined to let it in. */
+export function tcpRefusal(req: Request, host: Host, inFlight: number): Response | undefined {
+  if (inFlight >= MAX_TCP_IN_FLIGHT)
+    return closing(
+      503,
+      { error: "too many requests in flight; try again" },
+      { "Retry-After": "1" },
+    );
+  const token = bearerToken(req);
+  if (token !== undefined && peerForToken(host.store, token) !== undefined) return undefined;
+  return closing(
+    401,
+    { error: "a peer's token is required (Authorization: Bearer <token>)" },
+    {
+      "WWW-Authenticate":
+        token === undefined
+          ? 'Bearer realm="iapeer"'
+          : 'Bearer realm="iapeer", error="invalid_token"',
+    },
+  );
+}
