@@ -153,6 +153,21 @@ describe("launchd plists", () => {
     expect(statSync(path).mtimeMs).toBe(mtime);
   });
 
+  test("a bootstrap that fails for good removes the plist it wrote", () => {
+    const c = config({
+      IAPEER_SERVICE_MANAGER: "launchd",
+      IAPEER_LAUNCHAGENTS_DIR: join(tempDir(), "LaunchAgents"),
+    });
+    const { daemon } = specs(c);
+    const refused = { code: 5, stdout: "", stderr: "Bootstrap failed: 5: Input/output error" };
+    const r = runner(
+      Array.from({ length: 5 }, () => [/bootstrap/, refused] as [RegExp, CommandResult]),
+    );
+    const installed = installService(c, daemon, r.run, () => {});
+    expect(installed.ok).toBe(false);
+    expect(serviceStatus(c, daemon, runner().run).installed).toBe(false);
+  });
+
   test("a plist iapeer did not write is never overwritten or removed", () => {
     const c = config({
       IAPEER_SERVICE_MANAGER: "launchd",
@@ -277,6 +292,30 @@ describe("systemd user units", () => {
       ["systemctl", "--user", "daemon-reload"],
     ]);
     expect(existsSync(join(c.systemdDir, "iapeer-daemon.service"))).toBe(false);
+  });
+
+  test("a manager that refuses the unit leaves nothing installed, or the unit as it was", () => {
+    const c = config(
+      { IAPEER_SERVICE_MANAGER: "systemd", IAPEER_SYSTEMD_DIR: join(tempDir(), "units") },
+      "linux",
+    );
+    const { daemon } = specs(c);
+    const unit = join(c.systemdDir, "iapeer-daemon.service");
+    const noBus = { code: 1, stdout: "", stderr: "Failed to connect to bus: No medium found" };
+    const fresh = installService(c, daemon, runner([[/daemon-reload/, noBus]]).run);
+    expect(fresh.ok).toBe(false);
+    expect(existsSync(unit)).toBe(false);
+    expect(serviceStatus(c, daemon, runner().run).installed).toBe(false);
+
+    // An older unit of ours stays what it was when the new one is refused.
+    mkdirSync(c.systemdDir, { recursive: true });
+    const older = `${renderUnit(daemon).replace("ThrottleInterval", "X")}# older\n`;
+    writeFileSync(unit, older);
+    const enableFails = { code: 1, stdout: "", stderr: "Unit is masked." };
+    const r = runner([[/enable --now/, enableFails]]);
+    expect(installService(c, daemon, r.run).ok).toBe(false);
+    expect(readFileSync(unit, "utf8")).toBe(older);
+    expect(r.calls.at(-1)).toEqual(["systemctl", "--user", "daemon-reload"]);
   });
 
   test("status reads systemctl show", () => {

@@ -46,11 +46,12 @@ export function installService(
 ): Result<InstallReport> {
   const file = serviceFile(config, spec);
   let changed = true;
+  let previous: string | undefined;
   if (existsSync(file.path)) {
-    const current = readFileSync(file.path, "utf8");
-    if (!isOurs(file, current))
+    previous = readFileSync(file.path, "utf8");
+    if (!isOurs(file, previous))
       return fail(`${file.path} exists and was not written by iapeer; it is left alone`);
-    changed = current !== file.text;
+    changed = previous !== file.text;
   }
   if (changed) {
     const dir = ensurePrivateDir(dirname(file.path));
@@ -63,6 +64,16 @@ export function installService(
   const exec = (argv: string[]) => {
     commands.push(argv);
     return run(argv);
+  };
+  // A manager that refused the service must not leave it looking installed: the file goes back
+  // to what it was (or away), and the manager is told so.
+  const refused = (error: string): Result<InstallReport> => {
+    if (changed) {
+      if (previous === undefined) rmSync(file.path, { force: true });
+      else writeFileAtomic(file.path, previous, 0o644);
+      if (config.serviceManager === "systemd") run(["systemctl", "--user", "daemon-reload"]);
+    }
+    return fail(error);
   };
   if (config.serviceManager === "launchd") {
     const domain = `gui/${config.uid}`;
@@ -87,16 +98,17 @@ export function installService(
       !/already (loaded|bootstrapped)|service already/i.test(res.stderr) &&
       !(res.code === 37 || res.code === 17)
     ) {
-      return fail(
+      return refused(
         `launchctl bootstrap ${domain} ${file.path} failed (exit ${res.code}): ${res.stderr}`,
       );
     }
   } else if (config.serviceManager === "systemd") {
     const reload = exec(["systemctl", "--user", "daemon-reload"]);
-    if (reload.code !== 0) return fail(`systemctl --user daemon-reload failed: ${reload.stderr}`);
+    if (reload.code !== 0)
+      return refused(`systemctl --user daemon-reload failed: ${reload.stderr}`);
     const enable = exec(["systemctl", "--user", "enable", "--now", unitName(spec)]);
     if (enable.code !== 0)
-      return fail(`systemctl --user enable --now ${unitName(spec)} failed: ${enable.stderr}`);
+      return refused(`systemctl --user enable --now ${unitName(spec)} failed: ${enable.stderr}`);
     if (changed) exec(["systemctl", "--user", "restart", unitName(spec)]);
     const linger = run(["loginctl", "show-user", String(config.uid), "-p", "Linger", "--value"]);
     if (linger.code === 0 && linger.stdout.trim() === "no") {
