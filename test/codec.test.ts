@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { InputParser } from "../src/agent/input";
 import { buildEnvelope, decodeEnvelope, type EnvelopeInput } from "../src/codec/envelope";
 import { charCount, MAX_BODY_CHARS } from "../src/codec/limits";
 import { isTerminalSafe, terminalSafe } from "../src/codec/terminal-safe";
@@ -125,10 +126,22 @@ describe("round trip", () => {
     expect(back.ok && back.value.body).toBe("a]]>b]]>]]>c");
   });
 
-  test("line endings from a bracketed paste (CR for LF) still decode", () => {
-    const text = build({ body: "one\ntwo" }).replaceAll("\n", "\r");
-    const back = decodeEnvelope(text.replaceAll("\r", "\n"));
-    expect(back.ok && back.value.body).toBe("one\ntwo");
+  test("line endings from a bracketed paste (CR for LF, or CRLF) still decode", () => {
+    // A terminal sends the newlines of a paste as CR: what a peer's input reader makes of the
+    // pasted envelope must decode to the body that was sent.
+    for (const eol of ["\r", "\r\n"]) {
+      const text = build({ body: "one\ntwo\n\nthree" }).replaceAll("\n", eol);
+      expect(text.includes("\r")).toBe(true);
+      if (eol === "\r") expect(text.includes("\n")).toBe(false);
+      const events = new InputParser().feed(`\u001b[200~${text}\u001b[201~`);
+      expect(events.length).toBe(1);
+      const pasted = events[0];
+      if (pasted?.type !== "paste") throw new Error(`expected a paste, got ${pasted?.type}`);
+      const back = decodeEnvelope(pasted.text);
+      if (!back.ok) throw new Error(back.error);
+      expect(back.value.body).toBe("one\ntwo\n\nthree");
+      expect(back.value.from).toBe("ana");
+    }
   });
 });
 
