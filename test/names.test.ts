@@ -93,12 +93,15 @@ describe("normalizeName: a folder name becomes a personality", () => {
     expect(r.ok && r.value).toBe(expected);
   });
 
-  test("CJK is transliterated or refused, never invented", () => {
-    for (const folder of ["中文项目", "日本語", "한국어"]) {
-      const r = normalizeName(folder);
-      if (r.ok) expect(validatePersonality(r.value).ok).toBe(true);
-      else expect(r.error).toContain("pass a name explicitly");
-    }
+  test.each([
+    ["中文项目", "zhong-wen-xiang-mu"],
+    ["日本語", "ri-ben-yu"],
+    ["한국어", "hangugeo"],
+  ])("CJK is transliterated: %p → %p", (folder, expected) => {
+    const r = normalizeName(folder);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value).toBe(expected);
+    expect(validatePersonality(r.value).ok).toBe(true);
   });
 
   test.each(["123", "2024-notes", "42 agents"])("digits first: %p is an error", (folder) => {
