@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EventLog } from "../src/core/event-log";
 import { formatLine, formatValue, parseLine } from "../src/core/logfmt";
@@ -98,29 +98,31 @@ describe("EventLog", () => {
     expect(statSync(log.path).size).toBeLessThanOrEqual(200);
   });
 
-  test("a write into an unwritable place does not throw and reports why", () => {
+  test("a write into an unwritable place (a file where its directory goes) does not throw and reports why", () => {
     const dir = tempDir();
     const blocker = join(dir, "file");
-    Bun.write(blocker, "not a dir");
+    writeFileSync(blocker, "not a dir");
     const log = new EventLog(join(blocker, "sub", "x.log"));
     expect(() => log.write("e")).not.toThrow();
     expect(log.write("e")).toBe(false);
     expect(log.lastError).toBeString();
+    expect(readFileSync(blocker, "utf8")).toBe("not a dir");
   });
 
-  test("a write into a read-only directory does not throw", () => {
-    if (process.getuid?.() === 0) {
-      // root ignores directory permissions; the blocked-path case above covers the failure path.
-      const log = new EventLog("/proc/iapeer-cannot-write/x.log");
-      expect(log.write("e")).toBe(false);
-      return;
-    }
+  test("a log that cannot be opened (a directory where the file goes) does not throw and reports why", () => {
+    // Root ignores permission bits, so the unwritable case is one no uid can write.
     const dir = tempDir();
-    const ro = join(dir, "ro");
-    mkdirSync(ro);
-    chmodSync(ro, 0o500);
-    const log = new EventLog(join(ro, "x.log"));
+    mkdirSync(join(dir, "x.log"));
+    const log = new EventLog(join(dir, "x.log"));
+    expect(() => log.write("e")).not.toThrow();
     expect(log.write("e")).toBe(false);
-    expect(existsSync(join(ro, "x.log"))).toBe(false);
+    expect(log.lastError).toContain("EISDIR");
+    expect(statSync(join(dir, "x.log")).isDirectory()).toBe(true);
+    expect(readdirSync(join(dir, "x.log"))).toEqual([]);
+    // Once it can be written again, it is.
+    rmdirSync(join(dir, "x.log"));
+    expect(log.write("e", { n: 1 })).toBe(true);
+    expect(log.lastError).toBeUndefined();
+    expect(parseLine(readFileSync(join(dir, "x.log"), "utf8").trim()).n).toBe("1");
   });
 });
