@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { compareTmux } from "../src/doctor/checks";
+import { loadConfig } from "../src/core/config";
+import { compareTmux, runChecks } from "../src/doctor/checks";
+import { runCommand } from "../src/service/runner";
 import { runSource } from "./helpers/cli";
 import { tempDir } from "./helpers/temp";
 
@@ -77,13 +79,52 @@ describe("iapeer doctor", () => {
     });
     const claude = fakeBin("claude", "9.9.9 (Claude Code)");
     const c = byName(
-      doctor({ IAPEER_HOME: tempDir(), IS_SANDBOX: "", PATH: `${claude}:${process.env.PATH}` })
-        .checks,
+      doctor({
+        IAPEER_HOME: tempDir(),
+        IS_SANDBOX: "1",
+        ANTHROPIC_API_KEY: "sk-test",
+        PATH: `${claude}:${process.env.PATH}`,
+      }).checks,
       "runtime:claude",
     );
-    expect(c?.detail).toContain("9.9.9 (Claude Code)");
-    if (process.getuid?.() === 0)
-      expect(c).toMatchObject({ level: "warn", fix: expect.stringContaining("permissionMode") });
+    expect(c).toMatchObject({
+      ok: true,
+      level: "ok",
+      detail: `9.9.9 (Claude Code) at ${join(claude, "claude")}`,
+    });
+  });
+
+  test("claude as root without IS_SANDBOX is a warning naming permissionMode; as a user, or told it is a sandbox, it is ok", () => {
+    // The uid is the config's, so both sides run whoever runs the tests (CI is root).
+    const claude = fakeBin("claude", "9.9.9 (Claude Code)");
+    const claudeCheck = (uid: number, isSandbox: string) => {
+      const home = tempDir();
+      const loaded = loadConfig({
+        uid,
+        platform: "linux",
+        env: {
+          HOME: home,
+          IAPEER_HOME: home,
+          IAPEER_SERVICE_MANAGER: "none",
+          IS_SANDBOX: isSandbox,
+          ANTHROPIC_API_KEY: "sk-test",
+          PATH: `${claude}:${process.env.PATH}`,
+        },
+      });
+      if (!loaded.ok) throw new Error(loaded.error);
+      return byName(
+        runChecks({ config: loaded.value, run: runCommand, iapeer: ["iapeer"] }),
+        "runtime:claude",
+      );
+    };
+    expect(claudeCheck(0, "")).toMatchObject({
+      ok: true,
+      level: "warn",
+      detail: expect.stringContaining("as root it refuses --permission-mode bypassPermissions"),
+      fix: expect.stringContaining("permissionMode"),
+    });
+    expect(claudeCheck(0, "1")).toMatchObject({ ok: true, level: "ok" });
+    expect(claudeCheck(1000, "")).toMatchObject({ ok: true, level: "ok" });
   });
 
   test("claude with nothing to sign in with is a warning that says how to fix it", () => {
