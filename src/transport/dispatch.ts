@@ -9,6 +9,7 @@ import { getPeer } from "../registry/registry";
 import { adapterFor, deliveryMarkers, messageFormat } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import { awaitInputLine } from "./await-input";
+import { submitOwnLeftover } from "./leftover";
 import {
   finishMessage,
   getMessage,
@@ -124,6 +125,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   // rather than spend the message's attempts while the program starts.
   const shown = await awaitInputLine(tmux, id.value.identity, markers, adapter.value.bootTimeoutMs);
   if (!shown.ok && !shown.gone) return done("failed", { woke, error: shown.error });
+  await submitOwnLeftover(host, tmux, id.value.identity, recipient, markers, typing.confirmMs);
   const typed = await typeIn(
     tmux,
     id.value.identity,

@@ -1,0 +1,44 @@
+import { type Host, nowOf } from "../lifecycle/context";
+import type { DeliveryMarkers } from "../runtimes/types";
+import type { Tmux } from "../tmux/client";
+import { finishMessage, getMessage } from "./messages";
+import { readInput } from "./type-in";
+
+const ENVELOPE_ID = /<iapeer-message id="([A-Za-z0-9_-]+)"/g;
+
+/**
+ * Text left on a peer's input line is told apart by the message ids in it, not by guessing: a
+ * person's draft holds the next message back (the draft wait), but iapeer's own leftover (a
+ * message to this peer whose landing was never confirmed) is submitted at once, and that message
+ * is then `delivered`. Text with an id this peer never got from iapeer is someone's: left alone.
+ */
+export async function submitOwnLeftover(
+  host: Host,
+  tmux: Tmux,
+  identity: string,
+  recipient: string,
+  markers: DeliveryMarkers,
+  confirmMs: number,
+): Promise<string[]> {
+  const view = readInput(tmux, identity, markers.prompt);
+  if (!view || view.line === "") return [];
+  const ids = [...view.area.matchAll(ENVELOPE_ID)].map((m) => m[1] as string);
+  if (ids.length === 0) return [];
+  const ours = ids.map((id) => getMessage(host.store, id));
+  if (ours.some((m) => m?.recipient !== recipient || m.state !== "unconfirmed")) return [];
+  tmux.sendKeys(identity, ["Enter"]);
+  for (const until = Date.now() + confirmMs; Date.now() < until; await Bun.sleep(50)) {
+    const now = readInput(tmux, identity, markers.prompt);
+    if (now === null) return [];
+    if (now !== undefined && now.line !== view.line) {
+      const confirmed = ids;
+      host.store.write(() => {
+        for (const id of confirmed) finishMessage(host.store, id, "delivered", nowOf(host));
+      });
+      if (confirmed.length > 0)
+        host.events.write("leftover-submitted", { peer: recipient, ids: confirmed.join(",") });
+      return confirmed;
+    }
+  }
+  return [];
+}
