@@ -46,7 +46,7 @@ describe("the echo agent's replies are bounded", () => {
   });
 });
 
-test("demo: starts a daemon, ping and pong talk for the rounds asked, all confirmed", () => {
+test("demo: starts a daemon, ping and pong talk for the rounds asked, all confirmed", async () => {
   const sb = sandbox();
   const r = runSource(["demo", "--rounds", "4"], { ...sb.env, IAPEER_PORT: "0" });
   const infoPath = `${sb.config.sockDir}/daemon.json`;
@@ -58,9 +58,27 @@ test("demo: starts a daemon, ping and pong talk for the rounds asked, all confir
     expect(r.stdout).toContain("ping → pong: round 1/4");
     expect(r.stdout).toContain("pong → ping: round 4/4");
     expect(r.stderr + r.stdout).toContain("4 rounds, all delivered and confirmed on screen");
+    // The daemon it started stays up in the background, on this home.
+    expect(existsSync(infoPath)).toBe(true);
+    expect(pid).toBeGreaterThan(0);
+    expect(pidAlive(pid)).toBe(true);
+    const status = runSource(["status", "--json"], { ...sb.env, IAPEER_PORT: "0" });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).daemon).toMatchObject({ up: true, pid });
+    // ping and pong stay up too.
+    const list = JSON.parse(runSource(["list", "--json"], sb.env).stdout) as {
+      personality: string;
+      state: string;
+    }[];
+    expect(list.map((row) => [row.personality, row.state]).sort()).toEqual([
+      ["ping", "live"],
+      ["pong", "live"],
+    ]);
   } finally {
     if (pid) process.kill(pid, "SIGTERM");
   }
-  for (let i = 0; i < 100 && pid && pidAlive(pid); i++) Bun.sleepSync(20);
+  for (const until = Date.now() + 15_000; Date.now() < until && pidAlive(pid); )
+    await Bun.sleep(50);
   expect(pidAlive(pid)).toBe(false);
+  expect(existsSync(infoPath)).toBe(false);
 });
