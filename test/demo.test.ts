@@ -77,6 +77,7 @@ test("demo: starts a daemon, ping and pong talk for the rounds asked, all confir
   } finally {
     if (pid) process.kill(pid, "SIGTERM");
   }
+  expect(pid).toBeGreaterThan(0);
   for (const until = Date.now() + 15_000; Date.now() < until && pidAlive(pid); )
     await Bun.sleep(50);
   expect(pidAlive(pid)).toBe(false);
