@@ -7,12 +7,18 @@ import { deliverNext } from "./dispatch";
 import { getMessage, recipientsWithWork } from "./messages";
 import type { TypeInOptions } from "./type-in";
 
+/** A failed worker's first retry, and the longest wait between retries. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 15_000;
+
 /**
  * One delivery worker per recipient: its queue is drained in order, one message at a time,
  * while different recipients are served in parallel.
  */
 export class Dispatcher {
   private readonly workers = new Map<string, Promise<void>>();
+  /** Workers that ended on an error, in a row, per recipient: how long until the next try. */
+  private readonly failures = new Map<string, number>();
   private stopping = false;
 
   constructor(
@@ -28,9 +34,29 @@ export class Dispatcher {
     const running = this.workers.get(recipient);
     if (running) return running;
     const worker = this.drain(recipient, until)
+      .then(() => {
+        this.failures.delete(recipient);
+      })
       .catch((error) => {
-        // A throw here (the database busy past its timeout, say) must not end the daemon.
-        this.host.events.write("delivery-error", { peer: recipient, error: String(error) });
+        // A throw here (the database busy past its timeout, the disk full) must not end the
+        // daemon, nor leave the queue until the next tick: the worker comes back, less often
+        // while the failure lasts.
+        const failures = (this.failures.get(recipient) ?? 0) + 1;
+        this.failures.set(recipient, failures);
+        const retryMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1));
+        try {
+          this.host.events.write("delivery-error", {
+            peer: recipient,
+            error: String(error),
+            retry_ms: retryMs,
+          });
+        } catch {
+          // the journal is on the same full disk
+        }
+        if (!this.stopping && until === undefined) {
+          const timer = setTimeout(() => void this.kick(recipient), retryMs);
+          timer.unref?.();
+        }
       })
       .finally(() => this.workers.delete(recipient));
     this.workers.set(recipient, worker);
