@@ -8,6 +8,7 @@ import { commandAdapter } from "../src/runtimes/command";
 import { echoAdapter } from "../src/runtimes/echo";
 import { telegramAdapter } from "../src/runtimes/telegram";
 import { sandbox } from "./helpers/sandbox";
+import { until } from "./helpers/until";
 
 describe("launching an echo peer", () => {
   test("reaches READY, logs its output, and gets the peer's environment", async () => {
@@ -33,15 +34,19 @@ describe("launching an echo peer", () => {
     expect(procEnv).toContain(`IAPEER_HOME=${sb.config.home}`);
 
     // The pane log grows with what the session prints.
-    await Bun.sleep(300);
-    const before = statSync(cfg.paneLog).size;
-    expect(before).toBeGreaterThan(0);
+    const paneLog = () => (existsSync(cfg.paneLog) ? readFileSync(cfg.paneLog, "utf8") : "");
+    await until(() => paneLog().includes("echo agent ready"), "the pane log to show the boot");
     expect(statSync(cfg.paneLog).mode & 0o777).toBe(0o600);
+    expect(paneLog()).not.toContain("hello there");
+    const before = statSync(cfg.paneLog).size;
     tmux.sendKeys(id.identity, ["hello there", "Enter"]);
-    await Bun.sleep(500);
+    const received = await until(
+      () => existsSync(receivedLog(cwd)) && readFileSync(receivedLog(cwd), "utf8").trim(),
+      "the agent to record the line",
+    );
+    expect(JSON.parse(received.split("\n")[0] ?? "{}").text).toBe("hello there");
+    await until(() => paneLog().includes("hello there"), "the pane log to show the typed line");
     expect(statSync(cfg.paneLog).size).toBeGreaterThan(before);
-    const received = readFileSync(receivedLog(cwd), "utf8").trim().split("\n");
-    expect(JSON.parse(received[0] ?? "{}").text).toBe("hello there");
 
     expect(readFileSync(sb.layout.lifecycleLog, "utf8")).toContain(
       "ev=launch identity=echo-ana mode=fresh",
