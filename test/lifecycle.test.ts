@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { peerLog } from "../src/core/paths";
+import { pidAlive } from "../src/launch/pid";
 import type { Host } from "../src/lifecycle/context";
 import { restartPeer, startPeer, stopPeer } from "../src/lifecycle/control";
 import { recentDeaths } from "../src/lifecycle/crash-guard";
@@ -13,6 +14,7 @@ import { createPeer } from "../src/registry/create";
 import { Tmux, tmuxSpawns } from "../src/tmux/client";
 import { runSource } from "./helpers/cli";
 import { type Sandbox, sandbox } from "./helpers/sandbox";
+import { until } from "./helpers/until";
 
 function peer(
   host: Host,
@@ -136,12 +138,11 @@ describe("sleep, death and waking again", () => {
     peer(host, "ana");
     const first = await woken(host, "ana");
     process.kill(first.session.panePid as number, "SIGKILL");
-    let tick = await superviseTick(host);
-    for (let i = 0; i < 20 && tick.died.length === 0; i++) {
-      await Bun.sleep(50);
-      tick = await superviseTick(host);
-    }
-    expect(tick.died).toEqual([{ identity: "echo-ana", class: "signaled", signal: "SIGKILL" }]);
+    const died = await until(async () => {
+      const tick = await superviseTick(host);
+      return tick.died.length > 0 && tick.died;
+    }, "a tick to record the death");
+    expect(died).toEqual([{ identity: "echo-ana", class: "signaled", signal: "SIGKILL" }]);
     expect(recentDeaths(host, "ana")).toMatchObject([{ class: "signaled", signal: "SIGKILL" }]);
     expect(allStates(host)[0]?.state).toBe("asleep");
     const again = await woken(host, "ana");
@@ -158,9 +159,11 @@ describe("sleep, death and waking again", () => {
     try {
       process.kill(first.session.panePid as number, "SIGKILL");
     } catch {}
-    await Bun.sleep(100);
-    const tick = await superviseTick(host);
-    expect(tick.died).toEqual([{ identity: "echo-ana", class: "server-dead" }]);
+    const died = await until(async () => {
+      const tick = await superviseTick(host);
+      return tick.died.length > 0 && tick.died;
+    }, "a tick to record the death");
+    expect(died).toEqual([{ identity: "echo-ana", class: "server-dead" }]);
     expect(lifecycleLog(sb)).toMatch(
       /ev=session-lost identity=echo-ana class=server-dead server_pid=\d+ uptime_s=\d+/,
     );
@@ -298,8 +301,13 @@ describe("robust against interruptions", () => {
     const first = await woken(host, "ana");
     process.kill(first.session.serverPid as number, "SIGKILL");
     process.kill(first.session.panePid as number, "SIGKILL");
-    await Bun.sleep(100);
-    await woken(host, "ana");
+    await until(
+      () => !pidAlive(first.session.serverPid) && !pidAlive(first.session.panePid),
+      "the server and its pane to be gone",
+    );
+    const again = await woken(host, "ana");
+    expect(again.woke).toBe(true);
+    expect(again.session.serverPid).not.toBe(first.session.serverPid);
     await superviseTick(host);
     expect(recentDeaths(host, "ana").map((d) => d.class)).toEqual(["server-dead"]);
   });
@@ -324,24 +332,23 @@ test("the tick rotates pane logs and exits.log by size, and still reads every de
   const w = await woken(host, "ana");
   const tmux = new Tmux(w.session.socket);
   for (let i = 0; i < 5; i++) tmux.sendKeys("echo-ana", ["x".repeat(1000), "Enter"]);
-  await Bun.sleep(500);
+  const pane = peerLog(sb.layout, "echo-ana");
+  await until(() => Bun.file(pane).size > 4096, "the pane log to pass IAPEER_LOG_MAX_BYTES");
   const exits = sb.layout.exitsLog;
   await Bun.write(
     exits,
     `${"ts=2026-01-01T00:00:00Z ev=session-exit identity=echo-old dead_status=0 dead_signal=\n".repeat(60)}`,
   );
   await superviseTick(host);
-  const pane = peerLog(sb.layout, "echo-ana");
   expect(existsSync(`${pane}.1`)).toBe(true);
   expect(Bun.file(pane).size).toBeLessThan(4096);
   expect(existsSync(`${exits}.1`)).toBe(true);
   // A death after the rotation is still found.
   process.kill(w.session.panePid as number, "SIGKILL");
-  let died: unknown[] = [];
-  for (let i = 0; i < 40 && died.length === 0; i++) {
-    await Bun.sleep(50);
-    died = (await superviseTick(host)).died;
-  }
+  const died = await until(async () => {
+    const tick = await superviseTick(host);
+    return tick.died.length > 0 && tick.died;
+  }, "a tick to record the death");
   expect(died).toEqual([{ identity: "echo-ana", class: "signaled", signal: "SIGKILL" }]);
 });
 
@@ -375,15 +382,13 @@ test("attach wakes the peer and joins its session in a real terminal; detaching 
     "ana",
   ]);
   try {
-    let screen = "";
-    for (let i = 0; i < 100 && !screen.includes("echo agent ready"); i++) {
-      await Bun.sleep(50);
-      screen = outer.capturePane("term").stdout;
-    }
-    expect(screen).toContain("echo agent ready");
+    await until(
+      () => outer.capturePane("term").stdout.includes("echo agent ready"),
+      "the attached terminal to show the agent",
+    );
     outer.sendKeys("term", ["C-b", "d"]);
-    for (let i = 0; i < 100 && outer.hasSession("term"); i++) await Bun.sleep(50);
-    expect(outer.hasSession("term")).toBe(false); // attach returned, its pane closed
+    // attach returned, its pane closed
+    await until(() => !outer.hasSession("term"), "attach to return on detach");
     expect(allStates(host)[0]?.state).toBe("live");
   } finally {
     outer.killServer();
