@@ -12,8 +12,10 @@ import { Tmux } from "../src/tmux/client";
 import { Dispatcher } from "../src/transport/dispatcher";
 import { getMessage } from "../src/transport/messages";
 import { send } from "../src/transport/send";
+import { readInput } from "../src/transport/type-in";
 import { runSource } from "./helpers/cli";
 import { sandbox } from "./helpers/sandbox";
+import { until } from "./helpers/until";
 
 function echoPeer(host: Host, name: string) {
   const r = createPeer(host, { name, runtime: "echo" });
@@ -33,6 +35,38 @@ function received(cwd: string) {
       const env = decodeEnvelope(text);
       return env.ok ? env.value : { raw: text };
     });
+}
+
+/** Wake the peer and leave a human's unsent draft on its input line (seen on screen). */
+async function withDraft(host: Host, name: string, draft: string): Promise<Tmux> {
+  const woke = await wakeOrSpawn(host, name);
+  if (!woke.ok) throw new Error(woke.error);
+  const tmux = new Tmux(woke.session.socket);
+  tmux.sendKeys(woke.session.identity, [draft], true);
+  await until(
+    () => readInput(tmux, woke.session.identity, "❯")?.line === draft,
+    "the draft to show on the input line",
+  );
+  return tmux;
+}
+
+/** The one message to a recipient, whatever its state. */
+function onlyMessage(host: Host, recipient: string) {
+  const row = host.store.db.query("SELECT id FROM messages WHERE recipient = ?").all(recipient) as {
+    id: string;
+  }[];
+  if (row.length > 1) throw new Error(`${row.length} messages to ${recipient}`);
+  return row[0] && getMessage(host.store, row[0].id);
+}
+
+/** For a second, watch that the message is held back: its paste not begun, the draft alone. */
+async function holds(host: Host, tmux: Tmux, id: string, draft: string, cwd: string) {
+  for (const end = Date.now() + 1000; Date.now() < end; await Bun.sleep(50)) {
+    expect(getMessage(host.store, id)).toMatchObject({ state: "delivering" });
+    expect(getMessage(host.store, id)?.typingAt).toBeUndefined();
+    expect(readInput(tmux, `echo-${getMessage(host.store, id)?.recipient}`, "❯")?.line).toBe(draft);
+    expect(existsSync(receivedLog(cwd))).toBe(false);
+  }
 }
 
 describe("sending into an echo peer", () => {
@@ -130,29 +164,68 @@ describe("sending into an echo peer", () => {
     expect(received(ana.cwd).map((e) => ("body" in e ? e.body : ""))).toEqual(["later"]);
   });
 
-  test("a human's unsent draft holds the message until it is sent", async () => {
+  test("a human's unsent draft holds the message until it is sent, and the message goes right after", async () => {
     const sb = sandbox();
     const host = sb.host();
     const ana = echoPeer(host, "ana");
-    const woke = await wakeOrSpawn(host, "ana");
-    if (!woke.ok) throw new Error(woke.error);
-    const tmux = new Tmux(woke.session.socket);
-    tmux.sendKeys("echo-ana", ["my draft"], true);
-    await Bun.sleep(200);
+    const tmux = await withDraft(host, "ana", "my draft");
+    // A wait far longer than the test may run: only the draft being sent can let it go.
     const pending = send(
       host,
-      new Dispatcher(host, { draftWaitMs: 10_000, confirmMs: 5000, enterRetries: 2 }),
+      new Dispatcher(host, { draftWaitMs: 600_000, confirmMs: 5000, enterRetries: 2 }),
       { from: "human", to: "ana", body: "waits its turn" },
       true,
     );
-    await Bun.sleep(600);
-    expect(existsSync(receivedLog(ana.cwd))).toBe(false); // still held
+    const id = await until(
+      () => onlyMessage(host, "ana")?.state === "delivering" && onlyMessage(host, "ana")?.id,
+      "the worker to take the message",
+    );
+    // Held: a while later nothing is pasted, the draft is as the human left it.
+    await holds(host, tmux, id, "my draft", ana.cwd);
+    const sentAt = new Date().toISOString();
     tmux.sendKeys("echo-ana", ["Enter"]); // the human sends the draft
     const r = await pending;
-    expect(r.outcome.outcome).toBe("delivered");
+    expect(r.outcome).toMatchObject({ id, outcome: "delivered" });
+    expect((getMessage(host.store, id)?.typingAt ?? "") >= sentAt).toBe(true);
     const got = received(ana.cwd);
+    expect(got).toHaveLength(2);
     expect(got[0]).toEqual({ raw: "my draft" });
-    expect(got[1]).toMatchObject({ body: "waits its turn" });
+    expect(got[1]).toMatchObject({ id, body: "waits its turn" });
+  });
+
+  test("a draft nobody sends holds the message for the draft wait, then it is typed anyway", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    const ana = echoPeer(host, "ana");
+    const tmux = await withDraft(host, "ana", "my draft");
+    const draftWaitMs = 2000;
+    const pending = send(
+      host,
+      new Dispatcher(host, { draftWaitMs, confirmMs: 5000, enterRetries: 2 }),
+      { from: "human", to: "ana", body: "goes anyway" },
+      true,
+    );
+    const id = await until(
+      () => onlyMessage(host, "ana")?.state === "delivering" && onlyMessage(host, "ana")?.id,
+      "the worker to take the message",
+    );
+    expect(readInput(tmux, "echo-ana", "❯")?.line.startsWith("my draft")).toBe(true);
+    const r = await pending;
+    expect(r.outcome).toMatchObject({ id, outcome: "delivered" });
+    const m = getMessage(host.store, id);
+    // Its paste began only once the draft wait was over (at least that long after it was
+    // stored; a busy machine only makes it longer).
+    expect(Date.parse(m?.typingAt ?? "") - Date.parse(m?.createdAt ?? "")).toBeGreaterThanOrEqual(
+      draftWaitMs,
+    );
+    // Typed after the draft, on the same line, and submitted with it: one submission.
+    const got = received(ana.cwd);
+    expect(got).toHaveLength(1);
+    const raw = "raw" in (got[0] ?? {}) ? (got[0] as { raw: string }).raw : "";
+    expect(raw.startsWith("my draft<iapeer-message")).toBe(true);
+    const env = decodeEnvelope(raw.slice("my draft".length));
+    if (!env.ok) throw new Error(env.error);
+    expect(env.value).toMatchObject({ id, body: "goes anyway" });
   });
 
   test("the CLI: outcomes and exit codes", () => {
