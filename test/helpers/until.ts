@@ -5,7 +5,7 @@
 export async function until<T>(
   check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   what: string,
-  ms = 30_000,
+  ms = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
