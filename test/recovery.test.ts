@@ -33,9 +33,9 @@ function slowTmux(moment: Moment): string {
     [
       "#!/bin/sh",
       `case " $* " in *" ${command} "*|*" ${command}") hold=1;; *) hold=0;; esac`,
-      `[ $hold = 1 ] && [ ${when} = before ] && { touch '${marker}'; sleep 5; }`,
+      `[ $hold = 1 ] && [ ${when} = before ] && { touch '${marker}'; sleep 3; }`,
       `'${real}' "$@"; rc=$?`,
-      `[ $hold = 1 ] && [ ${when} = after ] && { touch '${marker}'; sleep 5; }`,
+      `[ $hold = 1 ] && [ ${when} = after ] && { touch '${marker}'; sleep 3; }`,
       "exit $rc",
       "",
     ].join("\n"),
@@ -102,9 +102,11 @@ async function crashDuring(moment: Moment) {
   const id = sent.body.outcome.id;
   // The daemon is inside the held moment: kill it there.
   await until(() => existsSync(join(wrapper, "held")), "the held moment");
-  // The held tmux client too: it is the daemon's own work, and dies with it.
-  for (const pid of childrenOf(first.proc.pid)) process.kill(pid, "SIGKILL");
+  // The daemon first, so it can do nothing more; then the held tmux client, its own work, which
+  // would otherwise go on after the hold.
+  const held = childrenOf(first.proc.pid);
   await first.stop("SIGKILL");
+  for (const pid of held) process.kill(pid, "SIGKILL");
   const left = host.store.db
     .query("SELECT state, typing_at, typed_at FROM messages WHERE id = ?")
     .get(id) as {
@@ -149,6 +151,40 @@ describe("a daemon killed mid-delivery: found again by its id, never typed twice
     expect(message.state).toBe("delivered");
     expect(received(sb).flatMap((t) => extractEnvelopes(t).envelopes.map((e) => e.id))).toEqual([
       id,
+    ]);
+  });
+});
+
+describe("a peer killed mid-delivery", () => {
+  test("its agent killed between the paste and Enter: typed again into the next session, once", async () => {
+    const sb = sandbox();
+    const host = sb.host();
+    const made = createPeer(host, { name: "ana", runtime: "echo" });
+    if (!made.ok) throw new Error(made.error);
+    const wrapper = slowTmux("after-paste");
+    const daemon = await startDaemon(sb, { PATH: `${wrapper}:${sb.env.PATH}` });
+    expect((await daemon.api("POST", "/v1/peers/ana/wake")).status).toBe(200);
+    const panePid = (await daemon.api<{ runtimes: { pid?: number }[] }>("GET", "/v1/peers/ana"))
+      .body.runtimes[0]?.pid;
+    if (!panePid) throw new Error("no pane pid");
+    const sent = await daemon.api<{ outcome: { id: string } }>("POST", "/v1/send", {
+      to: "ana",
+      body: "through a death",
+      wait: false,
+    });
+    await until(() => existsSync(join(wrapper, "held")), "the paste to be held");
+    process.kill(panePid, "SIGKILL");
+    const message = await until(
+      async () => {
+        const m = (await daemon.api<Message>("GET", `/v1/messages/${sent.body.outcome.id}`)).body;
+        return m.state !== "delivering" && m.state !== "queued" ? m : undefined;
+      },
+      "the message's outcome",
+      60_000,
+    );
+    expect(message).toMatchObject({ state: "delivered", attempts: 2 });
+    expect(received(sb).flatMap((t) => extractEnvelopes(t).envelopes.map((e) => e.id))).toEqual([
+      sent.body.outcome.id,
     ]);
   });
 });

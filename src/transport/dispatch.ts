@@ -27,10 +27,11 @@ import { DEFAULT_TYPE_IN, type TypeInOptions, typeIn } from "./type-in";
 /** Attempts that never reached the screen before a message is given up as failed. */
 const MAX_UNTYPED_ATTEMPTS = 3;
 
-export type Step = "delivered-one" | "idle" | "blocked";
+export type Step = "delivered-one" | "idle" | "blocked" | "retry";
 
 /**
  * Deliver the oldest queued message of one recipient. Returns "idle" when there is none and
+ * "retry" when the message went back to the queue untyped (its next attempt follows shortly), and
  * "blocked" when the queue must wait (a deferred message for a stopped peer, an always-on peer
  * whose service has not brought it up, another process delivering to it).
  */
@@ -125,7 +126,17 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   // rather than spend the message's attempts while the program starts.
   const shown = await awaitInputLine(tmux, id.value.identity, markers, adapter.value.bootTimeoutMs);
   if (!shown.ok && !shown.gone) return done("failed", { woke, error: shown.error });
-  await submitOwnLeftover(host, tmux, id.value.identity, recipient, markers, typing.confirmMs);
+  const leftover = await submitOwnLeftover(
+    host,
+    tmux,
+    id.value.identity,
+    recipient,
+    markers,
+    typing.confirmMs,
+    msg.id,
+  );
+  // Its own text was still on the input line from an earlier attempt: now submitted.
+  if (leftover.includes(msg.id)) return done("delivered", { woke });
   const typed = await typeIn(
     tmux,
     id.value.identity,
@@ -146,7 +157,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   if (attempts >= MAX_UNTYPED_ATTEMPTS) return done("failed", { woke, error: typed.reason });
   host.store.write(() => requeue(host.store, msg.id, nowOf(host), woke));
   logAttempt(host, msg, "queued", woke, Date.now() - started, typed.reason);
-  return "blocked";
+  return "retry";
 }
 
 /** delivery.log: one line per attempt, metadata only, never the body. */

@@ -108,7 +108,10 @@ export class Dispatcher {
   private async drain(recipient: string, until?: string): Promise<void> {
     while (!this.stopping) {
       const step = await deliverNext(this.host, recipient, this.typing);
-      if (step !== "delivered-one") return;
+      // A message that went back untyped (its session died under it) goes again soon: its
+      // attempts are bounded, and the next wake brings a new session.
+      if (step === "retry") await Bun.sleep(RETRY_FIRST_MS);
+      else if (step !== "delivered-one") return;
       if (until !== undefined) {
         const m = getMessage(this.host.store, until);
         if (!m || (m.state !== "queued" && m.state !== "delivering")) return;

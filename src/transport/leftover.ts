@@ -19,13 +19,20 @@ export async function submitOwnLeftover(
   recipient: string,
   markers: DeliveryMarkers,
   confirmMs: number,
+  /** The message this worker is about to type. */
+  current?: string,
 ): Promise<string[]> {
   const view = readInput(tmux, identity, markers.prompt);
   if (!view || view.line === "") return [];
   const ids = [...view.area.matchAll(ENVELOPE_ID)].map((m) => m[1] as string);
   if (ids.length === 0) return [];
   const ours = ids.map((id) => getMessage(host.store, id));
-  if (ours.some((m) => m?.recipient !== recipient || m.state !== "unconfirmed")) return [];
+  // Ours: unconfirmed messages to this peer, or the very message about to be typed (an earlier
+  // attempt whose paste was reported failed, yet landed).
+  if (
+    ours.some((m) => m?.recipient !== recipient || (m.state !== "unconfirmed" && m.id !== current))
+  )
+    return [];
   tmux.sendKeys(identity, ["Enter"]);
   for (const until = Date.now() + confirmMs; Date.now() < until; await Bun.sleep(50)) {
     const now = readInput(tmux, identity, markers.prompt);
@@ -33,7 +40,8 @@ export async function submitOwnLeftover(
     if (now !== undefined && now.line !== view.line) {
       const confirmed = ids;
       host.store.write(() => {
-        for (const id of confirmed) finishMessage(host.store, id, "delivered", nowOf(host));
+        for (const id of confirmed)
+          if (id !== current) finishMessage(host.store, id, "delivered", nowOf(host));
       });
       if (confirmed.length > 0)
         host.events.write("leftover-submitted", { peer: recipient, ids: confirmed.join(",") });

@@ -48,6 +48,12 @@ export function readInput(
   return { line, area: inputArea(plain, prompt) ?? line };
 }
 
+/** Whether the pane's program has exited (or the session is gone). */
+function paneDead(tmux: Tmux, identity: string): boolean {
+  const res = tmux.display(identity, "#{pane_dead}");
+  return !res.ok || res.stdout.trim() === "1";
+}
+
 /** Without any whitespace: how a text compares with its copy wrapped or indented on a screen. */
 const compact = (text: string): string => text.replace(/\s+/g, "");
 
@@ -103,11 +109,10 @@ export async function typeIn(
   if (!loaded.ok)
     return { outcome: "not-typed", reason: `tmux load-buffer failed: ${loaded.stderr}` };
   const pasted = tmux.pasteBuffer(bufferName, identity);
-  if (!pasted.ok) {
-    tmux.run(["delete-buffer", "-b", bufferName]);
-    return { outcome: "not-typed", reason: `tmux paste-buffer failed: ${pasted.stderr}` };
-  }
-  onTyped();
+  // A paste-buffer that failed (timed out, say) may still have pasted: what the screen shows
+  // decides, never the tmux client's exit status alone.
+  if (pasted.ok) onTyped();
+  else tmux.run(["delete-buffer", "-b", bufferName]);
 
   const mark = landingMark(text);
   const landed = (input: InputView | null | undefined) =>
@@ -120,15 +125,24 @@ export async function typeIn(
     shown = readInput(tmux, identity, prompt);
     if (shown === null || landed(shown)) break;
   }
-  if (shown === null)
-    return { outcome: "unconfirmed", reason: "the session ended during the paste", heldMs };
+  if (!pasted.ok && !landed(shown))
+    return { outcome: "not-typed", reason: `tmux paste-buffer failed: ${pasted.stderr}` };
+  // Gone before any Enter of ours: the text went with the session, never submitted.
+  if (shown === null) return { outcome: "not-typed", reason: "the session ended during the paste" };
   if (!shown || !landed(shown))
     return { outcome: "unconfirmed", reason: "the paste never showed on the input line", heldMs };
+  if (!pasted.ok) onTyped();
   const landedLine = shown.line;
 
   await Bun.sleep(markers.settleMs);
+  // Its program gone before any Enter of ours: the text went with it, never submitted, and may
+  // be typed again into the next session.
+  const gone = { outcome: "not-typed", reason: "the session ended before Enter" } as const;
+  if (paneDead(tmux, identity)) return gone;
   for (let attempt = 0; attempt <= opts.enterRetries; attempt++) {
-    tmux.sendKeys(identity, ["Enter"]);
+    const sent = tmux.sendKeys(identity, ["Enter"]);
+    // A send-keys that failed may still have pressed Enter: only a dead pane says it did not.
+    if (!sent.ok && attempt === 0 && paneDead(tmux, identity)) return gone;
     for (
       const until = Date.now() + opts.confirmMs / (opts.enterRetries + 1);
       Date.now() < until;
