@@ -1,8 +1,17 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
-import { openStore, type Store } from "../src/store/db";
+import { openState, openStore, type Store } from "../src/store/db";
 import { migrate, schemaVersion } from "../src/store/migrate";
 import { MIGRATIONS, type Migration, SCHEMA_VERSION } from "../src/store/schema";
 import { tempDir } from "./helpers/temp";
@@ -64,10 +73,71 @@ describe("opening the store", () => {
   });
 });
 
+describe("a file where the database was", () => {
+  function made(): string {
+    const path = join(tempDir(), "iapeer.db");
+    const store = open(path);
+    store.db.run("INSERT INTO meta (key, value) VALUES ('k', 'v')");
+    store.close();
+    return path;
+  }
+
+  test.each([
+    ["empty", 0, "empty (0 bytes)"],
+    ["truncated", 40, "cut short (40 bytes, shorter than a database header)"],
+    ["truncated", 1000, "cut short (1000 bytes, shorter than its first page (4096 bytes))"],
+  ] as const)("is %s at %i bytes: refused and left as it is", (kind, size, words) => {
+    const path = made();
+    truncateSync(path, size);
+    const r = openState(path);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.damage?.kind).toBe(kind);
+      expect(r.error).toContain(words);
+    }
+    expect(statSync(path).size).toBe(size);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+
+  test("with garbage in its pages: opens, but the structural check refuses it", () => {
+    const path = made();
+    const db = new Database(path);
+    const pages = (db.query("PRAGMA page_count").get() as { page_count: number }).page_count;
+    db.close();
+    const fd = openSync(path, "r+");
+    const junk = Buffer.alloc(4096 * (pages - 1), 0x5a);
+    writeSync(fd, junk, 0, junk.length, 4096);
+    closeSync(fd);
+    const checked = openState(path, { quickCheck: true });
+    expect(!checked.ok && checked.damage?.kind).toBe("corrupt");
+    if (!checked.ok) expect(checked.error).toContain("is damaged (");
+  });
+
+  test("a folder in its place is unreadable, not damaged", () => {
+    const path = join(tempDir(), "iapeer.db");
+    mkdirSync(path);
+    const r = openState(path);
+    expect(!r.ok && r.damage).toMatchObject({ kind: "unreadable" });
+    if (!r.ok) expect(r.error).toContain("cannot read or write");
+  });
+
+  test("none at all is a new database; opening it again makes no other", () => {
+    const path = join(tempDir(), "iapeer.db");
+    const first = openState(path);
+    expect(first.ok && first.created).toBe(true);
+    const again = openState(path);
+    expect(again.ok && again.created).toBe(false);
+    for (const r of [first, again]) if (r.ok) r.store.close();
+    expect(readdirSync(join(path, "..")).filter((f) => f.includes(".new-"))).toEqual([]);
+  });
+});
+
 describe("migrations", () => {
   test.each(MIGRATIONS.map((m) => m.version - 1))("from schema v%i, keeping the data", (from) => {
     const path = join(tempDir(), "iapeer.db");
     const old = new Database(path);
+    // As iapeer made them: WAL from the start, so even a v0 database is more than an empty file.
+    old.run("PRAGMA journal_mode = WAL");
     migrate(
       old,
       MIGRATIONS.filter((m) => m.version <= from),
