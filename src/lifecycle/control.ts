@@ -1,6 +1,7 @@
 import { fail, ok, type Result } from "../core/result";
 import { stopSession } from "../launch/stop";
 import { retireProfile } from "../registry/create";
+import { updateFolderIndex } from "../registry/folder-index";
 import {
   deleteProjection,
   getPeer,
@@ -10,6 +11,7 @@ import {
 } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
+import { adoptRunningSessions } from "./adopt";
 import { type Host, nowOf } from "./context";
 import { withPeerLock } from "./peer-lock";
 import { getSession, listSessions, markAsleep } from "./sessions";
@@ -59,6 +61,8 @@ export async function endSessions(
 export async function stopPeer(host: Host, personality: string): Promise<Result<string[]>> {
   if (!getPeer(host.store, personality))
     return fail(`no peer named ${personality}; see \`iapeer list\``);
+  // What runs is stopped, whether or not the database still knew it.
+  adoptRunningSessions(host, personality);
   // Marked first, so a wake that starts meanwhile is refused.
   host.store.write(() => setStopped(host.store, personality, true));
   return ok(await endSessions(host, personality, "stop"));
@@ -92,6 +96,7 @@ export async function startPeer(
 ): Promise<WakeResult> {
   const refused = runtimeRefusal(getPeer(host.store, personality), personality, runtime);
   if (refused) return refused;
+  adoptRunningSessions(host, personality);
   host.store.write(() => {
     setStopped(host.store, personality, false);
     setFailed(host.store, personality, undefined, 0);
@@ -110,6 +115,7 @@ export async function restartPeer(
   const refused = runtimeRefusal(peer, personality, runtime);
   if (refused || !peer) return refused as WakeResult;
   const rt = runtime ?? peer.profile.defaultRuntime;
+  adoptRunningSessions(host, personality);
   await endSession(host, `${rt}-${personality}`, "restart");
   host.store.write(() => {
     setStopped(host.store, personality, false);
@@ -118,26 +124,73 @@ export async function restartPeer(
   return wakeOrSpawn(host, personality, { reason: "restart", runtime: rt });
 }
 
+/** Removing a peer waits at most this long for another change to it (a removal) to finish. */
+const REMOVE_LOCK_MS = 120_000;
+
+/** The lock that serialises registry changes of one name: never an identity (no "-" in it). */
+export const registryLock = (personality: string): string => `registry:${personality}`;
+
 /**
  * Stop it, drop it from the registry, leave its folder (the profile is set aside, not deleted).
  * An always-on peer's service is uninstalled first, or its manager would start it again.
+ * One removal of a name at a time, across processes; the row, the profile and the folder index
+ * go in one transaction, and only a removal that dropped the row reports success.
  */
 export async function removePeer(
   host: Host,
   personality: string,
   uninstall?: (peer: PeerRecord) => Result<unknown>,
 ): Promise<Result<{ cwd: string; ended: string[] }>> {
-  const peer = getPeer(host.store, personality);
-  if (!peer) return fail(`no peer named ${personality}; see \`iapeer list\``);
-  if (peer.profile.wake === "always-on" && uninstall) {
-    const removed = uninstall(peer);
-    if (!removed.ok)
-      return fail(`cannot uninstall the service of ${personality}: ${removed.error}`);
+  const locked = await withPeerLock(
+    host,
+    registryLock(personality),
+    REMOVE_LOCK_MS,
+    async (): Promise<Result<{ cwd: string; ended: string[] }>> => {
+      const peer = getPeer(host.store, personality);
+      if (!peer) return fail(`no peer named ${personality}; see \`iapeer list\``);
+      adoptRunningSessions(host, personality);
+      if (peer.profile.wake === "always-on" && uninstall) {
+        const removed = uninstall(peer);
+        if (!removed.ok)
+          return fail(`cannot uninstall the service of ${personality}: ${removed.error}`);
+      }
+      host.store.write(() => setStopped(host.store, personality, true));
+      const ended = await endSessions(host, personality, "remove");
+      const dropped = dropFromRegistry(host, peer);
+      if (!dropped.ok) return dropped;
+      host.events.write("remove", { peer: personality, cwd: peer.cwd });
+      return ok({ cwd: peer.cwd, ended });
+    },
+  );
+  if (!locked.ok)
+    return fail(`another removal of ${personality} is still running; try again shortly`);
+  return locked.value;
+}
+
+/** Thrown inside a transaction to roll it back with a reason. */
+class Rollback extends Error {}
+
+/** The row, the folder index line and the profile go together, or nothing does. */
+function dropFromRegistry(host: Host, peer: PeerRecord): Result<void> {
+  try {
+    host.store.write(() => {
+      if (getPeer(host.store, peer.personality)?.cwd !== peer.cwd)
+        throw new Rollback(
+          `${peer.personality} changed while it was being removed; see \`iapeer list\``,
+        );
+      deleteProjection(host.store, peer.personality);
+      const indexed = updateFolderIndex(host.layout, { remove: peer.cwd });
+      if (!indexed.ok) throw new Rollback(indexed.error);
+      try {
+        retireProfile(peer.cwd, peer.personality, nowOf(host));
+      } catch (error) {
+        updateFolderIndex(host.layout, { add: peer.cwd });
+        throw new Rollback(`cannot set its profile aside: ${(error as Error).message}`);
+      }
+    });
+    return ok(undefined);
+  } catch (error) {
+    if (error instanceof Rollback) return fail(error.message);
+    throw error;
   }
-  host.store.write(() => setStopped(host.store, personality, true));
-  const ended = await endSessions(host, personality, "remove");
-  host.store.write(() => deleteProjection(host.store, personality));
-  retireProfile(peer.cwd, nowOf(host));
-  host.events.write("remove", { peer: personality, cwd: peer.cwd });
-  return ok({ cwd: peer.cwd, ended });
 }

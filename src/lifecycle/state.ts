@@ -1,12 +1,13 @@
 import { statSync } from "node:fs";
 import { makeIdentity } from "../core/names";
 import { peerLog } from "../core/paths";
+import { inspectProfile } from "../registry/profile";
 import { listPeers, type PeerRecord } from "../registry/registry";
 import { type Host, nowOf } from "./context";
 import { getSession } from "./sessions";
 import { isLive } from "./wake";
 
-export type PeerState = "live" | "asleep" | "stopped" | "always-on" | "failed";
+export type PeerState = "live" | "asleep" | "stopped" | "always-on" | "failed" | "broken";
 
 /** One row of `iapeer list`: a peer × one of its runtimes. Field names are part of the contract. */
 export interface PeerRuntimeState {
@@ -21,24 +22,45 @@ export interface PeerRuntimeState {
   last_activity?: string;
   failed_until?: string;
   cwd: string;
+  /** Why it is `broken`: its profile cannot be used (it is kept, and its session left running). */
+  problem?: string;
 }
 
-export function stateOf(host: Host, peer: PeerRecord, runtime: string): PeerRuntimeState {
+/**
+ * What is wrong with a registered peer's profile on disk now, if anything: not there, not
+ * readable, not valid. A profile that is valid but differs from the registry is not broken
+ * (`iapeer verify --fix` brings the registry up to date).
+ */
+export function profileProblem(peer: PeerRecord): string | undefined {
+  const found = inspectProfile(peer.cwd);
+  if (found.kind === "missing") return `its profile ${found.path} is missing`;
+  if (found.kind === "broken") return `its profile is broken: ${found.reason}`;
+  return undefined;
+}
+
+export function stateOf(
+  host: Host,
+  peer: PeerRecord,
+  runtime: string,
+  problem: string | undefined = profileProblem(peer),
+): PeerRuntimeState {
   const id = makeIdentity(runtime, peer.personality);
   const identity = id.ok ? id.value.identity : `${runtime}-${peer.personality}`;
   const session = getSession(host.store, identity);
   const now = nowOf(host).getTime();
   const live = isLive(session);
   const failed = peer.failedUntil !== undefined && Date.parse(peer.failedUntil) > now;
-  const state: PeerState = peer.stopped
-    ? "stopped"
-    : peer.profile.wake === "always-on"
-      ? "always-on"
-      : live
-        ? "live"
-        : failed
-          ? "failed"
-          : "asleep";
+  const state: PeerState = problem
+    ? "broken"
+    : peer.stopped
+      ? "stopped"
+      : peer.profile.wake === "always-on"
+        ? "always-on"
+        : live
+          ? "live"
+          : failed
+            ? "failed"
+            : "asleep";
   let activity: number | undefined;
   try {
     activity = statSync(peerLog(host.layout, identity)).mtimeMs;
@@ -58,11 +80,13 @@ export function stateOf(host: Host, peer: PeerRecord, runtime: string): PeerRunt
     ...(lastActive > 0 && { last_activity: new Date(lastActive).toISOString() }),
     ...(failed && { failed_until: peer.failedUntil }),
     cwd: peer.cwd,
+    ...(problem && { problem }),
   };
 }
 
 export function allStates(host: Host): PeerRuntimeState[] {
-  return listPeers(host.store).flatMap((peer) =>
-    peer.profile.runtimes.map((rt) => stateOf(host, peer, rt)),
-  );
+  return listPeers(host.store).flatMap((peer) => {
+    const problem = profileProblem(peer);
+    return peer.profile.runtimes.map((rt) => stateOf(host, peer, rt, problem));
+  });
 }

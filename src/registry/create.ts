@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Intelligence } from "../codec/envelope";
 import { DIR_MODE } from "../core/fs";
@@ -8,8 +8,16 @@ import { peerDir } from "../core/paths";
 import { fail, ok, type Result } from "../core/result";
 import type { Host } from "../lifecycle/context";
 import type { RuntimeSettings } from "../runtimes/types";
+import { readFolderIndex, updateFolderIndex } from "./folder-index";
 import { writeMcpConfigs } from "./mcp-configs";
-import { type Profile, profilePath, readProfile, validateProfile, writeProfile } from "./profile";
+import {
+  inspectProfile,
+  type Profile,
+  profilePath,
+  readProfile,
+  validateProfile,
+  writeProfile,
+} from "./profile";
 import { getPeer, type PeerRecord, peerAt, projectProfile } from "./registry";
 import { issueToken } from "./tokens";
 
@@ -44,7 +52,7 @@ export function validateNewPeer(input: NewPeer): Result<Profile> {
  * message it sends is known to be from it. Best effort: a config that cannot be written is
  * logged; the peer can still receive.
  */
-function connectMcp(host: Host, folder: string, profile: Profile): void {
+export function connectMcp(host: Host, folder: string, profile: Profile): void {
   const token = issueToken(host.store, profile.personality);
   if (host.config.port === 0) return;
   const wrote = writeMcpConfigs(
@@ -72,17 +80,60 @@ function profileFor(input: NewPeer): Result<Profile> {
   });
 }
 
+/** A folder that can be a peer's: one line in the folder index, and a folder if it exists. */
+function checkFolder(folder: string): Result<string> {
+  if (/[\r\n]/.test(folder))
+    return fail(
+      `a folder whose path holds a line break cannot be a peer's: ${JSON.stringify(folder)}`,
+    );
+  if (existsSync(folder) && !statSync(folder).isDirectory())
+    return fail(`${folder} exists and is not a folder`);
+  return ok(folder);
+}
+
 /**
- * Register a peer: write its profile into its folder and project it into the registry, in one
- * write transaction, so two creators of one name cannot both succeed. A taken name or folder is
- * refused; a name is never suffixed.
+ * Write the profile, list the folder in the index and project the profile, inside the caller's
+ * write transaction; on any failure the profile and the index line written here are taken back.
+ */
+function register(host: Host, folder: string, profile: Profile, writeIt: boolean): Result<void> {
+  const before = readFolderIndex(host.layout);
+  if (!before.ok) return before;
+  const indexed = updateFolderIndex(host.layout, { add: folder });
+  if (!indexed.ok) return indexed;
+  const undo = () => {
+    if (writeIt) rmSync(profilePath(folder), { force: true });
+    if (!before.value.includes(folder)) updateFolderIndex(host.layout, { remove: folder });
+  };
+  if (writeIt) {
+    mkdirSync(folder, { recursive: true, mode: DIR_MODE });
+    const written = writeProfile(folder, profile);
+    if (!written.ok) {
+      undo();
+      return written;
+    }
+  }
+  try {
+    projectProfile(host.store, folder, profile, new Date());
+    connectMcp(host, folder, profile);
+  } catch (error) {
+    undo();
+    throw error;
+  }
+  return ok(undefined);
+}
+
+/**
+ * Register a peer: write its profile into its folder, list the folder in the index and project
+ * it into the registry, in one write transaction of the state database (the registry's lock
+ * across processes), so two creators of one name cannot both succeed and a removal never
+ * interleaves. A taken name or folder is refused; a name is never suffixed.
  */
 export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
   const profile = validateNewPeer(input);
   if (!profile.ok) return profile;
-  const folder = resolve(input.path ?? peerDir(host.layout, input.name));
-  if (existsSync(folder) && !statSync(folder).isDirectory())
-    return fail(`${folder} exists and is not a folder`);
+  const checked = checkFolder(resolve(input.path ?? peerDir(host.layout, input.name)));
+  if (!checked.ok) return checked;
+  const folder = checked.value;
   return host.store.write(() => {
     const taken = getPeer(host.store, input.name);
     if (taken)
@@ -96,11 +147,8 @@ export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
         `${folder} already holds the profile of ${who}; register it with \`iapeer init ${folder}\``,
       );
     }
-    mkdirSync(folder, { recursive: true, mode: DIR_MODE });
-    const written = writeProfile(folder, profile.value);
-    if (!written.ok) return written;
-    projectProfile(host.store, folder, profile.value, new Date());
-    connectMcp(host, folder, profile.value);
+    const registered = register(host, folder, profile.value, true);
+    if (!registered.ok) return registered;
     host.events.write("create", {
       peer: input.name,
       runtime: input.runtime,
@@ -131,20 +179,22 @@ export function initPeer(
   dir: string,
   input: InitPeer,
 ): Result<PeerRecord & { adopted: boolean }> {
-  const folder = resolve(dir);
-  if (!existsSync(folder) || !statSync(folder).isDirectory())
-    return fail(`${folder} is not an existing folder`);
+  const checked = checkFolder(resolve(dir));
+  if (!checked.ok) return checked;
+  const folder = checked.value;
+  if (!existsSync(folder)) return fail(`${folder} is not an existing folder`);
   if (existsSync(profilePath(folder))) {
-    const existing = readProfile(folder);
-    if (!existing.ok) return existing;
     return host.store.write(() => {
+      // Read under the registry's lock: a removal may have set it aside a moment ago.
+      const existing = readProfile(folder);
+      if (!existing.ok) return existing;
       const owner = peerAt(host.store, folder);
       if (owner) return fail(`${folder} is already peer ${owner.personality}`);
       const taken = getPeer(host.store, existing.value.personality);
       if (taken)
         return fail(`a peer named ${existing.value.personality} already exists (${taken.cwd})`);
-      projectProfile(host.store, folder, existing.value);
-      connectMcp(host, folder, existing.value);
+      const registered = register(host, folder, existing.value, false);
+      if (!registered.ok) return registered;
       host.events.write("init", { peer: existing.value.personality, cwd: folder, adopted: true });
       const record = {
         personality: existing.value.personality,
@@ -166,9 +216,23 @@ export function initPeer(
   return created.ok ? ok({ ...created.value, adopted: false }) : created;
 }
 
-/** Remove from the registry, leaving the folder; the profile is kept aside, not deleted. */
-export function retireProfile(folder: string, now = new Date()): void {
+/**
+ * Set a removed peer's profile aside as `peer.json.removed-<time>` (never over an earlier one),
+ * unless the file now names another peer. Throws when it cannot, so that the removal's
+ * transaction is rolled back. Returns where it went.
+ */
+export function retireProfile(
+  folder: string,
+  personality: string,
+  now = new Date(),
+): string | undefined {
   const path = profilePath(folder);
-  if (existsSync(path))
-    renameSync(path, `${path}.removed-${now.toISOString().replace(/[:.]/g, "")}`);
+  const found = inspectProfile(folder);
+  if (found.kind === "missing") return undefined;
+  if (found.kind === "ok" && found.profile.personality !== personality) return undefined;
+  const stamp = now.toISOString().replace(/[:.]/g, "");
+  let aside = `${path}.removed-${stamp}`;
+  for (let n = 2; existsSync(aside); n++) aside = `${path}.removed-${stamp}-${n}`;
+  renameSync(path, aside);
+  return aside;
 }

@@ -180,3 +180,71 @@ export function writeProfile(folder: string, profile: Profile): Result<string> {
   if (!dir.ok) return dir;
   return writeFileAtomic(profilePath(folder), `${JSON.stringify(profile, null, 2)}\n`);
 }
+
+/**
+ * A profile as found on disk. `broken` is a file that is there but unusable (not JSON, invalid
+ * content, unreadable): the peer is kept and reported, with what can still be told of it.
+ */
+export type ProfileOnDisk =
+  | { kind: "ok"; profile: Profile }
+  | { kind: "missing"; path: string }
+  | { kind: "broken"; path: string; reason: string; guess: ProfileGuess };
+
+/** What a broken profile still says: a valid name and the built-in runtimes it lists. */
+export interface ProfileGuess {
+  personality?: string;
+  runtimes: string[];
+}
+
+function guessFrom(text: string): ProfileGuess {
+  let name: unknown;
+  let runtimes: unknown[] = [];
+  try {
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    name = raw?.personality;
+    if (Array.isArray(raw?.runtimes)) runtimes = raw.runtimes;
+  } catch {
+    name = /"personality"\s*:\s*"([^"]*)"/.exec(text)?.[1];
+    const list = /"runtimes"\s*:\s*\[([^\]]*)\]/.exec(text)?.[1] ?? "";
+    runtimes = [...list.matchAll(/"([^"]*)"/g)].map((m) => m[1]);
+  }
+  const personality = typeof name === "string" ? validatePersonality(name) : undefined;
+  return {
+    ...(personality?.ok && { personality: personality.value }),
+    runtimes: [
+      ...new Set(
+        runtimes.filter((rt): rt is string => typeof rt === "string" && isBuiltinRuntime(rt)),
+      ),
+    ],
+  };
+}
+
+export function inspectProfile(folder: string): ProfileOnDisk {
+  const path = profilePath(folder);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing", path };
+    return {
+      kind: "broken",
+      path,
+      reason: `cannot read ${path}: ${(error as Error).message}`,
+      guess: { runtimes: [] },
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return {
+      kind: "broken",
+      path,
+      reason: `${path} is not valid JSON: ${(error as Error).message}`,
+      guess: guessFrom(text),
+    };
+  }
+  const profile = validateProfile(raw);
+  if (profile.ok) return { kind: "ok", profile: profile.value };
+  return { kind: "broken", path, reason: `${path}: ${profile.error}`, guess: guessFrom(text) };
+}
