@@ -43,7 +43,7 @@ export default defineCommand({
     };
     const valid = validateNewPeer(input);
     if (!valid.ok) throw usageError(valid.error);
-    const host = requireHost();
+    const host = requireHost({ check: true });
     const created = createPeer(host, input);
     if (!created.ok) throw actionError(created.error);
     const p = created.value;

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { startDaemon } from "../daemon/run";
+import { adoptRunningSessions } from "../lifecycle/adopt";
 import { requireHost } from "./context";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
@@ -10,7 +11,9 @@ export default defineCommand({
     description: "Run the router in the foreground (service managers run it this way too)",
   },
   async run() {
-    const host = requireHost();
+    // A damaged database is refused here, before anything listens or answers.
+    const host = requireHost({ check: true });
+    adoptRunningSessions(host);
     const started = await startDaemon(host);
     if (!started.ok) throw actionError(started.error);
     const { info } = started;

@@ -21,7 +21,7 @@ export default defineCommand({
   },
   run({ args }) {
     const flags = runtimeFlags(args.runtime, args);
-    const host = requireHost();
+    const host = requireHost({ check: true });
     const r = initPeer(host, args.dir ?? process.cwd(), {
       runtime: args.runtime,
       ...(args.name !== undefined && { name: peerName(args.name) }),

@@ -3,6 +3,7 @@ import { layoutOf } from "../core/paths";
 import { callDaemon } from "../daemon/client";
 import { runningDaemon } from "../daemon/info";
 import { toWakeJson, type WakeJson } from "../daemon/wake-json";
+import { adoptRunningSessions } from "../lifecycle/adopt";
 import type { Host } from "../lifecycle/context";
 import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
@@ -31,7 +32,10 @@ export async function act(
     if (!answer.ok) throw actionError(answer.error);
     return answer.value;
   }
-  return toWakeJson(peer, await local(requireHost()));
+  const host = requireHost({ check: true });
+  // A session that runs but the database forgot is found, not started a second time.
+  adoptRunningSessions(host, peer);
+  return toWakeJson(peer, await local(host));
 }
 
 function report(r: WakeJson, json: boolean, verb: string): void {
@@ -112,7 +116,7 @@ export const stop = defineCommand({
       if (!answer.value.ok) throw actionError(answer.value.error ?? "stop failed");
       stopped = answer.value.stopped ?? [];
     } else {
-      const r = await stopPeer(requireHost(), name);
+      const r = await stopPeer(requireHost({ check: true }), name);
       if (!r.ok) throw actionError(r.error);
       stopped = r.value;
     }

@@ -1,7 +1,9 @@
 import { defineCommand } from "citty";
+import { adoptRunningSessions } from "../lifecycle/adopt";
 import { allStates } from "../lifecycle/state";
 import { deathPass } from "../lifecycle/supervise";
 import { requireHost } from "./context";
+import { consola } from "./log";
 import { ago, duration, printJson, printTable } from "./output";
 import { jsonArg } from "./peer-arg";
 
@@ -10,6 +12,7 @@ export default defineCommand({
   args: { json: jsonArg },
   async run({ args }) {
     const host = requireHost();
+    adoptRunningSessions(host);
     await deathPass(host);
     const states = allStates(host);
     if (args.json) return printJson(states);
@@ -29,5 +32,8 @@ export default defineCommand({
         s.cwd,
       ]),
     );
+    const broken = new Map(states.filter((s) => s.problem).map((s) => [s.personality, s.problem]));
+    for (const [peer, problem] of broken)
+      consola.warn(`${peer} is broken: ${problem}; fix it, then \`iapeer verify --fix\``);
   },
 });

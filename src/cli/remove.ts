@@ -16,7 +16,7 @@ export default defineCommand({
   args: { peer: peerArg, json: jsonArg },
   async run({ args }) {
     const name = peerName(args.peer);
-    const host = requireHost();
+    const host = requireHost({ check: true });
     const r = await removePeer(host, name, (peer) => uninstallPeerService(host, peer, runCommand));
     if (!r.ok) throw actionError(r.error);
     if (args.json)

@@ -1,6 +1,7 @@
 import { type CommandDef, renderUsage, runCommand } from "citty";
 import { colorWanted } from "../core/config";
 import { versionLine } from "../core/version";
+import { databaseFailure } from "./context";
 import { CliExit, EXIT } from "./exit-codes";
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
@@ -61,6 +62,12 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
       // citty's parse errors: unknown command, missing argument, bad enum value.
       printError(`${error.message} (see iapeer --help)`);
       process.exit(EXIT.usage);
+    }
+    // The state database went bad under a running command: that is the database's fault.
+    const database = databaseFailure(error);
+    if (database) {
+      printError(database);
+      process.exit(EXIT.failed);
     }
     // Not an expected failure: a bug. The stack goes below the one-line error to help a report.
     printError(`internal error (a bug in iapeer, please report it): ${String(error)}`);

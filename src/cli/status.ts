@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
 import { VERSION } from "../core/version";
 import { runningDaemon } from "../daemon/info";
+import { adoptRunningSessions } from "../lifecycle/adopt";
 import { recentDeaths } from "../lifecycle/crash-guard";
-import { allStates, stateOf } from "../lifecycle/state";
+import { allStates, profileProblem, stateOf } from "../lifecycle/state";
 import { deathPass } from "../lifecycle/supervise";
 import { getPeer } from "../registry/registry";
 import { tmuxVersion } from "../tmux/client";
@@ -20,12 +21,14 @@ export default defineCommand({
   args: { peer: { type: "positional", required: false, description: "One peer" }, json: jsonArg },
   async run({ args }) {
     const host = requireHost();
+    adoptRunningSessions(host);
     await deathPass(host);
     if (args.peer !== undefined) {
       const name = peerName(args.peer);
       const peer = getPeer(host.store, name);
       if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
-      const runtimes = peer.profile.runtimes.map((rt) => stateOf(host, peer, rt));
+      const problem = profileProblem(peer);
+      const runtimes = peer.profile.runtimes.map((rt) => stateOf(host, peer, rt, problem));
       const deaths = recentDeaths(host, name);
       if (args.json)
         return printJson({
@@ -33,6 +36,7 @@ export default defineCommand({
           cwd: peer.cwd,
           stopped: peer.stopped,
           profile: peer.profile,
+          ...(problem && { problem }),
           runtimes,
           deaths,
         });
@@ -41,6 +45,7 @@ export default defineCommand({
       console.log(
         `intelligence ${peer.profile.intelligence}, wake ${peer.profile.wake}${peer.stopped ? ", stopped" : ""}`,
       );
+      if (problem) console.log(`BROKEN      ${problem}`);
       printTable(
         ["RUNTIME", "STATE", "PID", "UPTIME", "ACTIVE"],
         runtimes.map((s) => [
@@ -81,6 +86,7 @@ export default defineCommand({
         stopped: count("stopped"),
         failed: count("failed"),
         always_on: count("always-on"),
+        broken: new Set(states.filter((s) => s.state === "broken").map((s) => s.personality)).size,
       },
     };
     if (args.json) return printJson(status);
@@ -93,7 +99,7 @@ export default defineCommand({
     );
     const p = status.peers;
     console.log(
-      `peers ${p.total}: ${p.live} live, ${p.asleep} asleep, ${p.stopped} stopped, ${p.failed} failed, ${p.always_on} always-on`,
+      `peers ${p.total}: ${p.live} live, ${p.asleep} asleep, ${p.stopped} stopped, ${p.failed} failed, ${p.always_on} always-on${p.broken > 0 ? `, ${p.broken} broken (\`iapeer verify\`)` : ""}`,
     );
   },
 });

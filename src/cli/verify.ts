@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { verifyRegistry } from "../registry/verify";
-import { requireHost } from "./context";
+import { describeDamage } from "../store/health";
+import { rebuildFromDisk, requireHostForVerify } from "./context";
 import { EXIT } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
@@ -9,22 +9,61 @@ import { jsonArg } from "./peer-arg";
 export default defineCommand({
   meta: {
     name: "verify",
-    description: "Check the registry against the peers' profiles; --fix rebuilds it from them",
+    description:
+      "Check the registry against the peers' profiles; --fix rebuilds it from them (and replaces a damaged database)",
   },
   args: {
-    fix: { type: "boolean", description: "Rebuild the registry from the profiles", default: false },
+    fix: {
+      type: "boolean",
+      description:
+        "Rebuild the registry from the profiles; a damaged database is set aside first, its undelivered messages kept",
+      default: false,
+    },
     json: jsonArg,
   },
   run({ args }) {
-    const report = verifyRegistry(requireHost({ rebuildCorruptDb: args.fix }), args.fix);
-    if (args.json) printJson(report);
-    else if (report.ok) consola.success(`registry matches the profiles (${report.peers} peers)`);
-    else {
-      for (const p of report.problems) consola.warn(`${p.peer ?? "?"}: ${p.folder}: ${p.problem}`);
-      if (report.fixed)
+    const { host, repair } = requireHostForVerify(args.fix);
+    const report = rebuildFromDisk(host, args.fix);
+    if (args.json) {
+      printJson({
+        ...report,
+        ...(repair && {
+          database: {
+            damage: repair.damage.kind,
+            cause: repair.damage.cause,
+            set_aside: repair.setAside,
+            salvaged: repair.salvaged,
+            ...(repair.salvageError && { salvage_error: repair.salvageError }),
+          },
+        }),
+      });
+    } else {
+      if (repair) {
+        consola.warn(`${describeDamage(repair.damage)}: set aside as ${repair.setAside}`);
+        const partly = repair.salvageError
+          ? ` (some could not be read: ${repair.salvageError})`
+          : "";
+        consola.info(
+          `salvaged ${repair.salvaged} undelivered message${repair.salvaged === 1 ? "" : "s"} into the new database${partly}`,
+        );
+      }
+      for (const p of report.problems)
+        consola.warn(`${p.peer ?? "?"}: ${p.folder}: ${p.broken ? "broken: " : ""}${p.problem}`);
+      if (report.ok) consola.success(`registry matches the profiles (${report.peers} peers)`);
+      else if (report.fixed)
         consola.success(`rebuilt the registry from the profiles (${report.peers} peers)`);
-      else consola.info("`iapeer verify --fix` rebuilds the registry from the profiles");
+      else if (report.problems.some((p) => !p.broken))
+        consola.info("`iapeer verify --fix` rebuilds the registry from the profiles");
+      if (report.broken > 0) {
+        const names = report.problems
+          .filter((p) => p.broken)
+          .map((p) => p.peer ?? p.folder)
+          .join(", ");
+        process.stderr.write(
+          `iapeer: ${report.broken} broken profile${report.broken === 1 ? "" : "s"} (${names}): kept as they were; fix the file${report.broken === 1 ? "" : "s"}, then run \`iapeer verify --fix\` again\n`,
+        );
+      }
     }
-    if (!report.ok && !report.fixed) process.exitCode = EXIT.failed;
+    if (report.broken > 0 || (!report.ok && !report.fixed)) process.exitCode = EXIT.failed;
   },
 });
