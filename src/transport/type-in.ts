@@ -149,8 +149,11 @@ export async function typeIn(
       await Bun.sleep(POLL_MS)
     ) {
       const now = readInput(tmux, identity, prompt);
+      // Gone while its input line still showed the text, never seen taking it: typed again into
+      // the next session. Losing it would be worse than the rare duplicate of a program that
+      // read the Enter in its last milliseconds, which the envelope's id lets it recognise.
       if (now === null)
-        return { outcome: "unconfirmed", reason: "the session ended after Enter", heldMs };
+        return { outcome: "not-typed", reason: "the session ended before it took the text" };
       // Submitted: the input line no longer holds what landed. Under the input line a TUI may
       // show a footer (codex: the conversation's title), which can quote the text back.
       if (now !== undefined && (now.line !== landedLine || !landed(now)))
