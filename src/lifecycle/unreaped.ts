@@ -49,5 +49,9 @@ export async function settleUnreaped(host: Host, s: SessionRow): Promise<boolean
       // gone meanwhile
     }
   }
+  // A signal is delivered, not obeyed at once: whoever looks next must find the server gone.
+  for (const until = Date.now() + REAP_WAIT_MS * 2; Date.now() < until; await Bun.sleep(20)) {
+    if (!sameProcess(s.serverPid, s.serverToken)) break;
+  }
   return true;
 }
