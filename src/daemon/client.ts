@@ -25,7 +25,10 @@ export async function callDaemon<T>(
   }
   const text = await res.text();
   try {
-    return ok(JSON.parse(text) as T);
+    const body = JSON.parse(text) as T & { error?: unknown };
+    // The daemon could not do it (the disk full, say): its one-line reason, as a failure.
+    if (res.status >= 500 && typeof body.error === "string") return fail(body.error);
+    return ok(body);
   } catch {
     return fail(
       `the daemon answered ${res.status} with something that is not JSON: ${text.slice(0, 200)}`,

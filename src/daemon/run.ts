@@ -6,6 +6,7 @@ import type { Host } from "../lifecycle/context";
 import { superviseTick } from "../lifecycle/supervise";
 import { Dispatcher } from "../transport/dispatcher";
 import { handleRequest } from "./api";
+import { failedRequest } from "./failed-request";
 import { TCP_IDLE_SECS, tcpRefusal } from "./gate";
 import type { DaemonInfo } from "./info";
 import { claimDaemon, releaseDaemon } from "./singleton";
@@ -36,6 +37,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
   try {
     unix = Bun.serve({
       unix: layout.daemonSock,
+      error: failedRequest,
       fetch(req, server) {
         server.timeout(req, 0);
         return handleRequest(req, "unix", ctx);
@@ -56,6 +58,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
         hostname: "127.0.0.1",
         port: config.port,
         idleTimeout: TCP_IDLE_SECS,
+        error: failedRequest,
         async fetch(req, server) {
           const refused = tcpRefusal(req, host, inFlight);
           if (refused) return refused;
