@@ -26,7 +26,15 @@ describe("iapeer CLI", () => {
   test("an unknown command is a one-line usage error, exit 2", () => {
     const r = runSource(["frobnicate"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("iapeer: Unknown command frobnicate (see iapeer --help)\n");
+    expect(r.stderr).toBe('iapeer: unknown command "frobnicate"; see iapeer --help\n');
+  });
+
+  test("a near miss of a command is pointed at the real one", () => {
+    const r = runSource(["lst"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'iapeer: unknown command "lst" (did you mean list?); see iapeer --help\n',
+    );
   });
 
   test("config --json shows every knob with its source", () => {
@@ -96,5 +104,60 @@ describe("iapeer exits", () => {
   test("a bad peer name is a usage error", () => {
     const r = runSource(["exits", "Not A Name"], { IAPEER_HOME: tempDir() });
     expect(r.code).toBe(2);
+  });
+});
+
+describe("strict parsing: a word the command does not take is an error, and nothing runs", () => {
+  const home = () => ({ IAPEER_HOME: tempDir(), IAPEER_PORT: "0" });
+
+  test.each([
+    [
+      ["send", "ana", "-m", "hi", "--no-wiat"],
+      "unknown option --no-wiat (did you mean --no-wait?); see iapeer send --help",
+    ],
+    [["list", "--bogus"], "unknown option --bogus; see iapeer list --help"],
+    [
+      ["list", "extra-arg"],
+      'iapeer list takes no arguments (got "extra-arg"); see iapeer list --help',
+    ],
+    [
+      ["stop", "ping", "pong"],
+      'unexpected argument "pong": iapeer stop takes <peer>; see iapeer stop --help',
+    ],
+    [["send", "ana", "-m"], "-m needs a value; see iapeer send --help"],
+    [["list", "--json=yes"], "--json takes no value; see iapeer list --help"],
+    [["--bogus"], "unknown option --bogus; see iapeer --help"],
+  ])("%p → exit 2: %s", (argv, message) => {
+    const env = home();
+    const r = runSource(argv, env);
+    expect(r.stderr).toBe(`iapeer: ${message}\n`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+  });
+
+  test("a typo'd option stores nothing: the send never happened", () => {
+    const env = home();
+    expect(runSource(["create", "ana", "--runtime", "echo"], env).code).toBe(0);
+    expect(runSource(["send", "ana", "-m", "hi", "--no-wiat"], env).code).toBe(2);
+    const listed = JSON.parse(runSource(["list", "--json"], env).stdout);
+    expect(listed[0].state).toBe("asleep");
+  });
+
+  test("-V, help and help <command>", () => {
+    expect(runSource(["-V"]).stdout).toBe(runSource(["--version"]).stdout);
+    const help = runSource(["help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("USAGE");
+    const sendHelp = runSource(["help", "send"]);
+    expect(sendHelp.code).toBe(0);
+    expect(sendHelp.stdout).toBe(runSource(["send", "--help"]).stdout);
+    expect(runSource(["help", "nosuch"]).code).toBe(2);
+  });
+
+  test("what the commands do take still works: aliases, --no-, =values, - for stdin", () => {
+    const env = home();
+    expect(runSource(["create", "ana", "--runtime=echo"], env).code).toBe(0);
+    expect(runSource(["send", "ana", "-m", "hi", "--no-wait", "--json"], env).code).toBe(10);
+    expect(runSource(["list", "--json"], env).code).toBe(0);
   });
 });

@@ -46,6 +46,11 @@ export default defineCommand({
       description: "Ask a trust question before the prompt",
       default: false,
     },
+    reply: {
+      type: "boolean",
+      description: "Answer a peer's message through iapeer send (bounded)",
+      default: false,
+    },
   },
   run({ args }) {
     const delay = Number(args["boot-delay-ms"]);

@@ -2,10 +2,11 @@ import { type CommandDef, renderUsage, runCommand } from "citty";
 import { colorWanted } from "../core/config";
 import { versionLine } from "../core/version";
 import { databaseFailure } from "./context";
-import { CliExit, EXIT } from "./exit-codes";
+import { CliExit, EXIT, usageError } from "./exit-codes";
+import { checkArgs, commandFor, unknownCommand } from "./strict";
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
-const VERSION_FLAGS = new Set(["--version", "-v"]);
+const VERSION_FLAGS = new Set(["--version", "-v", "-V"]);
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour sequences start with ESC
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -40,17 +41,27 @@ async function resolveForHelp(
  */
 export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
   try {
-    if (argv.some((a) => HELP_FLAGS.has(a)) || argv.length === 0) {
-      const [cmd, parent] = await resolveForHelp(root, argv);
+    // `iapeer help [command…]` is `iapeer [command…] --help`.
+    const asked = argv[0] === "help" ? [...argv.slice(1), "--help"] : argv;
+    if (argv[0] === "help" && argv.length > 1) {
+      const named = await commandFor(root, argv.slice(1));
+      if (named.unknown) throw usageError(await unknownCommand(root, named.unknown));
+    }
+    if (asked.some((a) => HELP_FLAGS.has(a)) || asked.length === 0) {
+      const [cmd, parent] = await resolveForHelp(root, asked);
       const usage = await renderUsage(cmd, parent);
       console.log(colorWanted(process.stdout.isTTY) ? usage : usage.replace(ANSI, ""));
       // A bare `iapeer` is a usage mistake; asking for help is not.
-      process.exit(argv.length === 0 ? EXIT.usage : EXIT.ok);
+      process.exit(asked.length === 0 ? EXIT.usage : EXIT.ok);
     }
     if (argv.length === 1 && VERSION_FLAGS.has(argv[0] as string)) {
       console.log(versionLine());
       process.exit(EXIT.ok);
     }
+    const { cmd, path, rest, unknown } = await commandFor(root, argv);
+    if (unknown) throw usageError(await unknownCommand(root, unknown));
+    const bad = await checkArgs(cmd, path, rest);
+    if (bad) throw usageError(bad);
     await runCommand(root, { rawArgs: argv });
     process.exit(process.exitCode ?? EXIT.ok);
   } catch (error) {
