@@ -161,3 +161,31 @@ describe("strict parsing: a word the command does not take is an error, and noth
     expect(runSource(["list", "--json"], env).code).toBe(0);
   });
 });
+
+describe("stdout carries the answer, stderr the rest", () => {
+  const home = () => ({ IAPEER_HOME: tempDir(), IAPEER_PORT: "0" });
+
+  test("progress and what was done go to stderr: stdout stays empty for a script", () => {
+    const env = home();
+    const created = runSource(["create", "ana", "--runtime", "echo"], env);
+    expect(created.stdout).toBe("");
+    expect(created.stderr).toContain("created ana");
+    const sent = runSource(["send", "ana", "-m", "hi"], env);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toBe("");
+    expect(sent.stderr).toContain("ana");
+  });
+
+  test.each([
+    [["status", "nobody", "--json"], 1],
+    [["stop", "nobody", "--json"], 1],
+    [["remove", "nobody", "--json"], 1],
+    [["list", "--bogus", "--json"], 2],
+  ])("%p fails with exactly one JSON object on stdout", (argv, code) => {
+    const r = runSource(argv, home());
+    expect(r.code).toBe(code);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toEqual({ ok: false, error: expect.any(String), code });
+  });
+});

@@ -33,7 +33,7 @@ const long = Array.from({ length: 120 }, (_, i) => `line ${i}: ${"lorem ipsum do
 
 async function peerUp(h: AgentHost, runtime: AgentRuntime, name = "ana"): Promise<string> {
   const created = await h.cli(["create", name, "--runtime", runtime]);
-  expect(created.stderr).toBe("");
+  expect(created.stderr).toContain(`created ${name}`);
   expect(created.code).toBe(0);
   return `${runtime}-${name}`;
 }

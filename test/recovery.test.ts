@@ -106,7 +106,13 @@ async function crashDuring(moment: Moment) {
   // would otherwise go on after the hold.
   const held = childrenOf(first.proc.pid);
   await first.stop("SIGKILL");
-  for (const pid of held) process.kill(pid, "SIGKILL");
+  for (const pid of held) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // a short-lived child that had already ended
+    }
+  }
   const left = host.store.db
     .query("SELECT state, typing_at, typed_at FROM messages WHERE id = ?")
     .get(id) as {

@@ -11,9 +11,16 @@ const VERSION_FLAGS = new Set(["--version", "-v", "-V"]);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour sequences start with ESC
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/** One line on stderr that says what went wrong; never a stack trace for expected failures. */
-function printError(message: string): void {
-  process.stderr.write(`iapeer: ${message.replace(ANSI, "").replace(/\s*\n\s*/g, " ")}\n`);
+let jsonWanted = false;
+
+/**
+ * One line on stderr that says what went wrong; never a stack trace for expected failures. With
+ * `--json`, stdout gets the same as one JSON object, so a script always reads exactly one.
+ */
+function printError(message: string, code: number): void {
+  const line = message.replace(ANSI, "").replace(/\s*\n\s*/g, " ");
+  process.stderr.write(`iapeer: ${line}\n`);
+  if (jsonWanted) process.stdout.write(`${JSON.stringify({ ok: false, error: line, code })}\n`);
 }
 
 /** The sub-command named by the leading positional words, for `--help` anywhere in the line. */
@@ -40,6 +47,7 @@ async function resolveForHelp(
  * citty's own runMain exits 1 on usage errors, so it is not used.
  */
 export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
+  jsonWanted = argv.includes("--json");
   try {
     // `iapeer help [command…]` is `iapeer [command…] --help`.
     const asked = argv[0] === "help" ? [...argv.slice(1), "--help"] : argv;
@@ -66,22 +74,22 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
     process.exit(process.exitCode ?? EXIT.ok);
   } catch (error) {
     if (error instanceof CliExit) {
-      printError(error.message);
+      printError(error.message, error.code);
       process.exit(error.code);
     }
     if (error instanceof Error && error.name === "CLIError") {
       // citty's parse errors: unknown command, missing argument, bad enum value.
-      printError(`${error.message} (see iapeer --help)`);
+      printError(`${error.message} (see iapeer --help)`, EXIT.usage);
       process.exit(EXIT.usage);
     }
     // The state database went bad under a running command: that is the database's fault.
     const database = databaseFailure(error);
     if (database) {
-      printError(database);
+      printError(database, EXIT.failed);
       process.exit(EXIT.failed);
     }
     // Not an expected failure: a bug. The stack goes below the one-line error to help a report.
-    printError(`internal error (a bug in iapeer, please report it): ${String(error)}`);
+    printError(`internal error (a bug in iapeer, please report it): ${String(error)}`, EXIT.failed);
     if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     process.exit(EXIT.failed);
   }
