@@ -177,7 +177,7 @@ describe("stdout carries the answer, stderr the rest", () => {
   });
 
   test.each([
-    [["status", "nobody", "--json"], 1],
+    [["status", "nobody", "--json"], 4],
     [["stop", "nobody", "--json"], 1],
     [["remove", "nobody", "--json"], 1],
     [["list", "--bogus", "--json"], 2],
@@ -188,4 +188,18 @@ describe("stdout carries the answer, stderr the rest", () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? "")).toEqual({ ok: false, error: expect.any(String), code });
   });
+});
+
+test("status <peer> exits like systemctl is-active: 0 running, 3 not running, 4 unknown", () => {
+  const env = { IAPEER_HOME: tempDir(), IAPEER_PORT: "0" };
+  expect(runSource(["create", "ana", "--runtime", "echo"], env).code).toBe(0);
+  expect(runSource(["status", "ana"], env).code).toBe(3);
+  expect(runSource(["wake", "ana"], env).code).toBe(0);
+  const live = runSource(["status", "ana", "--json"], env);
+  expect(live.code).toBe(0);
+  expect(JSON.parse(live.stdout).runtimes[0].state).toBe("live");
+  expect(runSource(["stop", "ana"], env).code).toBe(0);
+  expect(runSource(["status", "ana"], env).code).toBe(3);
+  expect(runSource(["status", "nobody"], env).code).toBe(4);
+  expect(runSource(["status"], env).code).toBe(0);
 });

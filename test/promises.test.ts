@@ -249,7 +249,7 @@ test("boot-failed: a session that dies while booting is a death of that class, r
   // Another pass (list runs the death pass) finds nothing new.
   expect(runSource(["list", "--json"], sb.env).code).toBe(0);
   const status = runSource(["status", "dier", "--json"], sb.env);
-  expect(status.code).toBe(0);
+  expect(status.code).toBe(3); // not running
   const deaths = JSON.parse(status.stdout).deaths as Record<string, unknown>[];
   expect(deaths).toHaveLength(1);
   expect(deaths[0]).toMatchObject({ identity: "command-dier", class: "boot-failed" });

@@ -9,7 +9,7 @@ import { getPeer } from "../registry/registry";
 import { tmuxVersion } from "../tmux/client";
 import { describeExit } from "../tmux/exits";
 import { requireHost } from "./context";
-import { actionError } from "./exit-codes";
+import { CliExit, EXIT } from "./exit-codes";
 import { ago, duration, printJson, printTable } from "./output";
 import { jsonArg, peerName } from "./peer-arg";
 
@@ -26,10 +26,14 @@ export default defineCommand({
     if (args.peer !== undefined) {
       const name = peerName(args.peer);
       const peer = getPeer(host.store, name);
-      if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
+      if (!peer) throw new CliExit(`no peer named ${name}; see \`iapeer list\``, EXIT.unknownPeer);
       const problem = profileProblem(peer);
       const runtimes = peer.profile.runtimes.map((rt) => stateOf(host, peer, rt, problem));
       const deaths = recentDeaths(host, name);
+      // Like `systemctl is-active`: 0 when it runs, 3 when it does not.
+      // A runtime has a pid only while its session runs, whatever else its state says.
+      const running = runtimes.some((r) => r.pid !== undefined);
+      process.exitCode = running ? EXIT.ok : EXIT.notRunning;
       if (args.json)
         return printJson({
           peer: name,
