@@ -121,8 +121,8 @@ describe("strict parsing: a word the command does not take is an error, and noth
       'iapeer list takes no arguments (got "extra-arg"); see iapeer list --help',
     ],
     [
-      ["stop", "ping", "pong"],
-      'unexpected argument "pong": iapeer stop takes <peer>; see iapeer stop --help',
+      ["exits", "ping", "pong"],
+      'unexpected argument "pong": iapeer exits takes <peer>; see iapeer exits --help',
     ],
     [["send", "ana", "-m"], "-m needs a value; see iapeer send --help"],
     [["list", "--json=yes"], "--json takes no value; see iapeer list --help"],
@@ -202,4 +202,57 @@ test("status <peer> exits like systemctl is-active: 0 running, 3 not running, 4 
   expect(runSource(["status", "ana"], env).code).toBe(3);
   expect(runSource(["status", "nobody"], env).code).toBe(4);
   expect(runSource(["status"], env).code).toBe(0);
+});
+
+describe("several peers at once", () => {
+  const home = () => ({ IAPEER_HOME: tempDir(), IAPEER_PORT: "0" });
+  const two = () => {
+    const env = home();
+    for (const name of ["ping", "pong"])
+      expect(runSource(["create", name, "--runtime", "echo"], env).code).toBe(0);
+    return env;
+  };
+  const states = (env: Record<string, string>) =>
+    (JSON.parse(runSource(["list", "--json"], env).stdout) as { state: string }[]).map(
+      (r) => r.state,
+    );
+
+  test("wake, stop and restart take several names and all; each is reported", () => {
+    const env = two();
+    expect(runSource(["wake", "ping", "pong"], env).code).toBe(0);
+    expect(states(env)).toEqual(["live", "live"]);
+    const restarted = runSource(["restart", "all", "--json"], env);
+    expect(restarted.code).toBe(0);
+    expect(JSON.parse(restarted.stdout)).toEqual([
+      expect.objectContaining({ ok: true, peer: "ping", woke: true }),
+      expect.objectContaining({ ok: true, peer: "pong", woke: true }),
+    ]);
+    expect(runSource(["stop", "all"], env).code).toBe(0);
+    expect(states(env)).toEqual(["stopped", "stopped"]);
+  });
+
+  test("one refusal does not stop the rest; the exit code is the worst", () => {
+    const env = two();
+    const r = runSource(["wake", "ping", "nobody", "pong", "--json"], env);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).map((o: { peer: string; ok: boolean }) => [o.peer, o.ok])).toEqual([
+      ["ping", true],
+      ["nobody", false],
+      ["pong", true],
+    ]);
+    expect(r.stderr).toContain("iapeer: nobody: no peer named nobody");
+    expect(states(env)).toEqual(["live", "live"]);
+    expect(runSource(["stop", "ping", "ping"], env).code).toBe(0);
+    expect(runSource(["stop", "all", "pong"], env).code).toBe(2);
+  });
+
+  test("remove all asks for --yes and removes nothing without it", () => {
+    const env = two();
+    const refused = runSource(["remove", "all"], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("add --yes");
+    expect(states(env)).toHaveLength(2);
+    expect(runSource(["remove", "all", "--yes"], env).code).toBe(0);
+    expect(states(env)).toEqual([]);
+  });
 });

@@ -10,8 +10,9 @@ import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
 import { requireConfig, requireHost } from "./context";
 import { actionError, EXIT } from "./exit-codes";
 import { consola } from "./log";
+import { eachPeer, severalPeers } from "./many";
 import { printJson } from "./output";
-import { jsonArg, peerArg, peerName, runtimeArg } from "./peer-arg";
+import { jsonArg, peerName, peersArg, runtimeArg } from "./peer-arg";
 import { withSpinner } from "./spinner";
 
 /** Through the daemon when it runs (it owns the sessions), in this process when it does not. */
@@ -52,7 +53,14 @@ function report(r: WakeJson, json: boolean, verb: string): void {
     );
 }
 
-const args = { peer: peerArg, runtime: runtimeArg, json: jsonArg } as const;
+const args = { peer: peersArg, runtime: runtimeArg, json: jsonArg } as const;
+
+const sayWake = (verb: string) => (r: WakeJson) =>
+  r.ok
+    ? r.woke
+      ? `${verb} ${r.identity}: ${r.mode} session ready in ${r.ready_ms} ms${r.pid ? ` (pid ${r.pid})` : ""}`
+      : `${r.identity} is already live${r.pid ? ` (pid ${r.pid})` : ""}`
+    : `${r.peer}: ${r.error}`;
 
 function lifecycleCommand(
   action: "wake" | "start" | "restart",
@@ -64,6 +72,14 @@ function lifecycleCommand(
     meta: { name: action, description },
     args,
     async run({ args: a }) {
+      const several = severalPeers(a);
+      if (several) {
+        const one = (name: string) =>
+          act(action, name, a.runtime, (host) => local(host, name, a.runtime)).then((r) =>
+            r.ok ? r : Promise.reject(actionError(r.error)),
+          );
+        return eachPeer(several, a.json, one, sayWake(verb));
+      }
       const name = peerName(a.peer);
       const work = () => act(action, name, a.runtime, (host) => local(host, name, a.runtime));
       report(
@@ -101,25 +117,21 @@ export const stop = defineCommand({
     name: "stop",
     description: "Stop a peer's sessions; messages and wakes are refused until start",
   },
-  args: { peer: peerArg, json: jsonArg },
+  args: { peer: peersArg, json: jsonArg },
   async run({ args: a }) {
-    const name = peerName(a.peer);
-    const daemon = runningDaemon(layoutOf(requireConfig()));
-    let stopped: string[];
-    if (daemon) {
-      const answer = await callDaemon<{ ok: boolean; stopped?: string[]; error?: string }>(
-        daemon,
-        "POST",
-        `/v1/peers/${name}/stop`,
+    const several = severalPeers(a);
+    if (several)
+      return eachPeer(
+        several,
+        a.json,
+        async (name) => ({ ok: true, peer: name, stopped: await stopOne(name) }),
+        (r) =>
+          r.stopped.length > 0
+            ? `stopped ${r.stopped.join(", ")}`
+            : `${r.peer} had no live session; it is marked stopped`,
       );
-      if (!answer.ok) throw actionError(answer.error);
-      if (!answer.value.ok) throw actionError(answer.value.error ?? "stop failed");
-      stopped = answer.value.stopped ?? [];
-    } else {
-      const r = await stopPeer(requireHost({ check: true }), name);
-      if (!r.ok) throw actionError(r.error);
-      stopped = r.value;
-    }
+    const name = peerName(a.peer);
+    const stopped = await stopOne(name);
     if (a.json) return printJson({ ok: true, peer: name, stopped });
     consola.success(
       stopped.length > 0
@@ -128,3 +140,24 @@ export const stop = defineCommand({
     );
   },
 });
+
+/** Stop one peer, through the daemon when it runs; the identities whose sessions ended. */
+async function stopOne(name: string): Promise<string[]> {
+  const daemon = runningDaemon(layoutOf(requireConfig()));
+  let stopped: string[];
+  if (daemon) {
+    const answer = await callDaemon<{ ok: boolean; stopped?: string[]; error?: string }>(
+      daemon,
+      "POST",
+      `/v1/peers/${name}/stop`,
+    );
+    if (!answer.ok) throw actionError(answer.error);
+    if (!answer.value.ok) throw actionError(answer.value.error ?? "stop failed");
+    stopped = answer.value.stopped ?? [];
+  } else {
+    const r = await stopPeer(requireHost({ check: true }), name);
+    if (!r.ok) throw actionError(r.error);
+    stopped = r.value;
+  }
+  return stopped;
+}

@@ -18,3 +18,26 @@ export function peerName(raw: string | undefined): string {
   if (!name.ok) throw usageError(name.error);
   return name.value;
 }
+
+/** Several peers at once (`stop a b`, `restart all`): the positional strict parsing lets repeat. */
+export const peersArg = {
+  type: "positional",
+  required: true,
+  valueHint: "peer...",
+  description: "One or more peers, or all",
+} as const;
+
+/**
+ * The peers a command line names: each word once, in order, each a valid name; `all` (alone)
+ * is every registered peer. Throws a usage error for a malformed name or `all` among others.
+ */
+export function peerNames(
+  words: readonly string[],
+  everyone: () => string[],
+): { names: string[]; all: boolean } {
+  if (words.includes("all")) {
+    if (words.length > 1) throw usageError("`all` names every peer: give it alone");
+    return { names: everyone(), all: true };
+  }
+  return { names: [...new Set(words.map((w) => peerName(w)))], all: false };
+}

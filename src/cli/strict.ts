@@ -86,9 +86,12 @@ export async function checkArgs(
   const help = `see iapeer ${[...path, "--help"].join(" ")}`;
   const takesValue = new Map<string, boolean>();
   const positionals: string[] = [];
+  let repeats = false;
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") {
       positionals.push(name);
+      // `<peer...>`: the last positional takes every further word.
+      if ((def as { valueHint?: string }).valueHint?.endsWith("...")) repeats = true;
       continue;
     }
     const alias = (def as { alias?: string | string[] }).alias;
@@ -124,7 +127,7 @@ export async function checkArgs(
     }
     if (!value && inline) return `${flag} takes no value; ${help}`;
   }
-  if (words.length > positionals.length) {
+  if (!repeats && words.length > positionals.length) {
     const extra = words[positionals.length];
     return positionals.length === 0
       ? `iapeer ${path.join(" ")} takes no arguments (got ${JSON.stringify(extra)}); ${help}`
