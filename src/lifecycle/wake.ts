@@ -3,6 +3,7 @@ import { peerLog, tmuxSocket } from "../core/paths";
 import { type LaunchConfig, launch } from "../launch/launch";
 import { sameProcess } from "../launch/pid";
 import { stopSession } from "../launch/stop";
+import { inspectProfile } from "../registry/profile";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
@@ -20,6 +21,7 @@ export type WakeRefusal =
   | "always-on"
   | "failed"
   | "busy"
+  | "broken"
   | "launch";
 
 export type WakeResult =
@@ -51,6 +53,14 @@ export function wakeRefusal(host: Host, peer: PeerRecord): WakeResult | undefine
     return refuse(
       "always-on",
       `peer ${peer.personality} is always-on: its service manager keeps it running, iapeer does not wake it`,
+    );
+  }
+  // The profile is the truth: a broken one is fixed first, not guessed around.
+  const onDisk = inspectProfile(peer.cwd);
+  if (onDisk.kind === "broken") {
+    return refuse(
+      "broken",
+      `peer ${peer.personality}'s profile is broken (${onDisk.reason}); fix ${onDisk.path}, then wake it`,
     );
   }
   if (peer.failedUntil && Date.parse(peer.failedUntil) > nowOf(host).getTime()) {
