@@ -174,6 +174,18 @@ describe("iapeer doctor", () => {
     expect(byName(doctor(env).checks, "runtime:codex")).toMatchObject({ ok: true });
   });
 
+  test("an unreadable state database is a failure that says it is not damaged", () => {
+    const home = tempDir();
+    chmodSync(home, 0o700);
+    // A directory where the file goes: unreadable as a database, for root too.
+    mkdirSync(join(home, "state", "iapeer.db"), { recursive: true });
+    const { code, checks } = doctor({ IAPEER_HOME: home });
+    expect(code).toBe(1);
+    expect(byName(checks, "database")?.detail).toContain("cannot read or write");
+    expect(byName(checks, "database")?.fix).toContain("not damaged");
+    expect(byName(checks, "database")?.fix).not.toContain("sets a broken database aside");
+  });
+
   test("a broken state database is a failure pointing at verify --fix", () => {
     const home = tempDir();
     mkdirSync(join(home, "state"), { mode: 0o700 });

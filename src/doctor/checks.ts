@@ -9,6 +9,7 @@ import { serviceFile } from "../service/manager";
 import type { CommandRunner } from "../service/runner";
 import { daemonSpec, servicePath } from "../service/spec";
 import { openStore } from "../store/db";
+import { describeDamage, inspectDatabaseFile } from "../store/health";
 import { SCHEMA_VERSION } from "../store/schema";
 import { tmuxVersion } from "../tmux/client";
 
@@ -102,6 +103,14 @@ function socketCheck(config: Config): Check {
 function databaseCheck(layout: Layout): Check {
   if (!existsSync(layout.dbPath))
     return ok("database", `${layout.dbPath} is created on first use (schema v${SCHEMA_VERSION})`);
+  // Unreadable is not damaged: setting it aside would lose a healthy queue.
+  const found = inspectDatabaseFile(layout.dbPath);
+  if (typeof found === "object" && found.kind === "unreadable")
+    return bad(
+      "database",
+      describeDamage(found),
+      `fix its permissions or its mount (the file is not damaged; \`verify --fix\` would not help)`,
+    );
   const store = openStore(layout.dbPath);
   if (!store.ok)
     return bad(
