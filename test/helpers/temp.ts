@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Tmux } from "../../src/tmux/client";
 
 const made: string[] = [];
 
@@ -11,7 +12,28 @@ export function tempDir(prefix = "iapeer-test-"): string {
   return dir;
 }
 
+/**
+ * A temp dir used as an IAPEER_HOME by CLI runs may hold what they started: the daemon (by the
+ * pid in its daemon.json) and the peers' tmux servers (on their own sockets) end with it.
+ */
+function stopWhatRunsIn(dir: string): void {
+  const info = join(dir, "run", "daemon.json");
+  if (existsSync(info)) {
+    try {
+      process.kill((JSON.parse(readFileSync(info, "utf8")) as { pid: number }).pid, "SIGKILL");
+    } catch {
+      // gone, or not a daemon's file
+    }
+  }
+  const sockets = join(dir, "run", "tmux");
+  if (!existsSync(sockets)) return;
+  for (const sock of readdirSync(sockets)) new Tmux(join(sockets, sock)).killServer();
+}
+
 /** Run after every test by test/setup.ts. */
 export function cleanupTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0)) {
+    stopWhatRunsIn(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
