@@ -246,6 +246,27 @@ describe("several peers at once", () => {
     expect(runSource(["stop", "all", "pong"], env).code).toBe(2);
   });
 
+  test("status of several peers: each in detail, the exit code the worst (4 > 3 > 0)", () => {
+    const env = two();
+    const asleep = runSource(["status", "ping", "pong", "--json"], env);
+    expect(asleep.code).toBe(3);
+    expect(JSON.parse(asleep.stdout).map((r: { peer: string }) => r.peer)).toEqual([
+      "ping",
+      "pong",
+    ]);
+    expect(runSource(["wake", "ping"], env).code).toBe(0);
+    expect(runSource(["status", "ping"], env).code).toBe(0);
+    expect(runSource(["status", "ping", "pong"], env).code).toBe(3);
+    const unknown = runSource(["status", "ping", "nobody", "--json"], env);
+    expect(unknown.code).toBe(4);
+    expect(JSON.parse(unknown.stdout)[1]).toMatchObject({ ok: false, peer: "nobody", code: 4 });
+    expect(runSource(["wake", "pong"], env).code).toBe(0);
+    const all = runSource(["status", "all"], env);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain("ping —");
+    expect(all.stdout).toContain("pong —");
+  });
+
   test("remove all asks for --yes and removes nothing without it", () => {
     const env = two();
     const refused = runSource(["remove", "all"], env);
