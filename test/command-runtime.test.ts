@@ -19,6 +19,7 @@ import { getMessage } from "../src/transport/messages";
 import { send } from "../src/transport/send";
 import { runSource } from "./helpers/cli";
 import { sandbox } from "./helpers/sandbox";
+import { until } from "./helpers/until";
 
 describe("prompts", () => {
   test("a literal prompt matches its empty input line, whose trailing space tmux dropped", () => {
@@ -126,12 +127,6 @@ function commandPeer(host: Host, name: string, command: string, settings: Runtim
 }
 
 const contents = (path: string): string => (existsSync(path) ? readFileSync(path, "utf8") : "");
-
-async function until(what: () => boolean, ms = 10_000): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await Bun.sleep(50))
-    if (what()) return;
-  throw new Error("timed out waiting");
-}
 
 const BASH = "env PS1='sh> ' bash --norc --noprofile -i";
 
@@ -287,7 +282,7 @@ describe("typing into real programs (format text)", () => {
     // A retried Enter would have been read by `read` at once.
     expect(existsSync(out)).toBe(false);
     sb.tmux(sb.identity("command", "sh")).sendKeys("command-sh", ["later", "Enter"]);
-    await until(() => contents(out) === "got:later\n");
+    await until(() => contents(out) === "got:later\n", "the program to get the later line");
   });
 
   test("a wrong prompt: the wait for the input line ends with the screen quoted", async () => {

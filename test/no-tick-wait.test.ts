@@ -7,6 +7,7 @@ import type { Message } from "../src/transport/messages";
 import { runSource } from "./helpers/cli";
 import { startDaemon } from "./helpers/daemon";
 import { sandbox } from "./helpers/sandbox";
+import { until } from "./helpers/until";
 
 /**
  * Work that waits for a peer goes the moment the peer can take it, not at the next supervise
@@ -15,14 +16,6 @@ import { sandbox } from "./helpers/sandbox";
 
 const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts");
 const HOUR = { IAPEER_TICK_SECS: "3600", IAPEER_SERVICE_MANAGER: "none" };
-
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string) {
-  for (const deadline = Date.now() + 30_000; ; await Bun.sleep(50)) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 const received = (cwd: string): string[] => {
   try {
@@ -49,10 +42,14 @@ describe("events, not ticks", () => {
     const id = JSON.parse(sent.stdout).id as string;
 
     expect(runSource(["start", "ana"], sb.env).code).toBe(0);
-    const done = await until(async () => {
-      const m = (await daemon.api<Message>("GET", `/v1/messages/${id}`)).body;
-      return m.state === "delivered" ? m : undefined;
-    }, "the deferred message to be delivered after start");
+    const done = await until(
+      async () => {
+        const m = (await daemon.api<Message>("GET", `/v1/messages/${id}`)).body;
+        return m.state === "delivered" ? m : undefined;
+      },
+      "the deferred message to be delivered after start",
+      30_000,
+    );
     expect(done.state).toBe("delivered");
     expect(received(made.value.cwd)).toHaveLength(1);
   });
@@ -76,10 +73,14 @@ describe("events, not ticks", () => {
       stderr: "ignore",
     });
     try {
-      const done = await until(async () => {
-        const m = (await daemon.api<Message>("GET", `/v1/messages/${sent.body.outcome.id}`)).body;
-        return m.state === "delivered" ? m : undefined;
-      }, "the message to be delivered once the service is up");
+      const done = await until(
+        async () => {
+          const m = (await daemon.api<Message>("GET", `/v1/messages/${sent.body.outcome.id}`)).body;
+          return m.state === "delivered" ? m : undefined;
+        },
+        "the message to be delivered once the service is up",
+        30_000,
+      );
       expect(done.state).toBe("delivered");
       expect(received(made.value.cwd)).toHaveLength(1);
     } finally {

@@ -8,6 +8,7 @@ import type { Message } from "../src/transport/messages";
 import { startDaemon } from "./helpers/daemon";
 import { type Sandbox, sandbox } from "./helpers/sandbox";
 import { tempDir } from "./helpers/temp";
+import { until } from "./helpers/until";
 
 /**
  * A daemon killed at the worst moments of a delivery: the next one finds each message by its id
@@ -42,20 +43,6 @@ function slowTmux(moment: Moment): string {
   );
   chmodSync(join(dir, "tmux"), 0o755);
   return dir;
-}
-
-async function until<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
 }
 
 /** Every descendant of a process, deepest first. */
@@ -124,10 +111,14 @@ async function crashDuring(moment: Moment) {
   expect(left.typing_at).not.toBeNull();
 
   const second = await startDaemon(sb);
-  const message = await until(async () => {
-    const m = (await second.api<Message>("GET", `/v1/messages/${id}`)).body;
-    return m.state !== "delivering" && m.state !== "queued" ? m : undefined;
-  }, "the message's outcome");
+  const message = await until(
+    async () => {
+      const m = (await second.api<Message>("GET", `/v1/messages/${id}`)).body;
+      return m.state !== "delivering" && m.state !== "queued" ? m : undefined;
+    },
+    "the message's outcome",
+    30_000,
+  );
   return { sb, id, left, message, second };
 }
 

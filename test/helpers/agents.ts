@@ -5,6 +5,7 @@ import { agentBinDir } from "./agent-pins";
 import { iapeerBinary } from "./binary";
 import { type ModelServer, startModelServer } from "./model-server";
 import { type Sandbox, sandbox } from "./sandbox";
+import { until as poll } from "./until";
 
 /**
  * A real agent CLI (claude or codex) as a user runs it: a throwaway HOME holding only what a
@@ -138,16 +139,8 @@ export async function agentHost(
   for (const [k, v] of Object.entries(env)) if (v === "") delete env[k];
   const binary = await iapeerBinary();
 
-  const until: AgentHost["until"] = async (check, what, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value) return value as NonNullable<typeof value>;
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await Bun.sleep(100);
-    }
-  };
+  const until: AgentHost["until"] = async (check, what, timeoutMs = 60_000) =>
+    (await poll(check, what, timeoutMs)) as NonNullable<Awaited<ReturnType<typeof check>>>;
 
   return {
     sb,
