@@ -11,6 +11,7 @@ import { getMessage } from "../transport/messages";
 import { send } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
+import { bearerToken } from "./gate";
 import { eventStream } from "./sse";
 import { toWakeJson } from "./wake-json";
 
@@ -24,11 +25,6 @@ type Caller = { kind: "local" } | { kind: "peer"; personality: string };
 
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-function bearer(req: Request): string | undefined {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.get("authorization") ?? "");
-  return m?.[1];
-}
 
 function wakeJson(peer: string, r: WakeResult): Response {
   const status = r.ok ? 200 : r.refusal === "unknown-peer" ? 404 : 409;
@@ -90,7 +86,7 @@ export async function handleRequest(
 
   let caller: Caller = { kind: "local" };
   if (via === "tcp") {
-    const token = bearer(req);
+    const token = bearerToken(req);
     const personality = token ? peerForToken(host.store, token) : undefined;
     if (!personality)
       return json(401, { error: "a peer's token is required (Authorization: Bearer <token>)" });

@@ -4,6 +4,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import { VERSION } from "../core/version";
 import type { SendOutcome } from "../transport/types";
+import { bearerToken } from "./gate";
 
 /**
  * The MCP endpoint: one tool, `send_to_peer`, over stateless streamable HTTP. Every request
@@ -74,11 +75,6 @@ function buildServer(caller: McpCaller, deps: McpDeps): McpServer {
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
   return Response.json(body, { status, headers });
-}
-
-function bearerToken(request: Request): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
-  return match?.[1];
 }
 
 export async function handleMcp(request: Request, deps: McpDeps): Promise<Response> {
