@@ -1,10 +1,11 @@
 import { lastLines, stripAnsi } from "../runtimes/screen";
 import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
-import { readInput } from "./type-in";
+import { type InputView, readInput } from "./type-in";
 
 export type InputLineWait =
-  | { ok: true; waitedMs: number }
+  /** `view`: the input box as it was first seen, for whoever looks at it next. */
+  | { ok: true; waitedMs: number; view: InputView }
   | { ok: false; gone: true }
   | { ok: false; gone: false; error: string };
 
@@ -27,7 +28,7 @@ export async function awaitInputLine(
   for (let look = 0; ; look++) {
     const view = readInput(tmux, identity, markers.prompt);
     if (view === null) return { ok: false, gone: true };
-    if (view !== undefined) return { ok: true, waitedMs: Date.now() - started };
+    if (view !== undefined) return { ok: true, waitedMs: Date.now() - started, view };
     if (Date.now() - started >= timeoutMs) {
       const screen = tmux.capturePane(identity);
       const last = screen.ok ? lastLines(stripAnsi(screen.stdout), 2) : [];

@@ -126,15 +126,18 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   // rather than spend the message's attempts while the program starts.
   const shown = await awaitInputLine(tmux, id.value.identity, markers, adapter.value.bootTimeoutMs);
   if (!shown.ok && !shown.gone) return done("failed", { woke, error: shown.error });
-  const leftover = await submitOwnLeftover(
-    host,
-    tmux,
-    id.value.identity,
-    recipient,
-    markers,
-    typing.confirmMs,
-    msg.id,
-  );
+  const leftover = shown.ok
+    ? await submitOwnLeftover(
+        host,
+        tmux,
+        id.value.identity,
+        recipient,
+        markers,
+        typing.confirmMs,
+        shown.view,
+        msg.id,
+      )
+    : [];
   // Its own text was still on the input line from an earlier attempt: now submitted.
   if (leftover.includes(msg.id)) return done("delivered", { woke });
   const typed = await typeIn(

@@ -2,7 +2,7 @@ import { type Host, nowOf } from "../lifecycle/context";
 import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
 import { finishMessage, getMessage } from "./messages";
-import { readInput } from "./type-in";
+import { type InputView, readInput } from "./type-in";
 
 const ENVELOPE_ID = /<iapeer-message id="([A-Za-z0-9_-]+)"/g;
 
@@ -19,11 +19,12 @@ export async function submitOwnLeftover(
   recipient: string,
   markers: DeliveryMarkers,
   confirmMs: number,
+  /** The input box as just read. */
+  view: InputView,
   /** The message this worker is about to type. */
   current?: string,
 ): Promise<string[]> {
-  const view = readInput(tmux, identity, markers.prompt);
-  if (!view || view.line === "") return [];
+  if (view.line === "") return [];
   const ids = [...view.area.matchAll(ENVELOPE_ID)].map((m) => m[1] as string);
   if (ids.length === 0) return [];
   const ours = ids.map((id) => getMessage(host.store, id));
