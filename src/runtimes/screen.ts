@@ -31,13 +31,7 @@ const BORDER = /^[\s│┃|]*/;
  * border; undefined when there is no input line.
  */
 export function inputLine(screen: string, prompt: string): string | undefined {
-  const match = promptMatcher(prompt);
-  const lines = screen.split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const rest = match((lines[i] ?? "").replace(BORDER, ""));
-    if (rest !== undefined) return rest.replace(/[\s│┃|]*$/, "").trim();
-  }
-  return undefined;
+  return inputBox(screen, prompt)?.line;
 }
 
 const SGR_OR_OTHER =
@@ -86,6 +80,14 @@ const RULE_LINE = /^[\s│┃|]*[─━]{3,}/;
  * what follows the input box (a footer) may be included: callers look for their own text in it.
  */
 export function inputArea(screen: string, prompt: string): string | undefined {
+  return inputBox(screen, prompt)?.area;
+}
+
+/** The input line and the input area, found with one look for the last prompt line. */
+export function inputBox(
+  screen: string,
+  prompt: string,
+): { line: string; area: string } | undefined {
   const match = promptMatcher(prompt);
   const lines = screen.split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -96,7 +98,7 @@ export function inputArea(screen: string, prompt: string): string | undefined {
       if (RULE_LINE.test(next)) break;
       area.push(next.replace(BORDER, "").replace(/[\s│┃|]*$/, ""));
     }
-    return area.join("\n").trim();
+    return { line: rest.replace(/[\s│┃|]*$/, "").trim(), area: area.join("\n").trim() };
   }
   return undefined;
 }

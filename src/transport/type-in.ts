@@ -1,4 +1,4 @@
-import { inputArea, inputLine, withoutFaint } from "../runtimes/screen";
+import { inputBox, withoutFaint } from "../runtimes/screen";
 import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
 
@@ -42,10 +42,7 @@ export function readInput(
 ): InputView | undefined | null {
   const screen = tmux.capturePane(identity, { escapes: true });
   if (!screen.ok) return null;
-  const plain = withoutFaint(screen.stdout);
-  const line = inputLine(plain, prompt);
-  if (line === undefined) return undefined;
-  return { line, area: inputArea(plain, prompt) ?? line };
+  return inputBox(withoutFaint(screen.stdout), prompt);
 }
 
 /** Whether the pane's program has exited (or the session is gone). */
