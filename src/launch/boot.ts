@@ -136,6 +136,11 @@ export async function bootLoop(
     const plain = stripAnsi(p.screen);
     const screen = adapter.classify(plain, settings);
     if (screen.kind !== "ready") readySince = undefined;
+    // A dialog answered by choosing: how far the cursor is from the option (undefined: not seen).
+    const moves =
+      screen.kind === "dialog" && screen.choose
+        ? movesTo(plain, screen.choose.cursor, screen.choose.option)
+        : undefined;
     if (screen.kind === "ready") {
       readySince ??= now;
       if (now - readySince >= (adapter.readyHoldMs ?? 0)) return { ok: true, dialogs };
@@ -148,7 +153,6 @@ export async function bootLoop(
     } else if (screen.kind === "dialog") {
       // The answer may take a moment to redraw the screen: answer again only when it did not.
       const pending = answered?.screen === p.screen && now - answered.at < ANSWER_TAKES_MS;
-      const moves = screen.choose && movesTo(plain, screen.choose.cursor, screen.choose.option);
       if (!pending && moves) {
         // Arrows first; Enter on a later look, once the cursor is seen on the option.
         await answer(tmux, record.identity, Array(Math.abs(moves)).fill(moves > 0 ? "Down" : "Up"));
@@ -168,9 +172,7 @@ export async function bootLoop(
     }
     const unanswerable =
       screen.kind === "booting" ||
-      (screen.kind === "dialog" &&
-        screen.choose !== undefined &&
-        movesTo(plain, screen.choose.cursor, screen.choose.option) === undefined);
+      (screen.kind === "dialog" && screen.choose !== undefined && moves === undefined);
     if (
       unanswerable &&
       adapter.stuckScreenMs !== undefined &&
