@@ -58,6 +58,7 @@ import { extractEnvelopes } from "../src/codec/extract";
 import { terminalSafe } from "../src/codec/terminal-safe";
 import { issueToken } from "../src/registry/tokens";
 import { openStore } from "../src/store/db";
+import { freePort } from "../test/helpers/port";
 
 const ALL_FAULTS = ["kill_daemon", "stop_daemon", "kill_agent", "kill_tmux", "disk_full"] as const;
 type FaultKind = (typeof ALL_FAULTS)[number];
@@ -170,12 +171,6 @@ const ownDir = join(home, "chaos");
 mkdirSync(ownDir, { mode: 0o700 });
 const peers = Array.from({ length: PEERS }, (_, i) => `p${i}`);
 
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port as number;
-  s.stop(true);
-  return port;
-}
 const port = await freePort();
 
 const childEnv: Record<string, string> = {};

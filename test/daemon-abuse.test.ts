@@ -5,6 +5,7 @@ import { createPeer } from "../src/registry/create";
 import { issueToken } from "../src/registry/tokens";
 import { runSource } from "./helpers/cli";
 import { startDaemon } from "./helpers/daemon";
+import { freePort } from "./helpers/port";
 import { sandbox } from "./helpers/sandbox";
 
 /**
@@ -12,13 +13,6 @@ import { sandbox } from "./helpers/sandbox";
  * connections held open must not take the daemon's file descriptors: the owner's own sends over
  * the unix socket go on, and no peer is taken for dead.
  */
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port ?? 0;
-  await probe.stop(true);
-  return port;
-}
 
 /** Open a connection, send one request, and keep the socket; resolves once answered or closed. */
 function holdOpen(port: number, request: string, sockets: Socket[]): Promise<"closed" | "open"> {

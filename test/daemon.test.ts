@@ -12,6 +12,7 @@ import type { Message } from "../src/transport/messages";
 import type { SendResult } from "../src/transport/send";
 import { runSource } from "./helpers/cli";
 import { type DaemonProcess, startDaemon } from "./helpers/daemon";
+import { freePort } from "./helpers/port";
 import { type Sandbox, sandbox } from "./helpers/sandbox";
 import { until } from "./helpers/until";
 
@@ -27,13 +28,6 @@ function bodies(sb: Sandbox, peer: string): string[] {
   } catch {
     return [];
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port as number;
-  s.stop(true);
-  return port;
 }
 
 /** 5 senders × 100 messages, round-robin to 3 peers, each sender waiting only for "stored". */

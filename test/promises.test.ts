@@ -17,6 +17,7 @@ import { eventsSince } from "../src/store/journal";
 import type { SendResult } from "../src/transport/send";
 import { runSource } from "./helpers/cli";
 import { startDaemon } from "./helpers/daemon";
+import { freePort } from "./helpers/port";
 import { type Sandbox, sandbox } from "./helpers/sandbox";
 import { until } from "./helpers/until";
 
@@ -41,13 +42,6 @@ function received(cwd: string) {
       if (!env.ok) throw new Error(env.error);
       return env.value;
     });
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port as number;
-  await s.stop(true);
-  return port;
 }
 
 /** The state database, read as an onlooker (WAL: it never blocks the writers). */

@@ -1,9 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { pidAlive } from "../../src/launch/pid";
 import { agentBinDir } from "./agent-pins";
 import { iapeerBinary } from "./binary";
 import { type ModelServer, startModelServer } from "./model-server";
+import { freePort } from "./port";
 import { type Sandbox, sandbox } from "./sandbox";
 import { until as poll } from "./until";
 
@@ -50,13 +52,6 @@ export function realAgent(runtime: AgentRuntime): { binDir?: string; skip?: stri
   return {
     skip: `the real ${runtime} CLI is not installed: run \`bun scripts/install-agents.ts\``,
   };
-}
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port ?? 0;
-  await probe.stop(true);
-  return port;
 }
 
 /** A user's claude after logging in once: onboarding done, nothing else. */
@@ -210,15 +205,6 @@ function kill(pid: number): void {
   }
 }
 
-function isZombieOrGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return true;
-  }
-}
-
 /** Processes of an iapeer home (of one peer of it, with `identity`), this one left out. */
 function processesOfHome(home: string, identity?: string): number[] {
   const pids: number[] = [];
@@ -263,9 +249,12 @@ export async function cleanupAgents(): Promise<void> {
   running.clear();
   // An agent still exiting writes into its HOME: gone before the sandbox removes it.
   for (const home of homes) {
-    const pids = processesOfHome(home).filter((pid) => !isZombieOrGone(pid));
+    const pids = processesOfHome(home).filter(pidAlive);
     for (const pid of pids) kill(pid);
-    for (const until = Date.now() + 5000; Date.now() < until && !pids.every(isZombieOrGone); )
+    for (
+      const until = Date.now() + 5000;
+      Date.now() < until && !pids.every((pid) => !pidAlive(pid));
+    )
       await Bun.sleep(20);
   }
   homes.clear();
