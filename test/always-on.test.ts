@@ -9,6 +9,7 @@ import { Tmux } from "../src/tmux/client";
 import { readExits } from "../src/tmux/exits";
 import { runSource } from "./helpers/cli";
 import { sandbox } from "./helpers/sandbox";
+import { until } from "./helpers/until";
 
 const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts");
 
@@ -62,6 +63,11 @@ describe("run-always-on", () => {
       current?.kill("SIGTERM");
       await loop;
       expect(exits).toEqual([1, 0]);
+      // kill-server has been answered; the processes' own exits follow a moment later.
+      await until(
+        () => !pidAlive(second.serverPid) && !pidAlive(second.panePid),
+        "the session's processes to be gone",
+      );
       expect(pidAlive(second.serverPid)).toBe(false);
       expect(pidAlive(second.panePid)).toBe(false);
       expect(new Tmux(second.socket).hasSession("echo-bot")).toBe(false);
