@@ -48,6 +48,7 @@ async function resolveForHelp(
  */
 export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
   jsonWanted = argv.includes("--json");
+  let named: string[] = [];
   try {
     // `iapeer help [command…]` is `iapeer [command…] --help`.
     const asked = argv[0] === "help" ? [...argv.slice(1), "--help"] : argv;
@@ -67,6 +68,7 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
       process.exit(EXIT.ok);
     }
     const { cmd, path, rest, unknown } = await commandFor(root, argv);
+    named = path;
     if (unknown) throw usageError(await unknownCommand(root, unknown));
     const bad = await checkArgs(cmd, path, rest);
     if (bad) throw usageError(bad);
@@ -79,7 +81,7 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
     }
     if (error instanceof Error && error.name === "CLIError") {
       // citty's parse errors: unknown command, missing argument, bad enum value.
-      printError(`${error.message} (see iapeer --help)`, EXIT.usage);
+      printError(`${error.message} (see ${["iapeer", ...named, "--help"].join(" ")})`, EXIT.usage);
       process.exit(EXIT.usage);
     }
     // The state database went bad under a running command: that is the database's fault.

@@ -21,12 +21,12 @@ export function normalizeName(folderName: string): Result<string> {
     .replace(/-+$/g, "");
   if (slug === "") {
     return fail(
-      `cannot derive a peer name from ${show(folderName)}: nothing in it maps to a-z or 0-9; pass a name explicitly`,
+      `cannot derive a peer name from ${show(folderName)}: nothing in it maps to a-z or 0-9; name it with --name`,
     );
   }
   if (!/^[a-z]/.test(slug)) {
     return fail(
-      `cannot derive a peer name from ${show(folderName)}: ${show(slug)} does not start with a letter; pass a name explicitly`,
+      `cannot derive a peer name from ${show(folderName)}: ${show(slug)} does not start with a letter; name it with --name`,
     );
   }
   return validatePersonality(slug);
