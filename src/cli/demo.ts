@@ -1,4 +1,4 @@
-import { openSync } from "node:fs";
+import { existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { defineCommand } from "citty";
 import { callDaemon } from "../daemon/client";
@@ -42,7 +42,9 @@ function describe(host: Host, e: StoredEvent): string | undefined {
 async function ensureDaemon(host: Host): Promise<DaemonInfo> {
   const running = runningDaemon(host.layout);
   if (running) return running;
-  const log = openSync(join(host.layout.logsDir, "daemon.out.log"), "a", 0o600);
+  const logPath = join(host.layout.logsDir, "daemon.out.log");
+  const from = existsSync(logPath) ? statSync(logPath).size : 0;
+  const log = openSync(logPath, "a", 0o600);
   const proc = Bun.spawn([...host.iapeer, "daemon"], {
     stdio: ["ignore", log, log],
     env: { ...host.config.env },
@@ -54,7 +56,10 @@ async function ensureDaemon(host: Host): Promise<DaemonInfo> {
     if (proc.exitCode !== null) break;
     await Bun.sleep(50);
   }
-  throw actionError(`the daemon did not start; see ${join(host.layout.logsDir, "daemon.out.log")}`);
+  // Say why here, on this command's stderr: the daemon's own last words are in its log.
+  const said = readFileSync(logPath).subarray(from).toString().trim().split("\n").at(-1);
+  const why = said?.replace(/^iapeer: /, "");
+  throw actionError(`the daemon did not start${why ? `: ${why}` : ""} (its log: ${logPath})`);
 }
 
 export default defineCommand({

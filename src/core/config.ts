@@ -77,7 +77,11 @@ export const KNOBS: readonly Knob[] = [
     meaning: "where user units go",
     defaultText: "$XDG_CONFIG_HOME/systemd/user (~/.config/systemd/user)",
   },
-  { name: "IAPEER_PORT", meaning: "loopback TCP port for MCP/HTTP (0 = off)", defaultText: "8765" },
+  {
+    name: "IAPEER_PORT",
+    meaning: "loopback TCP port for MCP/HTTP (0 = off)",
+    defaultText: "this home's last port, else 8765 if free, else any free port",
+  },
   {
     name: "IAPEER_IDLE_SECS",
     meaning: "idle seconds before a warm session is put to sleep (0 = never)",

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, rmSync, watch } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
+import { portsToTry, rememberPort } from "../core/home-port";
 import { VERSION } from "../core/version";
 import { processToken } from "../launch/pid";
 import type { Host } from "../lifecycle/context";
@@ -51,12 +52,13 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
       error: `cannot listen on ${layout.daemonSock}: ${(error as Error).message}`,
     };
   }
-  if (config.port > 0) {
-    try {
-      let inFlight = 0;
-      tcp = Bun.serve({
+  const ports = portsToTry(config, layout);
+  if (ports.length > 0) {
+    let inFlight = 0;
+    const listen = (port: number) =>
+      Bun.serve({
         hostname: "127.0.0.1",
-        port: config.port,
+        port,
         idleTimeout: TCP_IDLE_SECS,
         error: failedRequest,
         async fetch(req, server) {
@@ -72,15 +74,26 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
           }
         },
       });
-    } catch (error) {
+    const refusals: string[] = [];
+    for (const port of ports) {
+      try {
+        tcp = listen(port);
+        break;
+      } catch (error) {
+        refusals.push(`${port || "any free port"}: ${(error as Error).message}`);
+      }
+    }
+    if (!tcp) {
       unix.stop(true);
       rmSync(layout.daemonSock, { force: true });
       releaseDaemon(host.store);
       return {
         ok: false,
-        error: `cannot listen on 127.0.0.1:${config.port} (${(error as Error).message}); set IAPEER_PORT to a free port, or 0 for none`,
+        error: `cannot listen on 127.0.0.1 (${refusals.join("; ")}); set IAPEER_PORT to a free port, or 0 for none`,
       };
     }
+    if (tcp.port !== undefined && !config.fromEnv.includes("IAPEER_PORT"))
+      rememberPort(layout, tcp.port);
   }
   const token = processToken(process.pid);
   const info: DaemonInfo = {

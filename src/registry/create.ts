@@ -9,7 +9,7 @@ import { fail, ok, type Result } from "../core/result";
 import type { Host } from "../lifecycle/context";
 import type { RuntimeSettings } from "../runtimes/types";
 import { readFolderIndex, updateFolderIndex } from "./folder-index";
-import { writeMcpConfigs } from "./mcp-configs";
+import { connectMcp } from "./mcp-connect";
 import {
   inspectProfile,
   type Profile,
@@ -19,7 +19,6 @@ import {
   writeProfile,
 } from "./profile";
 import { getPeer, type PeerRecord, peerAt, projectProfile } from "./registry";
-import { issueToken } from "./tokens";
 
 export interface NewPeer {
   name: string;
@@ -45,24 +44,6 @@ export function validateNewPeer(input: NewPeer): Result<Profile> {
       `a command to run is only for the command runtime; ${input.runtime} runs its own program`,
     );
   return profileFor(input);
-}
-
-/**
- * Give the peer its own token and point its runtime's MCP config at the daemon with it, so a
- * message it sends is known to be from it. Best effort: a config that cannot be written is
- * logged; the peer can still receive.
- */
-export function connectMcp(host: Host, folder: string, profile: Profile): void {
-  const token = issueToken(host.store, profile.personality);
-  if (host.config.port === 0) return;
-  const wrote = writeMcpConfigs(
-    folder,
-    profile.runtimes,
-    token,
-    `http://127.0.0.1:${host.config.port}/mcp`,
-  );
-  if (!wrote.ok)
-    host.events.write("mcp-config-failed", { peer: profile.personality, error: wrote.error });
 }
 
 function profileFor(input: NewPeer): Result<Profile> {
