@@ -1,8 +1,9 @@
-import { transliterate } from "transliteration";
 import { MAX_NAME_LENGTH, validatePersonality } from "./names";
 import { fail, type Result } from "./result";
 
-// In a module of its own: the transliteration tables are large, and only `init` needs them.
+// The transliteration tables are large and cost every command ~20 ms to load: they are loaded on
+// the first name derived, not when this module is.
+let transliterate: typeof import("transliteration").transliterate | undefined;
 
 const show = (value: string): string => JSON.stringify(value);
 
@@ -12,6 +13,7 @@ const show = (value: string): string => JSON.stringify(value);
  * a fixed point). A name that still fails is an error: a name is never invented.
  */
 export function normalizeName(folderName: string): Result<string> {
+  transliterate ??= (require("transliteration") as typeof import("transliteration")).transliterate;
   const ascii = transliterate(folderName.normalize("NFC"), { unknown: " " });
   const slug = ascii
     .toLowerCase()
