@@ -115,3 +115,40 @@ describe("the exit-code and JSON rule", () => {
     expect(big.stderr.toString()).toContain("in a file");
   });
 });
+
+describe("--help", () => {
+  /** Every command path, nested ones included, from the COMMANDS section of each help. */
+  function allPaths(): string[][] {
+    const paths: string[][] = [];
+    const visit = (path: string[]) => {
+      const help = runSource([...path, "--help"]).stdout;
+      const section = help.split("COMMANDS")[1]?.split("\n\n")[1] ?? "";
+      const subs = [...section.matchAll(/^\s+(\S+)\s{2,}/gm)].map((m) => m[1] as string);
+      if (path.length > 0) paths.push(path);
+      for (const sub of subs) visit([...path, sub]);
+    };
+    visit([]);
+    return paths;
+  }
+
+  test("every command's usage starts with iapeer and names it; every option is described", () => {
+    const paths = allPaths();
+    expect(paths).toContainEqual(["service", "install"]);
+    for (const path of paths) {
+      const r = runSource([...path, "--help"]);
+      expect({ path, code: r.code }).toEqual({ path, code: 0 });
+      expect(r.stdout).toContain(`USAGE iapeer ${path.join(" ")}`);
+      for (const section of ["ARGUMENTS", "OPTIONS"]) {
+        const body = r.stdout.split(`${section}\n\n`)[1]?.split("\n\n")[0] ?? "";
+        for (const line of body.split("\n").filter((l) => l.trim() !== "")) {
+          // A flag and its description, at least two spaces apart.
+          expect({ path, line: line.trim(), described: /\S\s{2,}\S/.test(line.trim()) }).toEqual({
+            path,
+            line: line.trim(),
+            described: true,
+          });
+        }
+      }
+    }
+  });
+});

@@ -23,23 +23,27 @@ function printError(message: string, code: number): void {
   if (jsonWanted) process.stdout.write(`${JSON.stringify({ ok: false, error: line, code })}\n`);
 }
 
-/** The sub-command named by the leading positional words, for `--help` anywhere in the line. */
+/**
+ * The sub-command named by the leading positional words, for `--help` anywhere in the line, and
+ * a parent named by the whole path, so a nested command's usage reads `iapeer service install`.
+ */
 async function resolveForHelp(
   root: CommandDef,
   argv: string[],
 ): Promise<[CommandDef, CommandDef?]> {
   let cmd = root;
-  let parent: CommandDef | undefined;
+  const path: string[] = [];
   for (const word of argv) {
     if (word.startsWith("-")) break;
     const subs =
       typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
     const next = subs?.[word];
     if (!next) break;
-    parent = cmd;
+    path.push(word);
     cmd = (typeof next === "function" ? await next() : await next) as CommandDef;
   }
-  return [cmd, parent];
+  if (path.length === 0) return [cmd];
+  return [cmd, { meta: { name: ["iapeer", ...path.slice(0, -1)].join(" ") } }];
 }
 
 /**

@@ -78,7 +78,8 @@ export default defineCommand({
     },
     wait: {
       type: "boolean",
-      description: "Wait for the final outcome (--no-wait: return once stored)",
+      description: "Wait for the final outcome (the default)",
+      negativeDescription: "Return once the message is stored",
       default: true,
     },
     json: { type: "boolean", description: "Print JSON", default: false },
