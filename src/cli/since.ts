@@ -14,7 +14,12 @@ const ISO =
 
 /** The one line that says what `--since` takes. */
 export function sinceForms(ids: boolean): string {
-  return `--since takes a duration (30s, 10m, 2h, 1d), an ISO time (2026-11-25T14:00, 2026-11-25T14:00:00Z)${ids ? " or an event id (a whole number)" : ""}`;
+  const forms = [
+    "a duration (30s, 10m, 2h, 1d)",
+    "an ISO time (2026-11-25T14:00, 2026-11-25T14:00:00Z)",
+  ];
+  if (ids) forms.push("an event id (a whole number)");
+  return `--since takes ${forms.slice(0, -1).join(", ")} or ${forms.at(-1)}`;
 }
 
 function fromIso(text: string): Date | undefined {
