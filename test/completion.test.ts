@@ -43,10 +43,14 @@ function home(peers: string[] = []): { env: Record<string, string>; dir: string 
   return { env, dir };
 }
 
+/** The script `iapeer completion <shell>` prints, in a file of the home. */
 function script(shell: string, dir: string): string {
-  const r = runSource(["completion", shell]);
-  expect(r.stderr).toBe("");
-  expect(r.code).toBe(0);
+  const r = Bun.spawnSync([join(dir, "bin", "iapeer"), "completion", shell], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  expect(r.stderr.toString()).toBe("");
+  expect(r.exitCode).toBe(0);
   const file = join(dir, shell === "zsh" ? "_iapeer" : `iapeer.${shell}`);
   writeFileSync(file, r.stdout);
   return file;
