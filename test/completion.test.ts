@@ -110,21 +110,11 @@ describe("iapeer completion bash", () => {
     );
     expect(commands).toEqual(["selftest", "send", "service"]);
     expect(nested).toEqual(["install", "status", "uninstall"]);
+    // Other options may come; these must be there (the test below holds all of them).
     expect(sendOptions).toEqual(
-      [
-        "--message",
-        "--message-file",
-        "--from",
-        "--topic",
-        "--runtime",
-        "--key",
-        "--defer",
-        "--wait",
-        "--no-wait",
-        "--json",
-        "--help",
-      ].sort(),
+      expect.arrayContaining(["--message", "--message-file", "--from", "--runtime", "--no-wait"]),
     );
+    expect(sendOptions?.every((o) => o.startsWith("--"))).toBe(true);
     expect(runtimes).toEqual([...BUILTIN_RUNTIMES].sort());
     expect(inline).toEqual(["echo"]);
     expect(peers).toEqual(["ana", "bob"]);
