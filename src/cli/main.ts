@@ -3,7 +3,7 @@ import { type CommandDef, defineCommand } from "citty";
 import { VERSION } from "../core/version";
 import { runCli } from "./run";
 
-const main: CommandDef = defineCommand({
+export const main: CommandDef = defineCommand({
   meta: {
     name: "iapeer",
     version: VERSION,
@@ -33,7 +33,9 @@ const main: CommandDef = defineCommand({
     "run-always-on": () => import("./run-always-on").then((m) => m.default),
     config: () => import("./config").then((m) => m.default),
     "echo-agent": () => import("./echo-agent").then((m) => m.default),
+    completion: () => import("./completion").then((m) => m.default),
   },
 });
 
-await runCli(main, process.argv.slice(2));
+// Imported (by the completion tests, for the command tree), it only defines it.
+if (import.meta.main) await runCli(main, process.argv.slice(2));
