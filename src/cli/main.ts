@@ -13,6 +13,8 @@ const main: CommandDef = defineCommand({
     demo: () => import("./demo").then((m) => m.default),
     create: () => import("./create").then((m) => m.default),
     init: () => import("./init").then((m) => m.default),
+    set: () => import("./set").then((m) => m.default),
+    edit: () => import("./edit").then((m) => m.default),
     list: () => import("./list").then((m) => m.default),
     status: () => import("./status").then((m) => m.default),
     send: () => import("./send").then((m) => m.default),
