@@ -15,6 +15,8 @@ const main: CommandDef = defineCommand({
     init: () => import("./init").then((m) => m.default),
     set: () => import("./set").then((m) => m.default),
     edit: () => import("./edit").then((m) => m.default),
+    up: () => import("./up").then((m) => m.default),
+    down: () => import("./down").then((m) => m.default),
     list: () => import("./list").then((m) => m.default),
     status: () => import("./status").then((m) => m.default),
     send: () => import("./send").then((m) => m.default),
