@@ -1,7 +1,12 @@
 import { defineCommand } from "citty";
 import type { Host } from "../lifecycle/context";
 import { listSessions } from "../lifecycle/sessions";
-import { type ServiceHooks, type UpdateResult, updatePeer } from "../lifecycle/update";
+import {
+  type ServiceChange,
+  type ServiceHooks,
+  type UpdateResult,
+  updatePeer,
+} from "../lifecycle/update";
 import { applyAssignments, parseAssignments, validKeys } from "../registry/assign";
 import { installPeerService, uninstallPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
@@ -17,6 +22,11 @@ export const serviceHooks = (host: Host): ServiceHooks => ({
   uninstall: (peer) => uninstallPeerService(host, peer, runCommand),
 });
 
+/** A service change as `--json` shows it: `{"installed":true,"path",…}`, `{"uninstalled"}`, `{"error"}`. */
+export function serviceJson(change: ServiceChange): Record<string, unknown> {
+  return "installed" in change ? { ...change.installed, installed: true } : change;
+}
+
 /** The sessions of a peer that run now: they keep the old settings until their next wake. */
 const running = (host: Host, peer: string): string[] =>
   listSessions(host.store)
@@ -28,8 +38,7 @@ export function reportUpdate(host: Host, name: string, r: UpdateResult, json: bo
   if (!r.ok) throw r.kind === "invalid" ? usageError(r.error) : actionError(r.error);
   const { peer, changed, service } = r.value;
   const live = changed.length > 0 ? running(host, name) : [];
-  const serviceJson =
-    service && ("installed" in service ? { ...service.installed, installed: true } : service);
+  const serviceOut = service && serviceJson(service);
   if (json) {
     printJson({
       ok: true,
@@ -37,7 +46,7 @@ export function reportUpdate(host: Host, name: string, r: UpdateResult, json: bo
       changed,
       profile: peer.profile,
       ...(live.length > 0 && { running: live }),
-      ...(serviceJson && { service: serviceJson }),
+      ...(serviceOut && { service: serviceOut }),
     });
     return;
   }

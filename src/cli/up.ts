@@ -8,7 +8,6 @@ import type { Host } from "../lifecycle/context";
 import { removePeer, restartPeer, startPeer } from "../lifecycle/control";
 import { updatePeer } from "../lifecycle/update";
 import { createFromProfile } from "../registry/create";
-import { getPeer } from "../registry/registry";
 import { installPeerService, uninstallPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
@@ -17,7 +16,7 @@ import { act } from "./lifecycle-commands";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg } from "./peer-arg";
-import { serviceHooks } from "./set";
+import { serviceHooks, serviceJson } from "./set";
 
 export const fleetFileArg = {
   type: "positional",
@@ -73,12 +72,12 @@ async function apply(host: Host, p: PlannedPeer): Promise<PeerReport> {
     if (!r.ok) return failed(r.error);
     if (profile.wake === "always-on") {
       const s = installPeerService(host, r.value, runCommand);
-      report.service = s.ok ? { installed: true, path: s.value.path } : { error: s.error };
+      report.service = serviceJson(s.ok ? { installed: s.value } : { error: s.error });
     }
   } else if (p.action === "updated") {
     const r = await updatePeer(host, p.name, () => ok(profile), serviceHooks(host));
     if (!r.ok) return failed(r.error);
-    if (r.value.service) report.service = r.value.service;
+    if (r.value.service) report.service = serviceJson(r.value.service);
   }
   // Up: an always-on peer is its service manager's to run; any other is woken (afresh if changed).
   if (profile.wake === "always-on") return { ...report, started: "always-on" };
@@ -88,6 +87,21 @@ async function apply(host: Host, p: PlannedPeer): Promise<PeerReport> {
   );
   if (!woke.ok) return { ...failed(woke.error), notStarted: true };
   return { ...report, started: woke.woke ? "woke" : "live" };
+}
+
+/** One line per peer as it is done: what changed, whether it runs. */
+function tell(r: PeerReport): void {
+  if (!r.ok)
+    process.stderr.write(
+      `iapeer: ${r.notStarted ? `${say(r)}, but not started: ` : `${r.peer}: `}${r.error}\n`,
+    );
+  else if (r.action === "unchanged") consola.info(say(r));
+  else consola.success(say(r));
+  const service = r.service as { error?: string } | undefined;
+  if (service?.error)
+    consola.warn(
+      `${r.peer} is always-on, but its service is not installed: ${service.error}; \`iapeer service install --peer ${r.peer}\` tries again`,
+    );
 }
 
 function say(r: PeerReport): string {
@@ -131,34 +145,30 @@ export default defineCommand({
       if (error instanceof FleetRefusal) throw actionError(`${fleet.path}: ${error.message}`);
       throw error;
     }
+    // The file's entries are its peers from now on (a prune may later remove only those).
+    const listed = fleet.entries.map((e) => e.name);
+    const record = (names: string[]) => {
+      const r = host.store.write(() => setFleetMembers(host.layout, fleet.path, names));
+      if (!r.ok) consola.warn(`cannot record the fleet's peers: ${r.error}`);
+    };
+    record([...members, ...listed]);
     const reports: PeerReport[] = [];
-    for (const p of plan) reports.push(await apply(host, p));
-    // The file's peers are its members from now on; the pruned ones no longer are.
-    const removed = new Set(
+    for (const p of plan) {
+      const r = await apply(host, p);
+      reports.push(r);
+      if (!args.json) tell(r);
+    }
+    const pruned = new Set(
       reports.filter((r) => r.ok && r.action === "removed").map((r) => r.peer),
     );
-    const registered = fleet.entries.filter((e) => getPeer(host.store, e.name));
-    const recorded = host.store.write(() =>
-      setFleetMembers(host.layout, fleet.path, [
-        ...members.filter((n) => !removed.has(n)),
-        ...registered.map((e) => e.name),
-      ]),
-    );
-    if (!recorded.ok) consola.warn(`cannot record the fleet's peers: ${recorded.error}`);
+    if (pruned.size > 0) record([...members, ...listed].filter((n) => !pruned.has(n)));
     const changed = reports.some((r) => r.action !== "unchanged");
     const allOk = reports.every((r) => r.ok);
     if (!allOk) process.exitCode = EXIT.failed;
     if (args.json) return printJson({ ok: allOk, file: fleet.path, changed, peers: reports });
-    for (const r of reports) {
-      if (!r.ok)
-        process.stderr.write(
-          `iapeer: ${r.notStarted ? `${say(r)}, but not started: ` : `${r.peer}: `}${r.error}\n`,
-        );
-      else if (r.action === "unchanged") consola.info(say(r));
-      else consola.success(say(r));
-    }
     if (reports.length === 0) consola.info(`${fleet.path} lists no peers`);
-    else if (!changed)
-      consola.info(`nothing changed: ${reports.length} peers as ${fleet.path} says`);
+    else if (!changed && !reports.some((r) => r.started === "woke"))
+      consola.info(`nothing changed: ${reports.length} peers as ${fleet.path} says, all up`);
+    else if (!changed) consola.info(`no settings changed: the peers are as ${fleet.path} says`);
   },
 });
