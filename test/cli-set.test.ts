@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { registryLock } from "../src/lifecycle/control";
+import { withPeerLock } from "../src/lifecycle/peer-lock";
 import { getPeer } from "../src/registry/registry";
 import { runSource } from "./helpers/cli";
 import { startDaemon } from "./helpers/daemon";
@@ -137,6 +139,33 @@ describe("iapeer set", () => {
     expect(daemon.proc.exitCode).toBeNull();
     expect(JSON.parse(readFileSync(sb.layout.daemonInfo, "utf8")).pid).toBe(daemon.proc.pid);
     expect((await daemon.api("GET", "/v1/peers")).status).toBe(200);
+  });
+});
+
+describe("iapeer set, concurrently", () => {
+  test("waits for the registry lock a removal holds, then changes the profile", async () => {
+    const { sb, cli } = home();
+    expect(cli(["create", "sh", "--runtime", "command", "--command", "bash"]).code).toBe(0);
+    const host = sb.host();
+    const main = join(import.meta.dir, "..", "src", "cli", "main.ts");
+    let proc: ReturnType<typeof Bun.spawn> | undefined;
+    const held = await withPeerLock(host, registryLock("sh"), 10_000, async () => {
+      proc = Bun.spawn([process.execPath, main, "set", "sh", "command=dash"], {
+        env: { ...process.env, ...sb.env },
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      // While the lock is held the change must not land, however long it is held.
+      const deadline = Date.now() + 2000;
+      while (Date.now() < deadline) {
+        expect(proc.exitCode).toBeNull();
+        expect(getPeer(host.store, "sh")?.profile.settings.command?.command).toBe("bash");
+        await Bun.sleep(50);
+      }
+    });
+    expect(held.ok).toBe(true);
+    expect(await proc?.exited).toBe(0);
+    expect(getPeer(host.store, "sh")?.profile.settings.command?.command).toBe("dash");
   });
 });
 
