@@ -43,14 +43,14 @@ export class FleetRefusal extends Error {
   }
 }
 
-const KINDS: Record<string, "string" | "boolean" | "list" | "list-or-string"> = {
+const KINDS: Record<string, "string" | "boolean" | "list-or-string"> = {
   "always-on": "boolean",
   reply: "boolean",
   args: "list-or-string",
   runtimes: "list-or-string",
 };
 
-/** A TOML value as the text `set` would take for its key, or why its type is wrong. */
+/** A TOML value as the text `set` would take for its key; undefined when its type is wrong. */
 function asText(key: string, value: unknown): string | undefined {
   const kind = KINDS[key] ?? "string";
   if (kind === "boolean") return typeof value === "boolean" ? String(value) : undefined;
@@ -67,7 +67,6 @@ function asText(key: string, value: unknown): string | undefined {
 const kindName = (key: string): string =>
   ({
     boolean: "true or false",
-    list: "a list of strings",
     "list-or-string": "a string or a list of strings",
     string: "a string",
   })[KINDS[key] ?? "string"];
