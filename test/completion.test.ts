@@ -108,7 +108,7 @@ describe("iapeer completion bash", () => {
       ],
       env,
     );
-    expect(commands).toEqual(["selftest", "send", "service"]);
+    expect(commands).toEqual(["selftest", "send", "service", "set"]);
     expect(nested).toEqual(["install", "status", "uninstall"]);
     // Other options may come; these must be there (the test below holds all of them).
     expect(sendOptions).toEqual(
@@ -211,7 +211,7 @@ describe.skipIf(!zsh)("iapeer completion zsh", () => {
     const { env, dir } = home(["ana", "bob"]);
     const file = script("zsh", dir);
     expect(Bun.spawnSync(["zsh", "-n", file]).exitCode).toBe(0);
-    expect(complete(dir, "iapeer se", env)).toEqual(["selftest", "send", "service"]);
+    expect(complete(dir, "iapeer se", env)).toEqual(["selftest", "send", "service", "set"]);
     expect(complete(dir, "iapeer service ", env)).toEqual(["install", "status", "uninstall"]);
     expect(complete(dir, "iapeer send ana --r", env)).toEqual(["--runtime"]);
     expect(complete(dir, "iapeer send ana --runtime ", env)).toEqual([...BUILTIN_RUNTIMES].sort());
@@ -239,7 +239,7 @@ describe.skipIf(!fish)("iapeer completion fish", () => {
     const { env, dir } = home(["ana", "bob"]);
     const file = script("fish", dir);
     expect(Bun.spawnSync(["fish", "--no-config", "-n", file]).exitCode).toBe(0);
-    expect(complete(file, "iapeer se", env)).toEqual(["selftest", "send", "service"]);
+    expect(complete(file, "iapeer se", env)).toEqual(["selftest", "send", "service", "set"]);
     expect(complete(file, "iapeer service ", env)).toEqual(["install", "status", "uninstall"]);
     expect(complete(file, "iapeer send ana --r", env)).toEqual(["--runtime"]);
     expect(complete(file, "iapeer send ana --runtime ", env)).toEqual([...BUILTIN_RUNTIMES].sort());

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
 import type { Result } from "../core/result";
-import { connectMcp } from "../registry/create";
+import { refreshMcp } from "../registry/mcp-connect";
 import { inspectProfile, type Profile, profilePath, writeProfile } from "../registry/profile";
 import { getPeer, type PeerRecord, projectProfile } from "../registry/registry";
 import type { InstallReport } from "../service/manager";
@@ -143,8 +143,8 @@ export async function updatePeer(
         if (!wrote.ok) return wrote;
         try {
           projectProfile(host.store, row.cwd, next.value);
-          // A runtime with an MCP client gets its config (and the peer a fresh token).
-          if (newMcp) connectMcp(host, row.cwd, next.value);
+          // A new runtime with an MCP client gets its config, with the token the others use.
+          if (newMcp) refreshMcp(host, row.cwd, next.value);
         } catch (error) {
           // The transaction is rolled back: the file goes back to exactly what it was.
           if (text === undefined) rmSync(path, { force: true });
