@@ -5,10 +5,10 @@ import { fleetMembers, setFleetMembers } from "../fleet/members";
 import { FleetError, readFleet } from "../fleet/parse";
 import { FleetRefusal, type PlannedPeer, planFleet } from "../fleet/plan";
 import type { Host } from "../lifecycle/context";
-import { removePeer, restartPeer, startPeer } from "../lifecycle/control";
+import { removePeer, startPeer } from "../lifecycle/control";
 import { updatePeer } from "../lifecycle/update";
 import { createFromProfile } from "../registry/create";
-import { installPeerService, uninstallPeerService } from "../service/peer-service";
+import { installPeerService, restartAnyPeer, uninstallPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError, EXIT, usageError } from "./exit-codes";
@@ -79,11 +79,12 @@ async function apply(host: Host, p: PlannedPeer): Promise<PeerReport> {
     if (!r.ok) return failed(r.error);
     if (r.value.service) report.service = serviceJson(r.value.service);
   }
-  // Up: an always-on peer is its service manager's to run; any other is woken (afresh if changed).
-  if (profile.wake === "always-on") return { ...report, started: "always-on" };
+  // Up: an always-on peer is its service manager's to run (asked to restart it when it changed);
+  // any other is woken, afresh when it changed.
   const restart = p.action === "updated";
+  if (profile.wake === "always-on" && !restart) return { ...report, started: "always-on" };
   const woke = await act(restart ? "restart" : "start", p.name, undefined, (h) =>
-    restart ? restartPeer(h, p.name) : startPeer(h, p.name),
+    restart ? restartAnyPeer(h, p.name, undefined, runCommand) : startPeer(h, p.name),
   );
   if (!woke.ok) return { ...failed(woke.error), notStarted: true };
   return { ...report, started: woke.woke ? "woke" : "live" };

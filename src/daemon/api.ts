@@ -1,11 +1,13 @@
 import { validatePersonality } from "../core/names";
 import type { Host } from "../lifecycle/context";
-import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
+import { startPeer, stopPeer } from "../lifecycle/control";
 import { recentDeaths } from "../lifecycle/crash-guard";
 import { allStates, stateOf } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";
 import { peerForToken } from "../registry/tokens";
+import { restartAnyPeer } from "../service/peer-service";
+import { runCommand } from "../service/runner";
 import type { Dispatcher } from "../transport/dispatcher";
 import { getMessage } from "../transport/messages";
 import { send } from "../transport/send";
@@ -178,7 +180,8 @@ export async function handleRequest(
         void ctx.dispatcher.kick(peer);
         return wakeJson(peer, started);
       }
-      if (action === "restart") return wakeJson(peer, await restartPeer(host, peer, runtime));
+      if (action === "restart")
+        return wakeJson(peer, await restartAnyPeer(host, peer, runtime, runCommand));
       const stopped = await stopPeer(host, peer);
       return stopped.ok
         ? json(200, { ok: true, peer, stopped: stopped.value })
