@@ -127,4 +127,24 @@ describe("a peer's MCP config follows the home's port", () => {
     await daemon.api("POST", "/v1/peers/cody/wake", {});
     expect(readMcpConfig(folder, "codex")?.url).toBe(`http://127.0.0.1:${daemon.info.port}/mcp`);
   });
+
+  test("an always-on session's start goes through it too", async () => {
+    const sb = sandbox({ ...unset, IAPEER_SERVICE_MANAGER: "none" });
+    const host = sb.host();
+    const made = createPeer(host, { name: "cody", runtime: "codex", alwaysOn: true });
+    if (!made.ok) throw new Error(made.error);
+    rememberPort(sb.layout, 40125);
+    // codex cannot start here without a provider; the config is put right before it is tried.
+    const run = Bun.spawn(
+      [
+        process.execPath,
+        join(import.meta.dir, "..", "src", "cli", "main.ts"),
+        "run-always-on",
+        "codex-cody",
+      ],
+      { env: { ...process.env, ...sb.env }, stdout: "ignore", stderr: "ignore" },
+    );
+    await run.exited;
+    expect(readMcpConfig(made.value.cwd, "codex")?.url).toBe("http://127.0.0.1:40125/mcp");
+  });
 });
