@@ -1,15 +1,251 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { createPeer } from "../src/registry/create";
+import { issueToken } from "../src/registry/tokens";
+import { iapeerBinary } from "./helpers/binary";
 import { launchBrowser } from "./helpers/browser";
+import { ROOT, runSource } from "./helpers/cli";
+import { type DaemonProcess, startDaemon } from "./helpers/daemon";
 import { distinctColours } from "./helpers/png";
+import { freePort } from "./helpers/port";
+import { type Sandbox, sandbox } from "./helpers/sandbox";
+import { until } from "./helpers/until";
 
-describe("the browser the dashboard's tests use", () => {
-  test("the system Chromium renders a page; a blank one has one colour", async () => {
+const ARTIFACTS = join(ROOT, "test-artifacts");
+
+/** A daemon on a throwaway home with its own loopback port, and peers made beforehand. */
+async function dashboard(
+  peers: string[] = [],
+): Promise<{ sb: Sandbox; d: DaemonProcess; base: string }> {
+  const sb = sandbox();
+  const host = sb.host();
+  for (const name of peers) {
+    const made = createPeer(host, { name, runtime: "echo" });
+    if (!made.ok) throw new Error(made.error);
+  }
+  const d = await startDaemon(sb, { IAPEER_PORT: String(await freePort()) });
+  return { sb, d, base: `http://127.0.0.1:${d.info.port}` };
+}
+
+/** A fresh one-time login link, as `iapeer ui` gets it. */
+async function loginUrl(d: DaemonProcess): Promise<string> {
+  const r = await d.api<{ url: string }>("POST", "/v1/ui/login");
+  expect(r.status).toBe(200);
+  return r.body.url;
+}
+
+/** The session cookie a login link gives (`name=value`), by plain HTTP. */
+async function sessionCookie(d: DaemonProcess): Promise<string> {
+  const res = await fetch(await loginUrl(d), { redirect: "manual" });
+  expect(res.status).toBe(303);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
+}
+
+/** A screenshot kept as a test artefact, checked not to be a blank render. */
+async function keepScreenshot(page: Page, name: string): Promise<void> {
+  const png = await page.screenshot({ fullPage: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, name), png);
+  expect(distinctColours(png)).toBeGreaterThan(8);
+}
+
+const row = (identity: string) => `tr[data-identity="${identity}"]`;
+
+describe("iapeer ui: the login", () => {
+  test("`iapeer ui --no-open` prints a one-time link; it logs the browser in once, a second use is refused", async () => {
+    const { sb, d, base } = await dashboard(["ana"]);
+    const out = runSource(["ui", "--no-open", "--json"], sb.env);
+    expect(out.code).toBe(0);
+    const { url, opened } = JSON.parse(out.stdout) as { url: string; opened: boolean };
+    expect(opened).toBe(false);
+    expect(url).toStartWith(`${base}/ui/login?token=`);
+
     const browser = await launchBrowser();
     const page = await browser.newPage();
-    await page.setContent("<body style='background:#fff'></body>");
-    expect(distinctColours(await page.screenshot())).toBe(1);
-    await page.setContent("<h1 style='color:#c00'>iapeer</h1>");
-    expect(await page.textContent("h1")).toBe("iapeer");
-    expect(distinctColours(await page.screenshot())).toBeGreaterThan(2);
+    const first = await page.goto(url);
+    expect(first?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe("/ui/");
+    await page.waitForSelector(row("echo-ana"));
+    const cookies = await page.context().cookies();
+    expect(cookies).toEqual([
+      expect.objectContaining({
+        name: `iapeer_ui_${d.info.port}`,
+        httpOnly: true,
+        sameSite: "Strict",
+        path: "/ui",
+      }),
+    ]);
+
+    // Spent: in another browser context (no cookie) the same link is refused.
+    const other = await browser.newContext();
+    const again = await (await other.newPage()).goto(url);
+    expect(again?.status()).toBe(403);
+    expect(await again?.text()).toContain("used already");
+    // Also by plain HTTP, and a made-up token.
+    expect((await fetch(url, { redirect: "manual" })).status).toBe(403);
+    expect((await fetch(`${base}/ui/login?token=nope`, { redirect: "manual" })).status).toBe(403);
   });
+
+  test("a daemon without a loopback listener says the dashboard needs one", async () => {
+    const sb = sandbox();
+    const d = await startDaemon(sb); // IAPEER_PORT=0
+    const r = await d.api<{ error: string }>("POST", "/v1/ui/login");
+    expect(r.status).toBe(409);
+    expect(r.body.error).toContain("IAPEER_PORT=0");
+    const out = runSource(["ui", "--no-open"], sb.env);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain("no loopback listener");
+  });
+});
+
+describe("the dashboard's door", () => {
+  test("refused: no cookie, a foreign Host (DNS rebinding), a foreign Origin or no CSRF token on a change, a peer's MCP token; never CORS", async () => {
+    const { sb, d, base } = await dashboard(["ana"]);
+    const cookie = await sessionCookie(d);
+    const fleet = `${base}/ui/api/fleet`;
+
+    const ok = await fetch(fleet, { headers: { cookie } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(ok.headers.get("access-control-allow-origin")).toBeNull();
+    expect(((await ok.json()) as { rows: unknown[] }).rows).toHaveLength(1);
+
+    expect((await fetch(fleet)).status).toBe(401);
+    expect(
+      (await fetch(fleet, { headers: { cookie: `iapeer_ui_${d.info.port}=forged` } })).status,
+    ).toBe(401);
+    for (const host of [
+      `evil.example:${d.info.port}`,
+      "127.0.0.1:80",
+      `localhost.evil.example:${d.info.port}`,
+    ])
+      expect((await fetch(fleet, { headers: { cookie, host } })).status).toBe(421);
+    const crossSite = await fetch(fleet, {
+      headers: { cookie, origin: "http://evil.example", "sec-fetch-site": "cross-site" },
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get("access-control-allow-origin")).toBeNull();
+
+    // A peer's MCP token is not a dashboard session, and a dashboard cookie does not open /mcp.
+    const mcpToken = issueToken(sb.host().store, "ana");
+    expect((await fetch(fleet, { headers: { authorization: `Bearer ${mcpToken}` } })).status).toBe(
+      401,
+    );
+    const mcp = await fetch(`${base}/mcp`, {
+      method: "POST",
+      headers: {
+        cookie,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(mcp.status).toBe(401);
+    // Nor does a peer's token get a login link.
+    const peerLogin = await fetch(`${base}/v1/ui/login`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${mcpToken}` },
+    });
+    expect(peerLogin.status).toBe(403);
+
+    // A change needs the session's CSRF token and a same-origin Origin.
+    const page = await (await fetch(`${base}/ui/`, { headers: { cookie } })).text();
+    const csrf = /name="iapeer-csrf" content="([^"]+)"/.exec(page)?.[1] as string;
+    expect(csrf).toBeString();
+    const change = (headers: Record<string, string>) =>
+      fetch(`${base}/ui/api/peers/ana/wake`, { method: "POST", headers: { cookie, ...headers } });
+    expect((await change({ origin: base })).status).toBe(403);
+    expect((await change({ origin: "http://evil.example", "x-iapeer-csrf": csrf })).status).toBe(
+      403,
+    );
+    expect((await change({ "x-iapeer-csrf": csrf })).status).toBe(403);
+    expect((await change({ origin: base, "x-iapeer-csrf": "wrong" })).status).toBe(403);
+    // Past the door: not refused by it (404 until the route exists, 200 after).
+    expect([200, 404]).toContain((await change({ origin: base, "x-iapeer-csrf": csrf })).status);
+
+    // Sessions live in the daemon's memory: a restarted daemon has forgotten them.
+    await d.stop();
+    const d2 = await startDaemon(sb, { IAPEER_PORT: String(d.info.port) });
+    expect(d2.info.port).toBe(d.info.port);
+    expect((await fetch(fleet, { headers: { cookie } })).status).toBe(401);
+  });
+});
+
+describe("the fleet view", () => {
+  test("lists the peers of a home; a SIGKILL turns the row to asleep with its cause, live", async () => {
+    const { d } = await dashboard(["ana", "bob"]);
+    const woke = await d.api<{ pid: number }>("POST", "/v1/peers/ana/wake");
+    expect(woke.status).toBe(200);
+
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    const loadStart = performance.now();
+    await page.goto(await loginUrl(d));
+    await page.waitForSelector(`${row("echo-ana")}[data-state="live"]`);
+    const loadMs = performance.now() - loadStart;
+    await page.waitForSelector(`${row("echo-bob")}[data-state="asleep"]`);
+    await page.waitForSelector("#link.link-ok");
+    expect(await page.textContent(`${row("echo-ana")} .state`)).toContain("live");
+    await keepScreenshot(page, "fleet.png");
+
+    const killedAt = performance.now();
+    process.kill(woke.body.pid, "SIGKILL");
+    await page.waitForSelector(`${row("echo-ana")}[data-state="asleep"]`, { timeout: 10_000 });
+    const changedMs = performance.now() - killedAt;
+    const cause = await until(async () => {
+      const text = await page.textContent(`${row("echo-ana")} td.cause`);
+      return text?.includes("killed by SIGKILL") ? text : undefined;
+    }, "the cause in ana's row");
+    expect(cause).toContain("killed by SIGKILL");
+    expect(await page.textContent(`${row("echo-ana")} .state`)).toContain("asleep");
+    console.log(
+      `fleet view: loaded with rows in ${loadMs.toFixed(0)} ms; SIGKILL → row asleep in ${changedMs.toFixed(0)} ms (no reload)`,
+    );
+    await keepScreenshot(page, "fleet-after-death.png");
+  });
+});
+
+describe("the compiled binary", () => {
+  test("serves the dashboard's page and assets from inside itself", async () => {
+    const sb = sandbox();
+    const bin = await iapeerBinary();
+    const port = await freePort();
+    // Run from an empty folder: nothing can be read from the source tree.
+    const proc = Bun.spawn([bin, "daemon"], {
+      cwd: sb.config.home,
+      env: { ...sb.env, IAPEER_PORT: String(port) },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    try {
+      const info = await until(() => {
+        const path = join(sb.config.sockDir, "daemon.json");
+        if (!existsSync(path)) return undefined;
+        const read = JSON.parse(readFileSync(path, "utf8")) as { pid: number; socket: string };
+        return read.pid === proc.pid ? read : undefined;
+      }, "the compiled daemon's daemon.json");
+      const login = (await (
+        await fetch("http://localhost/v1/ui/login", { method: "POST", unix: info.socket })
+      ).json()) as { url: string };
+      const res = await fetch(login.url, { redirect: "manual" });
+      const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      const base = `http://127.0.0.1:${port}`;
+      for (const [path, type, text] of [
+        ["/ui/", "text/html", "/ui/assets/fleet.js"],
+        ["/ui/assets/fleet.js", "text/javascript", "/ui/api/fleet"],
+        ["/ui/assets/common.js", "text/javascript", "EventSource"],
+        ["/ui/assets/style.css", "text/css", ".state-asleep"],
+      ] as const) {
+        const got = await fetch(`${base}${path}`, { headers: { cookie } });
+        expect(got.status).toBe(200);
+        expect(got.headers.get("content-type")).toStartWith(type);
+        expect(await got.text()).toContain(text);
+      }
+    } finally {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    }
+  }, 120_000);
 });

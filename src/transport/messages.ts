@@ -147,6 +147,29 @@ export function recipientsWithWork(store: Store): string[] {
   return rows.map((r) => r.recipient);
 }
 
+export interface RecipientCounts {
+  recipient: string;
+  /** The runtime asked for; null means the recipient's default. */
+  runtime: string | null;
+  /** Queued or being delivered now. */
+  waiting: number;
+  /** Delivered since the time given. */
+  delivered: number;
+}
+
+/** Per recipient and runtime: what waits, and what was delivered since `since` (ISO time). */
+export function recipientCounts(store: Store, since: string): RecipientCounts[] {
+  return store.db
+    .query(
+      `SELECT recipient, runtime,
+         SUM(state IN ('queued', 'delivering')) AS waiting,
+         SUM(state = 'delivered' AND delivered_at > ?1) AS delivered
+       FROM messages WHERE state IN ('queued', 'delivering') OR delivered_at > ?1
+       GROUP BY recipient, runtime`,
+    )
+    .all(since) as RecipientCounts[];
+}
+
 export function inFlight(store: Store, recipient: string): Message[] {
   const rows = store.db
     .query(`${SELECT} WHERE recipient = ? AND state = 'delivering' ORDER BY seq`)
