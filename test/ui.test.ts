@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { receivedLog } from "../src/agent/echo-agent";
+import { decodeEnvelope } from "../src/codec/envelope";
 import { createPeer } from "../src/registry/create";
 import { issueToken } from "../src/registry/tokens";
 import { iapeerBinary } from "./helpers/binary";
@@ -49,6 +51,19 @@ async function keepScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, name), png);
   expect(distinctColours(png)).toBeGreaterThan(8);
+}
+
+/** The bodies the echo agent of `peer` has received, from its own file. */
+function received(sb: Sandbox, peer: string): string[] {
+  if (!existsSync(receivedLog(join(sb.layout.peersDir, peer)))) return [];
+  return readFileSync(receivedLog(join(sb.layout.peersDir, peer)), "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const env = decodeEnvelope((JSON.parse(l) as { text: string }).text);
+      return env.ok ? env.value.body : l;
+    });
 }
 
 const row = (identity: string) => `tr[data-identity="${identity}"]`;
@@ -162,8 +177,8 @@ describe("the dashboard's door", () => {
     );
     expect((await change({ "x-iapeer-csrf": csrf })).status).toBe(403);
     expect((await change({ origin: base, "x-iapeer-csrf": "wrong" })).status).toBe(403);
-    // Past the door: not refused by it (404 until the route exists, 200 after).
-    expect([200, 404]).toContain((await change({ origin: base, "x-iapeer-csrf": csrf })).status);
+    // Past the door: ana wakes.
+    expect((await change({ origin: base, "x-iapeer-csrf": csrf })).status).toBe(200);
 
     // Sessions live in the daemon's memory: a restarted daemon has forgotten them.
     await d.stop();
@@ -178,7 +193,6 @@ describe("the fleet view", () => {
     const { d } = await dashboard(["ana", "bob"]);
     const woke = await d.api<{ pid: number }>("POST", "/v1/peers/ana/wake");
     expect(woke.status).toBe(200);
-
     const browser = await launchBrowser();
     const page = await browser.newPage();
     const loadStart = performance.now();
@@ -204,6 +218,55 @@ describe("the fleet view", () => {
       `fleet view: loaded with rows in ${loadMs.toFixed(0)} ms; SIGKILL → row asleep in ${changedMs.toFixed(0)} ms (no reload)`,
     );
     await keepScreenshot(page, "fleet-after-death.png");
+  });
+});
+
+describe("the peer view", () => {
+  test("its terminal shows the echo agent's prompt; a message sent from it is delivered and its outcome shown; stop and wake act", async () => {
+    const { sb, d } = await dashboard(["ana"]);
+    const browser = await launchBrowser();
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    await page.goto(await loginUrl(d));
+    await page.click(`${row("echo-ana")} a`);
+    await page.waitForSelector('#state[data-state="asleep"]');
+    expect(await page.textContent(".xterm-rows")).toContain("not running");
+
+    await page.click('button[data-action="wake"]');
+    await page.waitForSelector('#state[data-state="live"]', { timeout: 20_000 });
+    await page.waitForSelector('#terminal[data-live="true"]');
+    await until(
+      async () => (await page.textContent(".xterm-rows"))?.includes("❯"),
+      "the echo agent's prompt in the terminal",
+    );
+
+    await page.fill("#body", "hello from the dashboard");
+    await page.fill("#topic", "ui");
+    await page.click('#send button[type="submit"]');
+    await page.waitForSelector('#send-outcome[data-outcome="delivered"]', { timeout: 20_000 });
+    expect(received(sb, "ana")).toEqual(["hello from the dashboard"]);
+    // Its trail, and its body on demand.
+    const delivered = '#messages tr[data-state="delivered"]';
+    await page.waitForSelector(delivered);
+    expect(await page.textContent(delivered)).toContain("human → ana");
+    await page.click(`${delivered} button`);
+    await until(
+      async () => (await page.textContent(delivered))?.includes("hello from the dashboard"),
+      "the message's body, asked for",
+    );
+    await keepScreenshot(page, "peer.png");
+
+    await page.click('button[data-action="stop"]');
+    await page.waitForSelector('#state[data-state="stopped"]');
+    await page.waitForSelector('#terminal[data-live="false"]');
+    await page.click('button[data-action="start"]');
+    await page.waitForSelector('#state[data-state="live"]', { timeout: 20_000 });
+    // Nothing the CSP refused, no script error.
+    expect(errors).toEqual([]);
   });
 });
 
@@ -237,6 +300,10 @@ describe("the compiled binary", () => {
         ["/ui/assets/fleet.js", "text/javascript", "/ui/api/fleet"],
         ["/ui/assets/common.js", "text/javascript", "EventSource"],
         ["/ui/assets/style.css", "text/css", ".state-asleep"],
+        ["/ui/peer?name=ana", "text/html", "/ui/assets/peer.js"],
+        ["/ui/assets/peer.js", "text/javascript", "/screen?runtime="],
+        ["/ui/assets/xterm.mjs", "text/javascript", "Terminal"],
+        ["/ui/assets/xterm.css", "text/css", ".xterm"],
       ] as const) {
         const got = await fetch(`${base}${path}`, { headers: { cookie } });
         expect(got.status).toBe(200);

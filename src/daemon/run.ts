@@ -78,6 +78,18 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
               events: (since, signal, headers) =>
                 eventStream(host.store, since, signal, { named: false, headers }),
               keepOpen: () => server.timeout(req, 0),
+              api: (method, apiPath, body) =>
+                handleRequest(
+                  new Request(`http://localhost${apiPath}`, {
+                    method,
+                    ...(body !== undefined && {
+                      body: JSON.stringify(body),
+                      headers: { "content-type": "application/json" },
+                    }),
+                  }),
+                  "unix",
+                  ctx,
+                ),
             });
           }
           const refused = tcpRefusal(req, host, inFlight);

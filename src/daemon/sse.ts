@@ -20,6 +20,8 @@ export function eventStream(
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
+      // At once, so the headers go out and the client knows it is following, events or not.
+      controller.enqueue(encoder.encode(": following\n\n"));
       let quiet = 0;
       while (!signal.aborted) {
         const batch = eventsSince(store, last);

@@ -147,6 +147,20 @@ export function recipientsWithWork(store: Store): string[] {
   return rows.map((r) => r.recipient);
 }
 
+/** A message's trail without its body (asked for on its own): what a peer's view lists. */
+export type MessageSummary = Omit<Message, "body" | "attachments"> & { attachments: number };
+
+/** The last messages a peer sent or received, newest first. */
+export function recentMessages(store: Store, personality: string, limit = 50): MessageSummary[] {
+  const rows = store.db
+    .query(`${SELECT} WHERE sender = ?1 OR recipient = ?1 ORDER BY seq DESC LIMIT ?2`)
+    .all(personality, limit) as Row[];
+  return rows.map((r) => {
+    const { body: _body, attachments, ...rest } = fromRow(r);
+    return { ...rest, attachments: attachments.length };
+  });
+}
+
 export interface RecipientCounts {
   recipient: string;
   /** The runtime asked for; null means the recipient's default. */

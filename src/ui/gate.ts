@@ -24,6 +24,15 @@ export const SECURITY_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
 };
 
+/**
+ * The peer page's terminal (xterm.js) sizes and colours its cells with inline styles: styles
+ * only, never scripts, are allowed inline there.
+ */
+export const PEER_PAGE_CSP = (SECURITY_HEADERS["content-security-policy"] as string).replace(
+  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+);
+
 export function refusal(status: number, error: string): Response {
   return Response.json(
     { error },

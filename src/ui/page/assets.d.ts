@@ -7,3 +7,7 @@ declare module "*.js" {
   const text: string;
   export default text;
 }
+declare module "*.mjs" {
+  const text: string;
+  export default text;
+}

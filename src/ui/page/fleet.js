@@ -85,16 +85,15 @@ function render() {
   }
 }
 
-let fetching;
+let fetching = false;
 let again = false;
-/** One fetch at a time; events during it ask for one more. */
+/** One fetch at a time; an event during it asks for one more (never lost: no await in between). */
 async function refresh() {
-  if (fetching) {
-    again = true;
-    return;
-  }
-  fetching = (async () => {
-    do {
+  again = true;
+  if (fetching) return;
+  fetching = true;
+  try {
+    while (again) {
       again = false;
       let res;
       try {
@@ -116,12 +115,9 @@ async function refresh() {
       fetchedAt = Date.now();
       render();
       if (!stream) start(data.last_event);
-    } while (again);
-  })();
-  try {
-    await fetching;
+    }
   } finally {
-    fetching = undefined;
+    fetching = false;
   }
 }
 
@@ -131,7 +127,8 @@ function start(since) {
     () => refresh(),
     (state) => {
       link.className = `link link-${state}`;
-      link.textContent = state === "ok" ? "live" : state === "wait" ? "reconnecting…" : "lost";
+      link.textContent =
+        state === "ok" ? "updating live" : state === "wait" ? "reconnecting…" : "lost";
       // A stream the daemon refused, or a daemon that came back: the fetch tells which.
       if (state !== "ok") refresh();
     },

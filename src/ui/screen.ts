@@ -1,0 +1,30 @@
+import { makeIdentity } from "../core/names";
+import type { Host } from "../lifecycle/context";
+import { getSession } from "../lifecycle/sessions";
+import { isLive } from "../lifecycle/wake";
+import { Tmux } from "../tmux/client";
+
+export type Screen =
+  | { live: false }
+  | { live: true; text: string; cols: number; rows: number; cursor: { x: number; y: number } };
+
+/** What a peer's pane shows now, with its colours (SGR escapes), size and cursor: read only. */
+export function screenOf(host: Host, personality: string, runtime: string): Screen | undefined {
+  const id = makeIdentity(runtime, personality);
+  if (!id.ok) return undefined;
+  const { identity } = id.value;
+  const session = getSession(host.store, identity);
+  if (!isLive(session)) return { live: false };
+  const tmux = new Tmux(session.socket);
+  const shape = tmux.display(identity, "#{pane_width} #{pane_height} #{cursor_x} #{cursor_y}");
+  const captured = tmux.capturePane(identity, { escapes: true });
+  if (!shape.ok || !captured.ok) return { live: false };
+  const [cols, rows, x, y] = shape.stdout.trim().split(" ").map(Number);
+  return {
+    live: true,
+    text: captured.stdout,
+    cols: cols || 80,
+    rows: rows || 24,
+    cursor: { x: x ?? 0, y: y ?? 0 },
+  };
+}
