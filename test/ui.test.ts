@@ -20,6 +20,7 @@ const ARTIFACTS = join(ROOT, "test-artifacts");
 /** A daemon on a throwaway home with its own loopback port, and peers made beforehand. */
 async function dashboard(
   peers: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ sb: Sandbox; d: DaemonProcess; base: string }> {
   const sb = sandbox();
   const host = sb.host();
@@ -27,7 +28,7 @@ async function dashboard(
     const made = createPeer(host, { name, runtime: "echo" });
     if (!made.ok) throw new Error(made.error);
   }
-  const d = await startDaemon(sb, { IAPEER_PORT: String(await freePort()) });
+  const d = await startDaemon(sb, { IAPEER_PORT: String(await freePort()), ...env });
   return { sb, d, base: `http://127.0.0.1:${d.info.port}` };
 }
 
@@ -65,6 +66,15 @@ function received(sb: Sandbox, peer: string): string[] {
       return env.ok ? env.value.body : l;
     });
 }
+
+/** The little of the DOM the in-page checks use (this project's TypeScript has no DOM types). */
+interface PageNode {
+  dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  children: ArrayLike<PageNode>;
+  querySelector(selector: string): PageNode | null;
+}
+declare const document: { querySelector(selector: string): PageNode | null };
 
 const row = (identity: string) => `tr[data-identity="${identity}"]`;
 
@@ -190,8 +200,9 @@ describe("the dashboard's door", () => {
 
 describe("the fleet view", () => {
   test("lists the peers of a home; a SIGKILL turns the row to asleep with its cause, live", async () => {
-    const { d } = await dashboard(["ana", "bob"]);
-    const woke = await d.api<{ pid: number }>("POST", "/v1/peers/ana/wake");
+    // Several deaths in a row are measured: the crash-loop guard must not turn them into `failed`.
+    const { d } = await dashboard(["ana", "bob"], { IAPEER_CRASH_LIMIT: "1000" });
+    let woke = await d.api<{ pid: number }>("POST", "/v1/peers/ana/wake");
     expect(woke.status).toBe(200);
     const browser = await launchBrowser();
     const page = await browser.newPage();
@@ -199,23 +210,44 @@ describe("the fleet view", () => {
     await page.goto(await loginUrl(d));
     await page.waitForSelector(`${row("echo-ana")}[data-state="live"]`);
     const loadMs = performance.now() - loadStart;
+    const navigation = (await page.evaluate(
+      `(() => { const [n] = performance.getEntriesByType("navigation"); return n ? n.loadEventEnd - n.startTime : -1; })()`,
+    )) as number;
     await page.waitForSelector(`${row("echo-bob")}[data-state="asleep"]`);
     await page.waitForSelector("#link.link-ok");
     expect(await page.textContent(`${row("echo-ana")} .state`)).toContain("live");
     await keepScreenshot(page, "fleet.png");
 
-    const killedAt = performance.now();
-    process.kill(woke.body.pid, "SIGKILL");
-    await page.waitForSelector(`${row("echo-ana")}[data-state="asleep"]`, { timeout: 10_000 });
-    const changedMs = performance.now() - killedAt;
-    const cause = await until(async () => {
-      const text = await page.textContent(`${row("echo-ana")} td.cause`);
-      return text?.includes("killed by SIGKILL") ? text : undefined;
-    }, "the cause in ana's row");
-    expect(cause).toContain("killed by SIGKILL");
+    const rounds = Number(process.env.UI_DEATH_ROUNDS ?? 3);
+    const changes: number[] = [];
+    for (let n = 1; n <= rounds; n++) {
+      if (n > 1) {
+        woke = await d.api<{ pid: number }>("POST", "/v1/peers/ana/wake");
+        expect(woke.status).toBe(200);
+        await page.waitForSelector(`${row("echo-ana")}[data-state="live"]`);
+      }
+      const killedAt = performance.now();
+      process.kill(woke.body.pid, "SIGKILL");
+      // In the page, checked each frame: asleep, the cause, and this death counted.
+      await page.waitForFunction(
+        (count) => {
+          const tr = document.querySelector('tr[data-identity="echo-ana"]');
+          return (
+            tr?.dataset.state === "asleep" &&
+            tr.querySelector("td.cause")?.textContent?.includes("killed by SIGKILL") &&
+            tr.children[7]?.textContent === String(count)
+          );
+        },
+        n,
+        { timeout: 10_000 },
+      );
+      changes.push(performance.now() - killedAt);
+    }
     expect(await page.textContent(`${row("echo-ana")} .state`)).toContain("asleep");
+    const sorted = [...changes].sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] as number;
     console.log(
-      `fleet view: loaded with rows in ${loadMs.toFixed(0)} ms; SIGKILL → row asleep in ${changedMs.toFixed(0)} ms (no reload)`,
+      `fleet view: page loaded in ${navigation.toFixed(0)} ms, rows shown ${loadMs.toFixed(0)} ms after the login link; SIGKILL → row asleep with its cause, no reload: median ${median.toFixed(0)} ms of ${rounds} (${changes.map((c) => c.toFixed(0)).join(", ")})`,
     );
     await keepScreenshot(page, "fleet-after-death.png");
   });
