@@ -62,8 +62,10 @@ function received(sb: Sandbox, peer: string): string[] {
     .split("\n")
     .filter(Boolean)
     .map((l) => {
-      const env = decodeEnvelope((JSON.parse(l) as { text: string }).text);
-      return env.ok ? env.value.body : l;
+      // A message comes in its envelope; a line typed by hand as it was typed.
+      const { text } = JSON.parse(l) as { text: string };
+      const env = decodeEnvelope(text);
+      return env.ok ? env.value.body : text;
     });
 }
 
@@ -187,6 +189,12 @@ describe("the dashboard's door", () => {
     );
     expect((await change({ "x-iapeer-csrf": csrf })).status).toBe(403);
     expect((await change({ origin: base, "x-iapeer-csrf": "wrong" })).status).toBe(403);
+    const keys = await fetch(`${base}/ui/api/peers/ana/keys?runtime=echo`, {
+      method: "POST",
+      headers: { cookie, origin: base, "content-type": "application/json" },
+      body: JSON.stringify({ data: "rm -rf ~\r" }),
+    });
+    expect(keys.status).toBe(403);
     // Past the door: ana wakes.
     expect((await change({ origin: base, "x-iapeer-csrf": csrf })).status).toBe(200);
 
@@ -254,7 +262,7 @@ describe("the fleet view", () => {
 });
 
 describe("the peer view", () => {
-  test("its terminal shows the echo agent's prompt; a message sent from it is delivered and its outcome shown; stop and wake act", async () => {
+  test("its terminal shows the echo agent's prompt; a message sent from it is delivered and its outcome shown; typing only behind the toggle; stop and start act", async () => {
     const { sb, d } = await dashboard(["ana"]);
     const browser = await launchBrowser();
     const page = await browser.newPage();
@@ -291,6 +299,19 @@ describe("the peer view", () => {
       "the message's body, asked for",
     );
     await keepScreenshot(page, "peer.png");
+
+    // Keys reach the session only behind the toggle.
+    await page.click("#terminal");
+    await page.keyboard.type("not sent");
+    await page.keyboard.press("Enter");
+    await page.check("#typing");
+    expect(await page.textContent("#screen-note")).toContain("the agent sees every key");
+    await page.click("#terminal");
+    await page.keyboard.type("typed by hand");
+    await page.keyboard.press("Enter");
+    await until(() => received(sb, "ana").includes("typed by hand"), "the typed line at the agent");
+    expect(received(sb, "ana")).toEqual(["hello from the dashboard", "typed by hand"]);
+    await page.uncheck("#typing");
 
     await page.click('button[data-action="stop"]');
     await page.waitForSelector('#state[data-state="stopped"]');

@@ -6,6 +6,7 @@ import { ASSETS, PAGES } from "./assets";
 import type { UiLogins, UiSession } from "./auth";
 import { fleet } from "./fleet";
 import { admit, cookieName, hostRefusal, PEER_PAGE_CSP, refusal, SECURITY_HEADERS } from "./gate";
+import { typeKeys } from "./keys";
 import { screenOf } from "./screen";
 
 export interface UiContext {
@@ -113,7 +114,7 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
     const message = /^\/ui\/api\/messages\/([A-Za-z0-9_-]+)$/.exec(path);
     if (message) return relay(await ctx.api("GET", `/v1/messages/${message[1]}`));
     const peer = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})(\/screen)?$/.exec(path);
-    if (peer && peer[2]) {
+    if (peer?.[2]) {
       const screen = screenOf(ctx.host, peer[1] as string, url.searchParams.get("runtime") ?? "");
       return screen ? json(screen) : refusal(400, "no such runtime");
     }
@@ -141,6 +142,18 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       return relay(await ctx.api("POST", `/v1/peers/${action[1]}/${action[2]}${query}`));
     }
     if (path === "/ui/api/send") return sendFromUi(req, ctx);
+    const keys = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})\/keys$/.exec(path);
+    if (keys) {
+      const body = (await req.json().catch(() => undefined)) as { data?: unknown } | undefined;
+      if (typeof body?.data !== "string") return refusal(400, 'keys need {"data": "<text>"}');
+      const typed = typeKeys(
+        ctx.host,
+        keys[1] as string,
+        url.searchParams.get("runtime") ?? "",
+        body.data,
+      );
+      return typed.ok ? json(typed) : refusal(typed.status, typed.error);
+    }
   }
   return refusal(404, `no dashboard route for ${req.method} ${path}`);
 }

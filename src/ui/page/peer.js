@@ -155,7 +155,8 @@ async function refreshScreen() {
   const lines = s.text.replace(/\n$/, "").split("\n");
   term.write(`${lines.join("\r\n")}\x1b[${s.cursor.y + 1};${s.cursor.x + 1}H`);
   $("terminal").dataset.live = "true";
-  $("screen-note").textContent = `${s.cols}×${s.rows}, refreshed as it changes`;
+  if (!typing.checked)
+    $("screen-note").textContent = `${s.cols}×${s.rows}, refreshed as it changes`;
 }
 
 let stream;
@@ -189,6 +190,30 @@ for (const button of document.querySelectorAll("button[data-action]")) {
     refreshDetail();
   });
 }
+
+// Typing into the session, only while the box is ticked; keys go in order, one burst at a time.
+const typing = $("typing");
+let keys = Promise.resolve();
+typing.addEventListener("change", () => {
+  term.options.disableStdin = !typing.checked;
+  $("terminal").classList.toggle("typing-on", typing.checked);
+  $("screen-note").textContent = typing.checked
+    ? `typing into ${name}'s session: the agent sees every key`
+    : "";
+  if (typing.checked) term.focus();
+  else term.blur();
+});
+term.onData((data) => {
+  if (!typing.checked) return;
+  keys = keys.then(async () => {
+    const { status, answer } = await post(
+      `/ui/api/peers/${encodeURIComponent(name)}/keys?runtime=${encodeURIComponent(runtime)}`,
+      { data },
+    );
+    if (status === 401) signedOut();
+    else if (status !== 200) $("screen-note").textContent = `not typed: ${answer.error}`;
+  });
+});
 
 $("runtime").addEventListener("change", (e) => {
   runtime = e.target.value;
