@@ -261,6 +261,45 @@ describe("the fleet view", () => {
   });
 });
 
+describe("the pictures", () => {
+  test("a 24 h timeline per peer (up, deliveries, deaths) and who sent to whom, in light and dark themes", async () => {
+    const { d } = await dashboard(["ana", "bob"]);
+    for (const [from, to, body] of [
+      ["ana", "bob", "one"],
+      ["ana", "bob", "two"],
+      ["human", "ana", "three"],
+    ] as const) {
+      const sent = await d.api<{ outcome: { outcome: string } }>("POST", "/v1/send", {
+        from,
+        to,
+        body,
+      });
+      expect(sent.body.outcome.outcome).toBe("delivered");
+    }
+    const ana = await d.api<{ runtimes: { pid?: number }[] }>("GET", "/v1/peers/ana");
+    process.kill(ana.body.runtimes[0]?.pid as number, "SIGKILL");
+
+    const browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(await loginUrl(d));
+    await page.waitForSelector('.timeline g[data-identity="echo-ana"] .death');
+    const anaRow = '.timeline g[data-identity="echo-ana"]';
+    expect(await page.locator(`${anaRow} .up`).count()).toBe(1);
+    expect(await page.locator(`${anaRow} .tick`).count()).toBe(1);
+    expect(await page.locator('.timeline g[data-identity="echo-bob"] .tick').count()).toBe(2);
+    expect(await page.textContent(`${anaRow} .death title`)).toContain("killed by SIGKILL");
+    expect(await page.textContent('.graph g[data-from="ana"][data-to="bob"]')).toContain("2");
+    expect(await page.textContent('.graph g[data-from="human"][data-to="ana"]')).toContain("1");
+    await keepScreenshot(page, "fleet-light.png");
+
+    const background = () => page.evaluate("getComputedStyle(document.body).backgroundColor");
+    const light = await background();
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await background()).not.toBe(light);
+    await keepScreenshot(page, "fleet-dark.png");
+  });
+});
+
 describe("the peer view", () => {
   test("its terminal shows the echo agent's prompt; a message sent from it is delivered and its outcome shown; typing only behind the toggle; stop and start act", async () => {
     const { sb, d } = await dashboard(["ana"]);

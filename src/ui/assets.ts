@@ -7,6 +7,7 @@ import fleetHtml from "./page/fleet.html" with { type: "text" };
 import fleetJs from "./page/fleet.js" with { type: "text" };
 import peerHtml from "./page/peer.html" with { type: "text" };
 import peerJs from "./page/peer.js" with { type: "text" };
+import picturesJs from "./page/pictures.js" with { type: "text" };
 import styleCss from "./page/style.css" with { type: "text" };
 
 const JS = "text/javascript; charset=utf-8";
@@ -17,6 +18,7 @@ export const ASSETS: Record<string, { type: string; body: string }> = {
   "common.js": { type: JS, body: commonJs },
   "fleet.js": { type: JS, body: fleetJs },
   "peer.js": { type: JS, body: peerJs },
+  "pictures.js": { type: JS, body: picturesJs },
   "style.css": { type: CSS, body: styleCss },
   "xterm.mjs": { type: JS, body: xtermJs },
   "xterm.css": { type: CSS, body: xtermCss },

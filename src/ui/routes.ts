@@ -6,6 +6,7 @@ import { ASSETS, PAGES } from "./assets";
 import type { UiLogins, UiSession } from "./auth";
 import { fleet } from "./fleet";
 import { admit, cookieName, hostRefusal, PEER_PAGE_CSP, refusal, SECURITY_HEADERS } from "./gate";
+import { history } from "./history";
 import { typeKeys } from "./keys";
 import { screenOf } from "./screen";
 
@@ -105,6 +106,7 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       return new Response(body, { headers: { ...SECURITY_HEADERS, "content-type": type } });
     }
     if (path === "/ui/api/fleet") return json(fleet(ctx.host));
+    if (path === "/ui/api/history") return json(history(ctx.host));
     if (path === "/ui/api/events") {
       // A reconnecting browser says where it was (Last-Event-ID); else the page says.
       const from = Number(req.headers.get("last-event-id") ?? url.searchParams.get("since") ?? 0);

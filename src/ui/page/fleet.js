@@ -1,4 +1,5 @@
 import { ago, duration, follow, sessionLost, stateBadge } from "/ui/assets/common.js";
+import { drawGraph, drawTimeline } from "/ui/assets/pictures.js";
 
 const body = document.querySelector("#fleet tbody");
 const filter = document.getElementById("filter");
@@ -121,10 +122,38 @@ async function refresh() {
   }
 }
 
+/** The pictures: redrawn at most every 2 s, however many events come. */
+let picturesBusy = false;
+let picturesAgain = false;
+let picturesAt = 0;
+async function refreshPictures() {
+  picturesAgain = true;
+  if (picturesBusy) return;
+  picturesBusy = true;
+  try {
+    while (picturesAgain) {
+      picturesAgain = false;
+      const wait = picturesAt + 2000 - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      picturesAt = Date.now();
+      const res = await fetch("/ui/api/history").catch(() => undefined);
+      if (!res?.ok) return;
+      const h = await res.json();
+      drawTimeline(document.getElementById("timeline"), h);
+      drawGraph(document.getElementById("graph"), h);
+    }
+  } finally {
+    picturesBusy = false;
+  }
+}
+
 function start(since) {
   stream = follow(
     since,
-    () => refresh(),
+    () => {
+      refresh();
+      refreshPictures();
+    },
     (state) => {
       link.className = `link link-${state}`;
       link.textContent =
@@ -146,4 +175,6 @@ filter.addEventListener("input", render);
 // Uptime and back-off tick on between events; a slow full refresh catches what no event says.
 setInterval(render, 1000);
 setInterval(refresh, 15_000);
+setInterval(refreshPictures, 60_000);
 refresh();
+refreshPictures();
