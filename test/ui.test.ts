@@ -225,6 +225,19 @@ describe("the fleet view", () => {
     await page.waitForSelector("#link.link-ok");
     expect(await page.textContent(`${row("echo-ana")} .state`)).toContain("live");
     await keepScreenshot(page, "fleet.png");
+    // Sort by a column (again: the other way), and filter.
+    const order = () =>
+      page
+        .locator("#fleet tbody tr")
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-identity")));
+    expect(await order()).toEqual(["echo-ana", "echo-bob"]);
+    await page.click('th[data-sort="personality"]');
+    expect(await order()).toEqual(["echo-bob", "echo-ana"]);
+    await page.click('th[data-sort="state"]');
+    expect(await order()).toEqual(["echo-bob", "echo-ana"]); // asleep before live
+    await page.fill("#filter", "live");
+    expect(await order()).toEqual(["echo-ana"]);
+    await page.fill("#filter", "");
 
     const rounds = Number(process.env.UI_DEATH_ROUNDS ?? 3);
     const changes: number[] = [];
