@@ -113,6 +113,13 @@ describe("iapeer ui: the login", () => {
     // Also by plain HTTP, and a made-up token.
     expect((await fetch(url, { redirect: "manual" })).status).toBe(403);
     expect((await fetch(`${base}/ui/login?token=nope`, { redirect: "manual" })).status).toBe(403);
+
+    // A restarted daemon has forgotten the session: the open page says how to log in again.
+    await page.waitForSelector("#link.link-ok");
+    await d.stop();
+    await startDaemon(sb, { IAPEER_PORT: String(d.info.port) });
+    await page.waitForSelector("#banner:not([hidden])", { timeout: 20_000 });
+    expect(await page.textContent("#banner")).toContain("run `iapeer ui` for a new login link");
   });
 
   test("a daemon without a loopback listener says the dashboard needs one", async () => {
