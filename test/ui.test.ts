@@ -348,6 +348,10 @@ describe("the peer view", () => {
     await page.click('#send button[type="submit"]');
     await page.waitForSelector('#send-outcome[data-outcome="delivered"]', { timeout: 20_000 });
     expect(received(sb, "ana")).toEqual(["hello from the dashboard"]);
+    await until(
+      async () => (await page.textContent(".xterm-rows"))?.includes("the dashboard]]"),
+      "the delivered message on the terminal, as the agent printed it",
+    );
     // Its trail, and its body on demand.
     const delivered = '#messages tr[data-state="delivered"]';
     await page.waitForSelector(delivered);

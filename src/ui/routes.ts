@@ -117,7 +117,12 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
     if (message) return relay(await ctx.api("GET", `/v1/messages/${message[1]}`));
     const peer = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})(\/screen)?$/.exec(path);
     if (peer?.[2]) {
-      const screen = screenOf(ctx.host, peer[1] as string, url.searchParams.get("runtime") ?? "");
+      const screen = screenOf(
+        ctx.host,
+        peer[1] as string,
+        url.searchParams.get("runtime") ?? "",
+        url.searchParams.get("since") ?? undefined,
+      );
       return screen ? json(screen) : refusal(400, "no such runtime");
     }
     if (peer) {

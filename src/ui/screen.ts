@@ -1,4 +1,6 @@
+import { statSync } from "node:fs";
 import { makeIdentity } from "../core/names";
+import { peerLog } from "../core/paths";
 import type { Host } from "../lifecycle/context";
 import { getSession } from "../lifecycle/sessions";
 import { isLive } from "../lifecycle/wake";
@@ -6,15 +8,43 @@ import { Tmux } from "../tmux/client";
 
 export type Screen =
   | { live: false }
-  | { live: true; text: string; cols: number; rows: number; cursor: { x: number; y: number } };
+  | { live: true; unchanged: true; stamp: string }
+  | {
+      live: true;
+      stamp: string;
+      text: string;
+      cols: number;
+      rows: number;
+      cursor: { x: number; y: number };
+    };
 
-/** What a peer's pane shows now, with its colours (SGR escapes), size and cursor: read only. */
-export function screenOf(host: Host, personality: string, runtime: string): Screen | undefined {
+/** Changes when the pane prints anything: its output log (pipe-pane) grew or was rewritten. */
+function stampOf(host: Host, identity: string): string {
+  try {
+    const s = statSync(peerLog(host.layout, identity));
+    return `${s.mtimeMs}:${s.size}`;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * What a peer's pane shows now, with its colours (SGR escapes), size and cursor: read only.
+ * Given the stamp of the screen the caller has, an unchanged pane costs no tmux call.
+ */
+export function screenOf(
+  host: Host,
+  personality: string,
+  runtime: string,
+  since?: string,
+): Screen | undefined {
   const id = makeIdentity(runtime, personality);
   if (!id.ok) return undefined;
   const { identity } = id.value;
   const session = getSession(host.store, identity);
   if (!isLive(session)) return { live: false };
+  const stamp = stampOf(host, identity);
+  if (stamp !== "" && stamp === since) return { live: true, unchanged: true, stamp };
   const tmux = new Tmux(session.socket);
   const shape = tmux.display(identity, "#{pane_width} #{pane_height} #{cursor_x} #{cursor_y}");
   const captured = tmux.capturePane(identity, { escapes: true });
@@ -22,6 +52,7 @@ export function screenOf(host: Host, personality: string, runtime: string): Scre
   const [cols, rows, x, y] = shape.stdout.trim().split(" ").map(Number);
   return {
     live: true,
+    stamp,
     text: captured.stdout,
     cols: cols || 80,
     rows: rows || 24,

@@ -133,15 +133,24 @@ async function refreshDetail() {
   }
 }
 
-/** The pane as captured: redrawn only when it changed (text, size or cursor). */
+/**
+ * The pane as captured: redrawn only when it changed (text, size or cursor). The stamp of what
+ * is shown spares the daemon a capture while the pane prints nothing; every 10th look captures
+ * anyway (a resize prints nothing itself).
+ */
 let shown = "";
+let stamp = "";
+let looks = 0;
 async function refreshScreen() {
   if (lost || !runtime) return;
+  const since = ++looks % 10 !== 0 && stamp ? `&since=${encodeURIComponent(stamp)}` : "";
   const s = await getJson(
-    `/ui/api/peers/${encodeURIComponent(name)}/screen?runtime=${encodeURIComponent(runtime)}`,
+    `/ui/api/peers/${encodeURIComponent(name)}/screen?runtime=${encodeURIComponent(runtime)}${since}`,
   ).catch(() => undefined);
-  if (!s) return;
-  const key = JSON.stringify(s);
+  if (!s || s.unchanged) return;
+  stamp = s.stamp ?? "";
+  const { stamp: _, ...drawn } = s;
+  const key = JSON.stringify(drawn);
   if (key === shown) return;
   shown = key;
   term.reset();
@@ -218,6 +227,7 @@ term.onData((data) => {
 $("runtime").addEventListener("change", (e) => {
   runtime = e.target.value;
   shown = "";
+  stamp = "";
   refreshDetail();
   refreshScreen();
 });
