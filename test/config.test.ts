@@ -74,6 +74,7 @@ describe("overrides", () => {
       IAPEER_CRASH_WINDOW_SECS: "60",
       IAPEER_BACKOFF_SECS: "10",
       IAPEER_BACKOFF_MAX_SECS: "100",
+      IAPEER_THROTTLE_SECS: "30",
     });
     expect(c.home).toBe("/srv/iapeer");
     expect(c.sockDir).toBe("/run/ip");
@@ -88,6 +89,7 @@ describe("overrides", () => {
     expect([c.crashLimit, c.crashWindowSecs, c.backoffSecs, c.backoffMaxSecs]).toEqual([
       5, 60, 10, 100,
     ]);
+    expect(c.throttleSecs).toBe(30);
     expect([...c.fromEnv].sort()).toEqual(KNOBS.map((k) => k.name).sort());
   });
 
@@ -188,4 +190,10 @@ describe("socket path fallback", () => {
 test("README documents every knob", () => {
   const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
   for (const knob of KNOBS) expect(readme).toContain(`\`${knob.name}\``);
+});
+
+test("every IAPEER_* setting the config reads is a knob `iapeer config` lists", () => {
+  const source = readFileSync(join(import.meta.dir, "..", "src", "core", "config.ts"), "utf8");
+  const read = new Set(source.match(/"IAPEER_[A-Z_]+"/g)?.map((s) => s.slice(1, -1)));
+  expect([...read].sort()).toEqual(KNOBS.map((k) => k.name).sort());
 });

@@ -142,7 +142,7 @@ export const stop = defineCommand({
 });
 
 /** Stop one peer, through the daemon when it runs; the identities whose sessions ended. */
-async function stopOne(name: string): Promise<string[]> {
+export async function stopOne(name: string): Promise<string[]> {
   const daemon = runningDaemon(layoutOf(requireConfig()));
   let stopped: string[];
   if (daemon) {

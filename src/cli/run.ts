@@ -12,6 +12,13 @@ const VERSION_FLAGS = new Set(["--version", "-v", "-V"]);
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 let jsonWanted = false;
+let running: CommandDef | undefined;
+
+/** The root command the CLI runs: `completion` walks it to write its scripts. */
+export function cliRoot(): CommandDef {
+  if (!running) throw new Error("cliRoot() called outside runCli");
+  return running;
+}
 
 /**
  * One line on stderr that says what went wrong; never a stack trace for expected failures. With
@@ -51,6 +58,7 @@ async function resolveForHelp(
  * citty's own runMain exits 1 on usage errors, so it is not used.
  */
 export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
+  running = root;
   jsonWanted = argv.includes("--json");
   let named: string[] = [];
   try {

@@ -114,6 +114,11 @@ export const KNOBS: readonly Knob[] = [
     meaning: "the longest back-off, seconds",
     defaultText: "3600",
   },
+  {
+    name: "IAPEER_THROTTLE_SECS",
+    meaning: "least seconds between two starts of a service",
+    defaultText: "10",
+  },
 ];
 
 export interface ConfigInput {

@@ -33,12 +33,17 @@ export interface NewPeer {
   settings?: RuntimeSettings;
 }
 
+/** Why a name cannot be a new peer's (the sender a person at the CLI is), or undefined. */
+export function reservedName(name: string): string | undefined {
+  return name === HUMAN_SENDER
+    ? `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`
+    : undefined;
+}
+
 /** Everything about a new peer that can be wrong before looking at the registry. */
 export function validateNewPeer(input: NewPeer): Result<Profile> {
-  if (input.name === HUMAN_SENDER)
-    return fail(
-      `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`,
-    );
+  const reserved = reservedName(input.name);
+  if (reserved) return fail(reserved);
   if (input.command !== undefined && input.runtime !== "command")
     return fail(
       `a command to run is only for the command runtime; ${input.runtime} runs its own program`,
@@ -112,13 +117,19 @@ function register(host: Host, folder: string, profile: Profile, writeIt: boolean
 export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
   const profile = validateNewPeer(input);
   if (!profile.ok) return profile;
-  const checked = checkFolder(resolve(input.path ?? peerDir(host.layout, input.name)));
+  return createFromProfile(host, profile.value, input.path);
+}
+
+/** Register a peer from a whole, validated profile (a fleet file's entry may name several runtimes). */
+export function createFromProfile(host: Host, profile: Profile, path?: string): Result<PeerRecord> {
+  const name = profile.personality;
+  const checked = checkFolder(resolve(path ?? peerDir(host.layout, name)));
   if (!checked.ok) return checked;
   const folder = checked.value;
   return host.store.write(() => {
-    const taken = getPeer(host.store, input.name);
+    const taken = getPeer(host.store, name);
     if (taken)
-      return fail(`a peer named ${input.name} already exists (${taken.cwd}); choose another name`);
+      return fail(`a peer named ${name} already exists (${taken.cwd}); choose another name`);
     const owner = peerAt(host.store, folder);
     if (owner) return fail(`${folder} is already the folder of peer ${owner.personality}`);
     if (existsSync(profilePath(folder))) {
@@ -128,21 +139,15 @@ export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
         `${folder} already holds the profile of ${who}; register it with \`iapeer init ${folder}\``,
       );
     }
-    const registered = register(host, folder, profile.value, true);
+    const registered = register(host, folder, profile, true);
     if (!registered.ok) return registered;
     host.events.write("create", {
-      peer: input.name,
-      runtime: input.runtime,
+      peer: name,
+      runtime: profile.defaultRuntime,
       cwd: folder,
-      wake: profile.value.wake,
+      wake: profile.wake,
     });
-    return ok({
-      personality: input.name,
-      cwd: folder,
-      profile: profile.value,
-      stopped: false,
-      backoffLevel: 0,
-    });
+    return ok({ personality: name, cwd: folder, profile, stopped: false, backoffLevel: 0 });
   });
 }
 
