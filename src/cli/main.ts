@@ -33,6 +33,7 @@ export const main: CommandDef = defineCommand({
     doctor: () => import("./doctor").then((m) => m.default),
     selftest: () => import("./selftest").then((m) => m.default),
     daemon: () => import("./daemon").then((m) => m.default),
+    ui: () => import("./ui").then((m) => m.default),
     service: () => import("./service").then((m) => m.default),
     "run-always-on": () => import("./run-always-on").then((m) => m.default),
     config: () => import("./config").then((m) => m.default),

@@ -6,11 +6,13 @@ import { processToken } from "../launch/pid";
 import type { Host } from "../lifecycle/context";
 import { superviseTick } from "../lifecycle/supervise";
 import { Dispatcher } from "../transport/dispatcher";
+import { UiLogins } from "../ui/auth";
 import { handleRequest } from "./api";
 import { failedRequest } from "./failed-request";
-import { TCP_IDLE_SECS, tcpRefusal } from "./gate";
+import { busyRefusal, TCP_IDLE_SECS, tcpRefusal } from "./gate";
 import type { DaemonInfo } from "./info";
 import { claimDaemon, releaseDaemon } from "./singleton";
+import { eventStream } from "./sse";
 
 /** How often the daemon looks for deaths between ticks (nudging tmux servers, reading pids). */
 const DEATH_PASS_MS = 500;
@@ -30,7 +32,8 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     return { ok: false, error: `a daemon is already running for ${config.home} (pid ${holder})` };
 
   const dispatcher = new Dispatcher(host);
-  const ctx = { host, dispatcher };
+  // The dashboard's sessions live here, in memory: a restarted daemon asks for a new login.
+  const ctx = { host, dispatcher, ui: { logins: new UiLogins(), port: 0 } };
   if (existsSync(layout.daemonSock)) rmSync(layout.daemonSock, { force: true });
   // Long sends (a wake plus typing) must not be cut by the idle timeout: 0 turns it off.
   let unix: ReturnType<typeof Bun.serve>;
@@ -62,6 +65,33 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
         idleTimeout: TCP_IDLE_SECS,
         error: failedRequest,
         async fetch(req, server) {
+          const path = new URL(req.url).pathname;
+          // The dashboard has its own door (a session cookie, never a peer's token).
+          if (path === "/ui" || path.startsWith("/ui/")) {
+            const busy = busyRefusal(inFlight);
+            if (busy) return busy;
+            const { handleUi } = await import("../ui/routes");
+            return handleUi(req, {
+              host,
+              logins: ctx.ui.logins,
+              port: server.port ?? port,
+              events: (since, signal, headers) =>
+                eventStream(host.store, since, signal, { named: false, headers }),
+              keepOpen: () => server.timeout(req, 0),
+              api: (method, apiPath, body) =>
+                handleRequest(
+                  new Request(`http://localhost${apiPath}`, {
+                    method,
+                    ...(body !== undefined && {
+                      body: JSON.stringify(body),
+                      headers: { "content-type": "application/json" },
+                    }),
+                  }),
+                  "unix",
+                  ctx,
+                ),
+            });
+          }
           const refused = tcpRefusal(req, host, inFlight);
           if (refused) return refused;
           // Only a proven peer's request may outlive the idle timeout (a send waits for a wake).
@@ -95,6 +125,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     if (tcp.port !== undefined && !config.fromEnv.includes("IAPEER_PORT"))
       rememberPort(layout, tcp.port);
   }
+  ctx.ui.port = tcp?.port ?? 0;
   const token = processToken(process.pid);
   const info: DaemonInfo = {
     ...(token !== undefined && { token }),

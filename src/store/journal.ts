@@ -70,3 +70,9 @@ export function eventsSince(
     ...(r.identity && { identity: r.identity }),
   }));
 }
+
+/** The newest event's id (0 when there is none): where a live view starts following. */
+export function lastEventId(store: Store): number {
+  const row = store.db.query("SELECT MAX(id) AS id FROM events").get() as { id: number | null };
+  return row.id ?? 0;
+}
