@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ROOT } from "./cli";
 
 let built: Promise<string> | undefined;
@@ -13,7 +13,8 @@ export function iapeerBinary(): Promise<string> {
   const given = process.env.IAPEER_TEST_BINARY;
   if (given) {
     if (!existsSync(given)) throw new Error(`IAPEER_TEST_BINARY=${given} does not exist`);
-    return Promise.resolve(given);
+    // Absolute: tests run it from other folders.
+    return Promise.resolve(resolve(given));
   }
   built ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "iapeer-bin-"));
@@ -25,6 +26,9 @@ export function iapeerBinary(): Promise<string> {
         "build",
         join(ROOT, "src", "cli", "main.ts"),
         "--compile",
+        // As scripts/build.ts builds it.
+        "--bytecode",
+        "--format=esm",
         `--outfile=${out}`,
       ],
       { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
