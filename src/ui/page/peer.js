@@ -19,6 +19,25 @@ const term = new Terminal({
 });
 term.open($("terminal"));
 
+/**
+ * Shrink (or grow back) the font so the pane's full width fits the box; below a legible size
+ * the box scrolls instead.
+ */
+const FONT_MAX = 13;
+function fitTerminal() {
+  const box = $("terminal");
+  const screen = box.querySelector(".xterm-screen");
+  if (!screen || screen.offsetWidth === 0) return;
+  const room = box.clientWidth - 8; // the box's padding
+  const size = term.options.fontSize;
+  const wanted = Math.max(
+    8,
+    Math.min(FONT_MAX, Math.floor(((size * room) / screen.offsetWidth) * 4) / 4),
+  );
+  if (Math.abs(wanted - size) >= 0.25) term.options.fontSize = wanted;
+}
+addEventListener("resize", fitTerminal);
+
 let lost = false;
 function signedOut() {
   lost = true;
@@ -160,7 +179,10 @@ async function refreshScreen() {
     $("terminal").dataset.live = "false";
     return;
   }
-  if (term.cols !== s.cols || term.rows !== s.rows) term.resize(s.cols, s.rows);
+  if (term.cols !== s.cols || term.rows !== s.rows) {
+    term.resize(s.cols, s.rows);
+    fitTerminal();
+  }
   const lines = s.text.replace(/\n$/, "").split("\n");
   term.write(`${lines.join("\r\n")}\x1b[${s.cursor.y + 1};${s.cursor.x + 1}H`);
   $("terminal").dataset.live = "true";
