@@ -3,12 +3,14 @@
 import { afterEach } from "bun:test";
 import { cleanupAgents } from "./helpers/agents";
 import { cleanupDaemons } from "./helpers/daemon";
+import { cleanupNats } from "./helpers/nats";
 import { cleanupSandboxes } from "./helpers/sandbox";
 import { cleanupTempDirs } from "./helpers/temp";
 
 afterEach(async () => {
   await cleanupAgents();
   await cleanupDaemons();
+  await cleanupNats();
   cleanupSandboxes();
   cleanupTempDirs();
 });
