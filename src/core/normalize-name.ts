@@ -1,5 +1,5 @@
 import { transliterate } from "transliteration";
-import { MAX_NAME_LENGTH, validatePersonality } from "./names";
+import { slugName, validatePersonality } from "./names";
 import { fail, type Result } from "./result";
 
 // In a module of its own: the transliteration tables are large, and only `init` needs them.
@@ -13,12 +13,7 @@ const show = (value: string): string => JSON.stringify(value);
  */
 export function normalizeName(folderName: string): Result<string> {
   const ascii = transliterate(folderName.normalize("NFC"), { unknown: " " });
-  const slug = ascii
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, MAX_NAME_LENGTH)
-    .replace(/-+$/g, "");
+  const slug = slugName(ascii);
   if (slug === "") {
     return fail(
       `cannot derive a peer name from ${show(folderName)}: nothing in it maps to a-z or 0-9; pass a name explicitly`,
