@@ -36,6 +36,8 @@ export class NatsServer {
     readonly port: number,
     private readonly monitorPort: number,
     private readonly cluster?: Cluster,
+    /** More nats-server flags: --auth, --tlscert, … */
+    private readonly extraArgs: readonly string[] = [],
   ) {
     const dir = tempDir("iapeer-nats-");
     this.storeDir = join(dir, "store");
@@ -106,6 +108,7 @@ export class NatsServer {
       String(this.monitorPort),
       "--log",
       this.logFile,
+      ...this.extraArgs,
     ];
     const c = this.cluster;
     if (c) {
@@ -128,10 +131,10 @@ async function freePorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-/** One JetStream server on free loopback ports. */
-export async function startNats(): Promise<NatsServer> {
+/** One JetStream server on free loopback ports; `args` are more nats-server flags. */
+export async function startNats(args: readonly string[] = []): Promise<NatsServer> {
   const [client, monitor] = (await freePorts(2)) as [number, number];
-  return new NatsServer("n1", client, monitor).start();
+  return new NatsServer("n1", client, monitor, undefined, args).start();
 }
 
 /**
