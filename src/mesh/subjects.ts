@@ -17,15 +17,31 @@ export const messageSubject = (host: string, personality: string): string =>
 /** Every message to a peer on this host. */
 export const hostMessages = (host: string): string => `iapeer.msg.${host}.*`;
 
-export const receiptSubject = (host: string): string => `iapeer.receipt.${host}`;
+/**
+ * A receipt for a message from `origin`, reported by the host that delivered it. The reporter is
+ * in the subject so the server's permissions can let a host report only as itself.
+ */
+export const receiptSubject = (origin: string, reporter: string): string =>
+  `iapeer.receipt.${origin}.${reporter}`;
+
+/** Every receipt for messages this host sent. */
+export const hostReceipts = (origin: string): string => `iapeer.receipt.${origin}.*`;
 
 /** The durable consumer through which a host takes its messages. */
 export const inboxConsumer = (host: string): string => `inbox-${host}`;
 
+/** The durable consumer through which a host takes the receipts for what it sent. */
+export const receiptsConsumer = (host: string): string => `receipts-${host}`;
+
 export const directoryKey = (host: string, personality: string): string => `${host}.${personality}`;
 
-/** The personality a message subject is addressed to, or undefined for another shape. */
-export function personalityOf(subject: string): string | undefined {
+function lastToken(subject: string, kind: "msg" | "receipt"): string | undefined {
   const parts = subject.split(".");
-  return parts.length === 4 && parts[0] === "iapeer" && parts[1] === "msg" ? parts[3] : undefined;
+  return parts.length === 4 && parts[0] === "iapeer" && parts[1] === kind ? parts[3] : undefined;
 }
+
+/** The personality a message subject is addressed to, or undefined for another shape. */
+export const personalityOf = (subject: string): string | undefined => lastToken(subject, "msg");
+
+/** The host that reported a receipt, per its subject. */
+export const reporterOf = (subject: string): string | undefined => lastToken(subject, "receipt");
