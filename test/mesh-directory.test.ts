@@ -66,6 +66,15 @@ describe("the directory of peers", () => {
     expect((await listed(again.value)).entries).toEqual([entry("mini2", "ana")]);
   });
 
+  test("each entry's time of storing is the server's", async () => {
+    const { dir } = await directory();
+    const before = Date.now();
+    await dir.put(entry("mini2", "ana"));
+    const stored = Date.parse((await listed(dir)).storedAt["mini2.ana"] ?? "");
+    // One machine: the server's clock is this one's.
+    expect(Math.abs(stored - before)).toBeLessThan(2_000);
+  });
+
   test("an entry that is not one, or names another peer than its key, is skipped", async () => {
     const { dir, nc } = await directory();
     await dir.put(entry("mini2", "ana"));
@@ -73,10 +82,10 @@ describe("the directory of peers", () => {
     await kv.put("linux.bob", "not json");
     await kv.put("linux.eve", JSON.stringify({ host: "linux", personality: "eve" }));
     await kv.put("linux.mallory", JSON.stringify(entry("mini2", "ana", { state: "forged" })));
-    expect(await listed(dir)).toEqual({
-      entries: [entry("mini2", "ana")],
-      skipped: ["linux.bob", "linux.eve", "linux.mallory"],
-    });
+    const listing = await listed(dir);
+    expect(listing.entries).toEqual([entry("mini2", "ana")]);
+    expect(listing.skipped).toEqual(["linux.bob", "linux.eve", "linux.mallory"]);
+    expect(Object.keys(listing.storedAt)).toEqual(["mini2.ana"]);
   });
 
   test("an entry with a bad name is refused and nothing is written", async () => {

@@ -23,6 +23,8 @@ export interface DirectoryListing {
   entries: DirectoryEntry[];
   /** Keys whose value is not an entry of this shape, or names another host or peer than its key. */
   skipped: string[];
+  /** When the server stored each entry, by key (the server's clock, against `lastSeen`'s host's). */
+  storedAt: Record<string, string>;
 }
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -44,6 +46,17 @@ export class Directory {
       return ok(new Directory(kv));
     } catch (e) {
       return fail(`cannot open the directory ${DIRECTORY_BUCKET}: ${reason(e)}`);
+    }
+  }
+
+  /** Open the bucket only if it is there: for readers that must change nothing. */
+  static async existing(nc: NatsConnection): Promise<Result<Directory>> {
+    try {
+      const kv = await new Kvm(nc).open(DIRECTORY_BUCKET);
+      await kv.status();
+      return ok(new Directory(kv));
+    } catch (e) {
+      return fail(`the directory ${DIRECTORY_BUCKET} cannot be read: ${reason(e)}`);
     }
   }
 
@@ -74,14 +87,17 @@ export class Directory {
       for await (const key of await this.kv.keys()) keys.push(key);
       const entries: DirectoryEntry[] = [];
       const skipped: string[] = [];
+      const storedAt: Record<string, string> = {};
       for (const key of keys.sort()) {
         const got = await this.kv.get(key);
         if (got?.operation !== "PUT") continue;
         const parsed = parseEntry(got.string());
-        if (parsed && directoryKey(parsed.host, parsed.personality) === key) entries.push(parsed);
-        else skipped.push(key);
+        if (parsed && directoryKey(parsed.host, parsed.personality) === key) {
+          entries.push(parsed);
+          storedAt[key] = got.created.toISOString();
+        } else skipped.push(key);
       }
-      return ok({ entries, skipped });
+      return ok({ entries, skipped, storedAt });
     } catch (e) {
       return fail(`cannot read the directory: ${reason(e)}`);
     }
