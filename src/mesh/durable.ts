@@ -42,8 +42,13 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_ACK_WAIT_MS = 30_000;
+/**
+ * Handlers only record the item (an insert by id: milliseconds), so a short wait suffices; it is
+ * also how long an item handed over by a NATS node that then died waits to come again.
+ */
+export const DEFAULT_ACK_WAIT_MS = 10_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
+const PULL_EXPIRES_MS = 5_000;
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -126,7 +131,9 @@ export async function runDurable(
   };
   try {
     const consumer = await jetstream(nc).consumers.get(STREAM, spec.name);
-    const items = await consumer.consume({ max_messages: 64 });
+    // Pulls expire after 5 s (default 30 s), so after a NATS node dies, a pull left on it is
+    // replaced within seconds instead of stalling the inbox for half a minute.
+    const items = await consumer.consume({ max_messages: 64, expires: PULL_EXPIRES_MS });
     const loop = (async () => {
       for await (const m of items) await take(m);
     })().catch((e) => report(`${spec.name} stopped: ${reason(e)}`));
