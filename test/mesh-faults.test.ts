@@ -25,7 +25,14 @@ async function connectAll(nodes: NatsServer[], host: string): Promise<NatsConnec
 async function publishUntilAcked(nc: NatsConnection, id: string): Promise<number> {
   const deadline = Date.now() + 30_000;
   for (let tries = 1; ; tries++) {
-    const r = await publishMessage(nc, { host: "linux", personality: "ana" }, id, id, 2_000);
+    const r = await publishMessage(
+      nc,
+      "mini2",
+      { host: "linux", personality: "ana" },
+      id,
+      id,
+      2_000,
+    );
     if (r.ok) return tries;
     if (Date.now() > deadline) throw new Error(r.error);
     await Bun.sleep(100);
@@ -65,6 +72,7 @@ describe("the mesh under faults", () => {
       for (let i = 0; i < 50; i++) {
         const again = await publishMessage(
           sender,
+          "mini2",
           { host: "linux", personality: "ana" },
           `m-${i}`,
           "x",

@@ -150,18 +150,24 @@ describe("a daemon's link to the mesh", () => {
     await up(linux.link);
     const nc = await connect({ servers: server.url });
     const js = jetstream(nc);
-    await js.publish("iapeer.msg.linux.bob", "garbage", { msgID: "x-1" });
+    await js.publish("iapeer.msg.linux.bob.mini2", "garbage", { msgID: "x-1" });
     // Valid, but on bob's subject while addressed to eve.
     const misfiled = message("linux", "mini2", { to: { personality: "eve", host: "linux" } });
-    await js.publish("iapeer.msg.linux.bob", JSON.stringify(misfiled), { msgID: misfiled.id });
+    await js.publish("iapeer.msg.linux.bob.mini2", JSON.stringify(misfiled), {
+      msgID: misfiled.id,
+    });
+    // Valid, but sent by studio in mini2's name.
+    const forged = message("linux");
+    await js.publish("iapeer.msg.linux.bob.studio", JSON.stringify(forged), { msgID: forged.id });
     const good = message("linux");
-    await js.publish("iapeer.msg.linux.bob", JSON.stringify(good), { msgID: good.id });
+    await js.publish("iapeer.msg.linux.bob.mini2", JSON.stringify(good), { msgID: good.id });
     await nc.close();
     await until(() => linux.messages.length > 0, "the good one");
     expect(linux.messages.map((m) => m.id)).toEqual([good.id]);
     expect(linux.events.filter((e) => e.startsWith("mesh-refused"))).toEqual([
       "mesh-refused a message from another host is not JSON in UTF-8",
       "mesh-refused addressed to another peer",
+      "mesh-refused sent by studio as mini2",
     ]);
   });
 

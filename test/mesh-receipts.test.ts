@@ -96,7 +96,7 @@ describe("receipts", () => {
 describe("the inbox and a stored message without an id", () => {
   test("is dropped for good instead of coming back forever", async () => {
     const nc = await mesh();
-    await jetstream(nc).publish("iapeer.msg.linux.ana", "no id");
+    await jetstream(nc).publish("iapeer.msg.linux.ana.mini2", "no id");
     const seen: string[] = [];
     const inbox = await openInbox(nc, "linux", async (m) => {
       seen.push(m.id);

@@ -34,7 +34,7 @@ async function meshOn(server: NatsServer): Promise<NatsConnection> {
 }
 
 async function publish(nc: NatsConnection, host: string, personality: string, id: string) {
-  const ack = await publishMessage(nc, { host, personality }, id, `body of ${id}`);
+  const ack = await publishMessage(nc, "mini2", { host, personality }, id, `body of ${id}`);
   if (!ack.ok) throw new Error(ack.error);
   return ack.value;
 }
@@ -144,7 +144,14 @@ describe("publishing", () => {
   test("with no stream the publish is an error, not an ack", async () => {
     try {
       const nc = await connectTo((await startNats()).url);
-      const r = await publishMessage(nc, { host: "linux", personality: "ana" }, "m-1", "x", 2_000);
+      const r = await publishMessage(
+        nc,
+        "mini2",
+        { host: "linux", personality: "ana" },
+        "m-1",
+        "x",
+        2_000,
+      );
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error).toStartWith("cannot publish message m-1 to ana@linux:");
     } finally {

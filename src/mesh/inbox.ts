@@ -1,13 +1,15 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Result } from "../core/result";
 import { type DurableSettings, type Running, runDurable } from "./durable";
-import { hostMessages, inboxConsumer, personalityOf } from "./subjects";
+import { hostMessages, inboxConsumer, messageRoute } from "./subjects";
 
 /** One message for a peer of this host, as the stream hands it over. */
 export interface InboundMessage {
   /** The sender's message id (Nats-Msg-Id): the key of the local insert. */
   readonly id: string;
   readonly personality: string;
+  /** The host that sent it, per its subject (which the server lets each host use only as itself). */
+  readonly sender: string;
   readonly data: Uint8Array;
   /** 1 the first time; more when it was handed over before and not acknowledged. */
   readonly deliveries: number;
@@ -30,9 +32,9 @@ export function openInbox(
     nc,
     spec,
     async ({ id, subject, data, deliveries }) => {
-      const personality = personalityOf(subject);
-      if (personality === undefined) return "unusable";
-      await handle({ id, personality, data, deliveries });
+      const route = messageRoute(subject);
+      if (route === undefined) return "unusable";
+      await handle({ id, ...route, data, deliveries });
       return "taken";
     },
     settings,

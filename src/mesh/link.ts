@@ -4,7 +4,7 @@ import { fail, type Result } from "../core/result";
 import { connectMesh } from "./connect";
 import { Directory } from "./directory";
 import type { Running } from "./durable";
-import { openInbox } from "./inbox";
+import { type InboundMessage, openInbox } from "./inbox";
 import { type PublishAck, publishMessage } from "./publish";
 import { openReceipts, publishReceipt, type Receipt } from "./receipts";
 import { ensureStream, type StreamSettings } from "./stream";
@@ -84,7 +84,8 @@ export class MeshLink {
     if (!nc.ok) return nc;
     const wire = encodeWire(message);
     if (!wire.ok) return wire;
-    return publishMessage(nc.value, message.to, message.id, wire.value);
+    if (message.from.host !== this.host) return fail(`a message from ${this.host} must say so`);
+    return publishMessage(nc.value, this.host, message.to, message.id, wire.value);
   }
 
   async receipt(origin: string, receipt: Receipt): Promise<Result<PublishAck>> {
@@ -164,7 +165,7 @@ export class MeshLink {
     this.dir = dir.value;
     const onError = (error: string) => this.event("mesh-error", { error });
     const ackWait = this.settings.ackWaitMs !== undefined && { ackWaitMs: this.settings.ackWaitMs };
-    const inbox = await openInbox(nc, this.host, (m) => this.take(m.data, m.personality), {
+    const inbox = await openInbox(nc, this.host, (m) => this.take(m), {
       onError,
       ...ackWait,
     });
@@ -180,11 +181,19 @@ export class MeshLink {
   }
 
   /** One message off the stream: refused, expired (a `failed` receipt), or handed over. */
-  private async take(data: Uint8Array, personality: string): Promise<void> {
+  private async take({ data, personality, sender }: InboundMessage): Promise<void> {
     const wire = decodeWire(data);
-    if (!wire.ok || wire.value.to.host !== this.host || wire.value.to.personality !== personality) {
+    const misrouted =
+      wire.ok && (wire.value.to.host !== this.host || wire.value.to.personality !== personality);
+    const forged = wire.ok && wire.value.from.host !== sender;
+    if (!wire.ok || misrouted || forged) {
       // Nothing could ever deliver it: said in the log, and gone.
-      this.event("mesh-refused", { error: wire.ok ? "addressed to another peer" : wire.error });
+      const error = !wire.ok
+        ? wire.error
+        : misrouted
+          ? "addressed to another peer"
+          : `sent by ${sender} as ${wire.value.from.host}`;
+      this.event("mesh-refused", { error });
       return;
     }
     const m = wire.value;

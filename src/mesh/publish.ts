@@ -20,17 +20,23 @@ const reason = (e: unknown): string => (e instanceof Error ? e.message : String(
  */
 export async function publishMessage(
   nc: NatsConnection,
+  /** This host: the sender. */
+  from: string,
   to: Required<PeerAddress>,
   id: string,
   payload: Uint8Array | string,
   timeoutMs = 5_000,
 ): Promise<Result<PublishAck>> {
   try {
-    const ack = await jetstream(nc).publish(messageSubject(to.host, to.personality), payload, {
-      msgID: id,
-      expect: { streamName: STREAM },
-      timeout: timeoutMs,
-    });
+    const ack = await jetstream(nc).publish(
+      messageSubject(to.host, to.personality, from),
+      payload,
+      {
+        msgID: id,
+        expect: { streamName: STREAM },
+        timeout: timeoutMs,
+      },
+    );
     return ok({ seq: ack.seq, duplicate: ack.duplicate });
   } catch (e) {
     return fail(`cannot publish message ${id} to ${to.personality}@${to.host}: ${reason(e)}`);

@@ -11,11 +11,15 @@ export const RECEIPT_SUBJECTS = "iapeer.receipt.>";
 /** The key-value bucket of every host's peers. */
 export const DIRECTORY_BUCKET = "iapeer-directory";
 
-export const messageSubject = (host: string, personality: string): string =>
-  `iapeer.msg.${host}.${personality}`;
+/**
+ * A message to `personality` on `host`, sent from `sender` (a host). The sender is in the subject
+ * so the server's permissions can let a host send only as itself.
+ */
+export const messageSubject = (host: string, personality: string, sender: string): string =>
+  `iapeer.msg.${host}.${personality}.${sender}`;
 
 /** Every message to a peer on this host. */
-export const hostMessages = (host: string): string => `iapeer.msg.${host}.*`;
+export const hostMessages = (host: string): string => `iapeer.msg.${host}.*.*`;
 
 /**
  * A receipt for a message from `origin`, reported by the host that delivered it. The reporter is
@@ -35,13 +39,17 @@ export const receiptsConsumer = (host: string): string => `receipts-${host}`;
 
 export const directoryKey = (host: string, personality: string): string => `${host}.${personality}`;
 
-function lastToken(subject: string, kind: "msg" | "receipt"): string | undefined {
-  const parts = subject.split(".");
-  return parts.length === 4 && parts[0] === "iapeer" && parts[1] === kind ? parts[3] : undefined;
+/** Who a message subject is addressed to and which host sent it; undefined for another shape. */
+export function messageRoute(subject: string): { personality: string; sender: string } | undefined {
+  const [iapeer, kind, , personality, sender, ...rest] = subject.split(".");
+  if (iapeer !== "iapeer" || kind !== "msg" || rest.length > 0) return undefined;
+  return personality && sender ? { personality, sender } : undefined;
 }
 
-/** The personality a message subject is addressed to, or undefined for another shape. */
-export const personalityOf = (subject: string): string | undefined => lastToken(subject, "msg");
-
 /** The host that reported a receipt, per its subject. */
-export const reporterOf = (subject: string): string | undefined => lastToken(subject, "receipt");
+export function reporterOf(subject: string): string | undefined {
+  const parts = subject.split(".");
+  return parts.length === 4 && parts[0] === "iapeer" && parts[1] === "receipt"
+    ? parts[3]
+    : undefined;
+}
