@@ -8,13 +8,14 @@ import { connectMesh } from "../src/mesh/connect";
 import { Directory } from "../src/mesh/directory";
 import { openInbox } from "../src/mesh/inbox";
 import { MeshLink } from "../src/mesh/link";
-import { accountsConfig } from "../src/mesh/permissions";
+import { accountsConfig, hostPermissions } from "../src/mesh/permissions";
 import { publishMessage } from "../src/mesh/publish";
 import { publishReceipt, type Receipt } from "../src/mesh/receipts";
 import type { WireMessage } from "../src/mesh/wire";
 import { newMessageId } from "../src/transport/messages";
 import { type NatsServer, startNats } from "./helpers/nats";
 import { tempDir } from "./helpers/temp";
+import { makeCerts } from "./helpers/tls";
 import { until } from "./helpers/until";
 
 const HOSTS = ["mini2", "linux"];
@@ -32,11 +33,12 @@ async function securedServer(): Promise<NatsServer> {
   return startNats(["--config", conf]);
 }
 
-function meshAs(server: NatsServer, host: string): MeshConfig {
+function meshAs(server: NatsServer, host: string, tls?: { ca: string }): MeshConfig {
   const r = loadMeshConfig({
-    IAPEER_NATS_URL: server.url,
+    IAPEER_NATS_URL: tls ? `tls://127.0.0.1:${server.port}` : server.url,
     IAPEER_NATS_USER: host,
     IAPEER_NATS_PASSWORD: `${host}-pw`,
+    ...(tls && { IAPEER_NATS_CA: tls.ca }),
   });
   if (!r.ok || !r.value) throw new Error(r.ok ? "no mesh" : r.error);
   return r.value;
@@ -49,12 +51,12 @@ async function connectAs(server: NatsServer, host: string): Promise<NatsConnecti
   return nc.value;
 }
 
-function linkAs(server: NatsServer, host: string) {
+function linkAs(server: NatsServer, host: string, tls?: { ca: string }) {
   const messages: WireMessage[] = [];
   const receipts: Receipt[] = [];
   const errors: string[] = [];
   const link = MeshLink.start(
-    meshAs(server, host),
+    meshAs(server, host, tls),
     host,
     {
       onMessage: async (m) => void messages.push(m),
@@ -159,5 +161,53 @@ describe("the documented server permissions", () => {
       "iapeer.msg.linux.bob.studio",
       "iapeer.other",
     ]);
+  });
+
+  test("the README's server configuration, a user copied per host as it says, over TLS", async () => {
+    const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
+    const start = readme.indexOf("```conf\n# /etc/nats-server.conf");
+    expect(start).toBeGreaterThan(0);
+    let conf = readme.slice(start + "```conf\n".length, readme.indexOf("\n```", start));
+    // The README lists what the code's permissions are, no more, no less.
+    const listed = [...conf.matchAll(/^ {10}"([^"]+)"$/gm)].map((m) => m[1]);
+    expect(listed).toEqual(hostPermissions("mini2").publish.allow);
+    const userStart = conf.indexOf('      { user: "mini2"');
+    const userEnd = conf.indexOf("      } }\n", userStart) + "      } }\n".length;
+    const user = conf.slice(userStart, userEnd);
+    conf = conf.slice(0, userEnd) + user.replaceAll("mini2", "linux") + conf.slice(userEnd);
+    const certs = makeCerts();
+    // The helper's flags put it on loopback ports and a store of its own.
+    conf = conf
+      .replace('jetstream { store_dir: "/var/lib/nats" }', "jetstream {}")
+      .replace("/etc/nats/server.pem", certs.cert)
+      .replace("/etc/nats/server-key.pem", certs.key)
+      .replaceAll('password: "change-me"', 'password: "PW"');
+    conf = conf.replace(/user: "(\w+)", password: "PW"/g, 'user: "$1", password: "$1-pw"');
+    const file = join(tempDir(), "nats-server.conf");
+    writeFileSync(file, conf);
+    const server = await startNats(["--config", file]);
+    const tls = { ca: certs.ca };
+    const mini2 = linkAs(server, "mini2", tls);
+    const linux = linkAs(server, "linux", tls);
+    await until(() => mini2.link.state() === "up" && linux.link.state() === "up", "both up");
+    const m: WireMessage = {
+      v: 1,
+      id: newMessageId(),
+      from: { personality: "ana", host: "mini2", runtime: "echo", intelligence: "absent" },
+      to: { personality: "bob", host: "linux" },
+      body: "over TLS",
+      attachments: [],
+      createdAt: new Date().toISOString(),
+    };
+    expect((await mini2.link.publish(m)).ok).toBe(true);
+    await until(() => linux.messages.length > 0, "the message on linux");
+    const receipt: Receipt = { id: m.id, outcome: "delivered", host: "linux", at: m.createdAt };
+    expect((await linux.link.receipt("mini2", receipt)).ok).toBe(true);
+    await until(() => mini2.receipts.length > 0, "the receipt on mini2");
+    expect(refusedSubjects(server)).toEqual([]);
+    // Plaintext is refused by this server.
+    const plain = await connectMesh(meshAs(server, "mini2"), "mini2", { timeoutMs: 2_000 });
+    if (plain.ok) open.push(plain.value);
+    expect(plain.ok).toBe(false);
   });
 });

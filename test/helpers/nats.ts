@@ -53,7 +53,12 @@ export class NatsServer {
   /** Start it (again: same ports, same store) and wait until it serves with JetStream up. */
   async start(): Promise<this> {
     if (this.proc) throw new Error(`nats-server ${this.name} is already running`);
-    const proc = Bun.spawn(this.argv(), { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    // Before it opens its log (a bad configuration), it says why on stderr.
+    const proc = Bun.spawn(this.argv(), {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: Bun.file(`${this.logFile}.stderr`),
+    });
     this.proc = proc;
     running.add(proc);
     try {
@@ -119,8 +124,10 @@ export class NatsServer {
   }
 
   private logTail(): string {
-    if (!existsSync(this.logFile)) return "";
-    return readFileSync(this.logFile, "utf8").split("\n").slice(-15).join("\n");
+    return [`${this.logFile}.stderr`, this.logFile]
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file, "utf8").split("\n").slice(-15).join("\n"))
+      .join("\n");
   }
 }
 
