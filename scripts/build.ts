@@ -39,6 +39,9 @@ async function compile(outfile: string, target?: string): Promise<void> {
     ENTRY,
     "--compile",
     "--minify",
+    // Bytecode spares every command parsing the bundle: `--version` in ~10 ms instead of ~60.
+    "--bytecode",
+    "--format=esm",
     "--sourcemap=none",
     `--define=IAPEER_BUILD_COMMIT=${JSON.stringify(gitCommit())}`,
     `--outfile=${outfile}`,

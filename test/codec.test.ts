@@ -173,7 +173,7 @@ describe("terminal safety", () => {
 describe("limits are errors, never silent cuts", () => {
   test("body over 16,000 characters", () => {
     expect(buildError({ body: "x".repeat(MAX_BODY_CHARS + 1) })).toBe(
-      "message body is 16001 characters, the limit is 16000; send it as an attachment",
+      "message body is 16001 characters, the limit is 16000; put the long content in a file and send its path",
     );
   });
   test("empty body", () => {

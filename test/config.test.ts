@@ -75,6 +75,7 @@ describe("overrides", () => {
       IAPEER_CRASH_WINDOW_SECS: "60",
       IAPEER_BACKOFF_SECS: "10",
       IAPEER_BACKOFF_MAX_SECS: "100",
+      IAPEER_THROTTLE_SECS: "30",
     });
     expect(c.home).toBe("/srv/iapeer");
     expect(c.sockDir).toBe("/run/ip");
@@ -89,6 +90,7 @@ describe("overrides", () => {
     expect([c.crashLimit, c.crashWindowSecs, c.backoffSecs, c.backoffMaxSecs]).toEqual([
       5, 60, 10, 100,
     ]);
+    expect(c.throttleSecs).toBe(30);
     // The mesh's knobs exclude each other in part: test/mesh-config.test.ts covers them.
     const plain = KNOBS.map((k) => k.name).filter((name) => !MESH_KNOBS.includes(name));
     expect([...c.fromEnv].sort()).toEqual(plain.sort());
@@ -191,4 +193,10 @@ describe("socket path fallback", () => {
 test("README documents every knob", () => {
   const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
   for (const knob of KNOBS) expect(readme).toContain(`\`${knob.name}\``);
+});
+
+test("every IAPEER_* setting the config reads is a knob `iapeer config` lists", () => {
+  const source = readFileSync(join(import.meta.dir, "..", "src", "core", "config.ts"), "utf8");
+  const read = new Set(source.match(/"IAPEER_[A-Z_]+"/g)?.map((s) => s.slice(1, -1)));
+  expect([...read].sort()).toEqual(KNOBS.map((k) => k.name).sort());
 });

@@ -10,7 +10,8 @@ const OVER_LIMIT: SendOutcome = {
   ok: false,
   outcome: "failed",
   woke: false,
-  error: "message body is 16001 characters, the limit is 16000; send it as an attachment",
+  error:
+    "message body is 16001 characters, the limit is 16000; put the long content in a file and send its path",
 };
 
 interface Harness {

@@ -2,12 +2,14 @@
 // shared helper module would be registered only for the first file that imports it.
 import { afterEach } from "bun:test";
 import { cleanupAgents } from "./helpers/agents";
+import { cleanupBrowsers } from "./helpers/browser";
 import { cleanupDaemons } from "./helpers/daemon";
 import { cleanupNats } from "./helpers/nats";
 import { cleanupSandboxes } from "./helpers/sandbox";
 import { cleanupTempDirs } from "./helpers/temp";
 
 afterEach(async () => {
+  await cleanupBrowsers();
   await cleanupAgents();
   await cleanupDaemons();
   await cleanupNats();

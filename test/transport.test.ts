@@ -129,7 +129,8 @@ describe("sending into an echo peer", () => {
         ok: false,
         outcome: "failed",
         woke: false,
-        error: "message body is 16001 characters, the limit is 16000; send it as an attachment",
+        error:
+          "message body is 16001 characters, the limit is 16000; put the long content in a file and send its path",
       },
     });
     expect((await send(host, d, { from: "nobody", to: "ana", body: "x" }, true)).badInput).toBe(

@@ -33,6 +33,7 @@ export default defineCommand({
     ...newPeerArgs,
   },
   run({ args }) {
+    needsCommand(args.runtime, args.command, "create");
     const input = {
       name: peerName(args.name),
       runtime: args.runtime,
@@ -75,6 +76,14 @@ export default defineCommand({
     }
   },
 });
+
+/** The command runtime runs what --command names; without it there is nothing to run. */
+export function needsCommand(runtime: string, command: string | undefined, verb: string): void {
+  if (runtime === "command" && (command === undefined || command.trim() === ""))
+    throw usageError(
+      `the command runtime needs --command CMD, the program to run (see iapeer ${verb} --help)`,
+    );
+}
 
 /** A command peer gets envelopes unless told otherwise: say so, since a shell would run them. */
 export function formatHint(runtime: string, format: string | undefined): void {

@@ -1,8 +1,5 @@
-import { openSync } from "node:fs";
-import { join } from "node:path";
 import { defineCommand } from "citty";
 import { callDaemon } from "../daemon/client";
-import { type DaemonInfo, runningDaemon } from "../daemon/info";
 import type { Host } from "../lifecycle/context";
 import { createPeer } from "../registry/create";
 import { getPeer } from "../registry/registry";
@@ -10,6 +7,7 @@ import { eventsSince, type StoredEvent } from "../store/journal";
 import { getMessage } from "../transport/messages";
 import type { SendResult } from "../transport/send";
 import { requireHost } from "./context";
+import { ensureDaemon } from "./ensure-daemon";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { withSpinner } from "./spinner";
@@ -36,25 +34,6 @@ function describe(host: Host, e: StoredEvent): string | undefined {
     default:
       return undefined;
   }
-}
-
-/** The daemon, started in the background when none runs (it outlives this command). */
-async function ensureDaemon(host: Host): Promise<DaemonInfo> {
-  const running = runningDaemon(host.layout);
-  if (running) return running;
-  const log = openSync(join(host.layout.logsDir, "daemon.out.log"), "a", 0o600);
-  const proc = Bun.spawn([...host.iapeer, "daemon"], {
-    stdio: ["ignore", log, log],
-    env: { ...host.config.env },
-  });
-  proc.unref();
-  for (let i = 0; i < 200; i++) {
-    const info = runningDaemon(host.layout);
-    if (info) return info;
-    if (proc.exitCode !== null) break;
-    await Bun.sleep(50);
-  }
-  throw actionError(`the daemon did not start; see ${join(host.layout.logsDir, "daemon.out.log")}`);
 }
 
 export default defineCommand({

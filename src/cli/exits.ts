@@ -3,9 +3,11 @@ import { defineCommand } from "citty";
 import { parseIdentity, validatePersonality } from "../core/names";
 import { layoutOf } from "../core/paths";
 import { deathPass } from "../lifecycle/supervise";
+import { getPeer } from "../registry/registry";
 import { describeExit, readExits } from "../tmux/exits";
 import { requireConfig, requireHost } from "./context";
-import { usageError } from "./exit-codes";
+import { actionError, usageError } from "./exit-codes";
+import { consola } from "./log";
 
 export default defineCommand({
   meta: {
@@ -27,7 +29,8 @@ export default defineCommand({
       throw usageError(`${JSON.stringify(peer)} is neither a peer name nor an identity`);
     }
     // Deaths nobody has seen yet (no daemon running, or tmux missed one) are recorded first.
-    if (existsSync(layoutOf(config).dbPath)) await deathPass(requireHost());
+    const host = existsSync(layoutOf(config).dbPath) ? requireHost() : undefined;
+    if (host) await deathPass(host);
     const exits = readExits(layoutOf(config).exitsLog, config.logFiles)
       .map((e) => {
         const id = parseIdentity(e.identity);
@@ -39,12 +42,19 @@ export default defineCommand({
         };
       })
       .filter((e) => peer === undefined || e.identity === peer || e.personality === peer);
+    // A removed peer's deaths are still worth showing; a name never seen is a mistake.
+    if (peer !== undefined && exits.length === 0) {
+      const id = parseIdentity(peer);
+      const known =
+        host && (getPeer(host.store, peer) || (id.ok && getPeer(host.store, id.value.personality)));
+      if (!known) throw actionError(`no peer named ${peer}; see \`iapeer list\``);
+    }
     if (args.json) {
       console.log(JSON.stringify(exits, null, 2));
       return;
     }
     if (exits.length === 0) {
-      console.log(peer ? `no recorded session deaths for ${peer}` : "no recorded session deaths");
+      consola.info(peer ? `no recorded session deaths for ${peer}` : "no recorded session deaths");
       return;
     }
     const width = Math.max(...exits.map((e) => e.identity.length));

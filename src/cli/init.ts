@@ -1,8 +1,12 @@
+import { existsSync, statSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { defineCommand } from "citty";
+import { normalizeName } from "../core/normalize-name";
 import { initPeer } from "../registry/create";
+import { profilePath } from "../registry/profile";
 import { requireHost } from "./context";
-import { formatHint, newPeerArgs } from "./create";
-import { actionError } from "./exit-codes";
+import { formatHint, needsCommand, newPeerArgs } from "./create";
+import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { peerName } from "./peer-arg";
@@ -21,8 +25,19 @@ export default defineCommand({
   },
   run({ args }) {
     const flags = runtimeFlags(args.runtime, args);
+    // What the command line got wrong is bad input (2), found before anything is opened.
+    const dir = resolve(args.dir ?? process.cwd());
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw usageError(`${dir} is not an existing folder`);
+    if (!existsSync(profilePath(dir))) {
+      needsCommand(args.runtime, args.command, "init");
+      if (args.name === undefined) {
+        const derived = normalizeName(basename(dir));
+        if (!derived.ok) throw usageError(derived.error);
+      }
+    }
     const host = requireHost({ check: true });
-    const r = initPeer(host, args.dir ?? process.cwd(), {
+    const r = initPeer(host, dir, {
       runtime: args.runtime,
       ...(args.name !== undefined && { name: peerName(args.name) }),
       ...flags,

@@ -5,8 +5,10 @@ import { runningDaemon } from "../daemon/info";
 import { toWakeJson, type WakeJson } from "../daemon/wake-json";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import type { Host } from "../lifecycle/context";
-import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
+import { startPeer, stopPeer } from "../lifecycle/control";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
+import { restartAnyPeer } from "../service/peer-service";
+import { runCommand } from "../service/runner";
 import { requireConfig, requireHost } from "./context";
 import { actionError, EXIT } from "./exit-codes";
 import { consola } from "./log";
@@ -109,7 +111,7 @@ export const restart = lifecycleCommand(
   "restart",
   "Start a peer afresh now (a new conversation)",
   "restarted",
-  restartPeer,
+  (host, peer, runtime) => restartAnyPeer(host, peer, runtime, runCommand),
 );
 
 export const stop = defineCommand({
@@ -142,7 +144,7 @@ export const stop = defineCommand({
 });
 
 /** Stop one peer, through the daemon when it runs; the identities whose sessions ended. */
-async function stopOne(name: string): Promise<string[]> {
+export async function stopOne(name: string): Promise<string[]> {
   const daemon = runningDaemon(layoutOf(requireConfig()));
   let stopped: string[];
   if (daemon) {

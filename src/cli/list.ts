@@ -1,16 +1,34 @@
 import { defineCommand } from "citty";
+import { layoutOf } from "../core/paths";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import { allStates } from "../lifecycle/state";
 import { deathPass } from "../lifecycle/supervise";
-import { requireHost } from "./context";
+import { registeredNames } from "../registry/names";
+import { requireConfig, requireHost } from "./context";
+import { actionError } from "./exit-codes";
 import { consola } from "./log";
 import { ago, duration, printJson, printTable } from "./output";
 import { jsonArg } from "./peer-arg";
 
 export default defineCommand({
   meta: { name: "list", description: "Every peer, each of its runtimes and its state" },
-  args: { json: jsonArg },
+  args: {
+    names: {
+      type: "boolean",
+      description:
+        "Only the names, one a line, from the registry alone (quick; for scripts and completion)",
+      default: false,
+    },
+    json: jsonArg,
+  },
   async run({ args }) {
+    if (args.names) {
+      const names = registeredNames(layoutOf(requireConfig()).dbPath);
+      if (!names.ok) throw actionError(names.error);
+      if (args.json) return printJson(names.value);
+      if (names.value.length > 0) process.stdout.write(`${names.value.join("\n")}\n`);
+      return;
+    }
     const host = requireHost();
     adoptRunningSessions(host);
     await deathPass(host);

@@ -1,80 +1,142 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { defineCommand } from "citty";
+import { colorWanted } from "../core/config";
 import { makeIdentity } from "../core/names";
 import { peerLog } from "../core/paths";
-import { getPeer } from "../registry/registry";
+import { getPeer, listPeers, type PeerRecord } from "../registry/registry";
 import { stripAnsi } from "../runtimes/screen";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
-import { peerArg, peerName, runtimeArg } from "./peer-arg";
+import { readFrom, tail, writtenAt } from "./log-read";
+import { type LogSource, showMerged } from "./merged-logs";
+import { peerName, runtimeArg } from "./peer-arg";
+import { peerOption, peersNamed } from "./peer-filter";
+import { parseSince, sinceForms } from "./since";
 
-function readFrom(path: string, offset: number): { text: string; end: number } {
-  const size = existsSync(path) ? statSync(path).size : 0;
-  if (size <= offset) return { text: "", end: size };
-  const fd = openSync(path, "r");
-  try {
-    const buffer = Buffer.alloc(size - offset);
-    readSync(fd, buffer, 0, buffer.length, offset);
-    return { text: buffer.toString("utf8"), end: size };
-  } finally {
-    closeSync(fd);
-  }
+/** The pane log of one of the peer's runtimes; refused when it has no such runtime. */
+function logOf(host: ReturnType<typeof requireHost>, peer: PeerRecord, runtime: string): string {
+  const id = makeIdentity(runtime, peer.personality);
+  if (!id.ok || !peer.profile.runtimes.includes(runtime))
+    throw actionError(`peer ${peer.personality} has no ${runtime} runtime`);
+  return peerLog(host.layout, id.value.identity);
 }
 
-/** Only the last `lines` lines, read from the end so a large log costs little. */
-function tail(path: string, lines: number): { text: string; end: number } {
-  const size = existsSync(path) ? statSync(path).size : 0;
-  let start = Math.max(0, size - 64 * 1024);
-  for (;;) {
-    const { text } = readFrom(path, start);
-    const all = text.split("\n");
-    if (all.length > lines + 1 || start === 0)
-      return { text: all.slice(-(lines + 1)).join("\n"), end: size };
-    start = Math.max(0, start - 256 * 1024);
+/**
+ * Every log a peer's runtimes wrote (only `runtime`'s when given; a peer without it is left
+ * out). The prefix is the peer's name, or its identity when it has several runtimes.
+ */
+function sourcesOf(
+  host: ReturnType<typeof requireHost>,
+  peer: PeerRecord,
+  runtime: string | undefined,
+): LogSource[] {
+  const runtimes = runtime ? [runtime] : peer.profile.runtimes;
+  return runtimes.flatMap((rt) => {
+    const id = makeIdentity(rt, peer.personality);
+    if (!id.ok || !peer.profile.runtimes.includes(rt)) return [];
+    const label = peer.profile.runtimes.length > 1 ? id.value.identity : peer.personality;
+    return [{ identity: id.value.identity, label, path: peerLog(host.layout, id.value.identity) }];
+  });
+}
+
+/** One peer's log as it was printed, as `logs <peer>` has always shown it. */
+async function showOne(
+  path: string,
+  lines: number,
+  since: Date | undefined,
+  follow: boolean,
+): Promise<void> {
+  // A terminal renders the session's own escapes; a pipe gets plain text.
+  const show = (text: string) =>
+    process.stdout.write(process.stdout.isTTY ? text : stripAnsi(text).replace(/\r/g, ""));
+  const at = writtenAt(path);
+  const quiet = since !== undefined && (at === undefined || at < since);
+  let { text, end } = tail(path, quiet ? 0 : lines);
+  if (!quiet) show(text);
+  while (follow) {
+    await Bun.sleep(250);
+    if (existsSync(path) && statSync(path).size < end) end = 0; // truncated or replaced
+    ({ text, end } = readFrom(path, end));
+    if (text) show(text);
   }
 }
 
 export default defineCommand({
-  meta: { name: "logs", description: "What a peer's session printed" },
+  meta: {
+    name: "logs",
+    description:
+      "What the peers' sessions printed: one peer's log, or every peer's merged with its name before each line",
+  },
   args: {
-    peer: peerArg,
+    // Not `peer`: that key is the `--peer` option; citty shows positionals upper-cased anyway.
+    PEER: {
+      type: "positional",
+      required: false,
+      description: "Only this peer, its log as printed (default: every peer, prefixed)",
+    },
+    peer: peerOption,
     runtime: runtimeArg,
     follow: {
       type: "boolean",
       alias: "f",
-      description: "Keep printing as it grows",
+      description: "Keep printing as they grow",
       default: false,
     },
     lines: {
       type: "string",
       alias: "n",
-      description: "How many lines from the end",
+      description: "How many lines from the end of each log",
       default: "100",
     },
+    since: {
+      type: "string",
+      description:
+        "Only logs written since then: 10m, 2h, 1d or an ISO time (pane logs have no time per line)",
+    },
   },
-  async run({ args }) {
-    const name = peerName(args.peer);
+  async run(context) {
+    const { args } = context;
+    const positional = (args._ as string[])[0];
+    const one = positional === undefined ? undefined : peerName(positional);
     const lines = Number(args.lines);
     if (!Number.isInteger(lines) || lines < 0)
       throw usageError("--lines must be a whole number ≥ 0");
-    const host = requireHost();
-    const peer = getPeer(host.store, name);
-    if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
-    const runtime = args.runtime ?? peer.profile.defaultRuntime;
-    const id = makeIdentity(runtime, name);
-    if (!id.ok || !peer.profile.runtimes.includes(runtime))
-      throw actionError(`peer ${name} has no ${runtime} runtime`);
-    const path = peerLog(host.layout, id.value.identity);
-    // A terminal renders the session's own escapes; a pipe gets plain text.
-    const show = (text: string) =>
-      process.stdout.write(process.stdout.isTTY ? text : stripAnsi(text).replace(/\r/g, ""));
-    let { text, end } = tail(path, lines);
-    show(text);
-    while (args.follow) {
-      await Bun.sleep(250);
-      if (existsSync(path) && statSync(path).size < end) end = 0; // truncated or replaced
-      ({ text, end } = readFrom(path, end));
-      if (text) show(text);
+    let since: Date | undefined;
+    if (args.since !== undefined) {
+      const parsed = parseSince(args.since, false);
+      if (!parsed.ok || parsed.value.kind !== "time") throw usageError(sinceForms(false));
+      since = parsed.value.at;
     }
+    const host = requireHost();
+    const named = await peersNamed(context, () => host.store);
+    const onePeer = one === undefined ? undefined : getPeer(host.store, one);
+    if (one !== undefined && !onePeer)
+      throw actionError(`no peer named ${one}; see \`iapeer list\``);
+
+    if (onePeer && !named) {
+      const path = logOf(host, onePeer, args.runtime ?? onePeer.profile.defaultRuntime);
+      return showOne(path, lines, since, args.follow);
+    }
+
+    // Named peers (the positional one too) are fixed; with none named, every peer, new ones
+    // joining while following.
+    const chosen = named || onePeer ? [...(onePeer ? [onePeer] : []), ...(named ?? [])] : undefined;
+    if (chosen && args.runtime) for (const peer of chosen) logOf(host, peer, args.runtime);
+    const peers = () => chosen ?? listPeers(host.store);
+    if (peers().length === 0)
+      process.stderr.write("iapeer: no peers yet (see iapeer create --help)\n");
+    await showMerged({
+      lines,
+      ...(since && { since }),
+      follow: args.follow,
+      colour: colorWanted(process.stdout.isTTY),
+      sources: () => {
+        const seen = new Set<string>();
+        return peers()
+          .filter((p) => !seen.has(p.personality) && seen.add(p.personality))
+          .flatMap((p) => sourcesOf(host, p, args.runtime));
+      },
+      write: (text) => process.stdout.write(text),
+    });
   },
 });

@@ -3,7 +3,7 @@ import { type CommandDef, defineCommand } from "citty";
 import { VERSION } from "../core/version";
 import { runCli } from "./run";
 
-const main: CommandDef = defineCommand({
+export const main: CommandDef = defineCommand({
   meta: {
     name: "iapeer",
     version: VERSION,
@@ -13,6 +13,10 @@ const main: CommandDef = defineCommand({
     demo: () => import("./demo").then((m) => m.default),
     create: () => import("./create").then((m) => m.default),
     init: () => import("./init").then((m) => m.default),
+    set: () => import("./set").then((m) => m.default),
+    edit: () => import("./edit").then((m) => m.default),
+    up: () => import("./up").then((m) => m.default),
+    down: () => import("./down").then((m) => m.default),
     list: () => import("./list").then((m) => m.default),
     status: () => import("./status").then((m) => m.default),
     send: () => import("./send").then((m) => m.default),
@@ -29,11 +33,14 @@ const main: CommandDef = defineCommand({
     doctor: () => import("./doctor").then((m) => m.default),
     selftest: () => import("./selftest").then((m) => m.default),
     daemon: () => import("./daemon").then((m) => m.default),
+    ui: () => import("./ui").then((m) => m.default),
     service: () => import("./service").then((m) => m.default),
     "run-always-on": () => import("./run-always-on").then((m) => m.default),
     config: () => import("./config").then((m) => m.default),
     "echo-agent": () => import("./echo-agent").then((m) => m.default),
+    completion: () => import("./completion").then((m) => m.default),
   },
 });
 
-await runCli(main, process.argv.slice(2));
+// Imported (by the completion tests, for the command tree), it only defines it.
+if (import.meta.main) await runCli(main, process.argv.slice(2));

@@ -12,6 +12,13 @@ const VERSION_FLAGS = new Set(["--version", "-v", "-V"]);
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 let jsonWanted = false;
+let running: CommandDef | undefined;
+
+/** The root command the CLI runs: `completion` walks it to write its scripts. */
+export function cliRoot(): CommandDef {
+  if (!running) throw new Error("cliRoot() called outside runCli");
+  return running;
+}
 
 /**
  * One line on stderr that says what went wrong; never a stack trace for expected failures. With
@@ -23,23 +30,27 @@ function printError(message: string, code: number): void {
   if (jsonWanted) process.stdout.write(`${JSON.stringify({ ok: false, error: line, code })}\n`);
 }
 
-/** The sub-command named by the leading positional words, for `--help` anywhere in the line. */
+/**
+ * The sub-command named by the leading positional words, for `--help` anywhere in the line, and
+ * a parent named by the whole path, so a nested command's usage reads `iapeer service install`.
+ */
 async function resolveForHelp(
   root: CommandDef,
   argv: string[],
 ): Promise<[CommandDef, CommandDef?]> {
   let cmd = root;
-  let parent: CommandDef | undefined;
+  const path: string[] = [];
   for (const word of argv) {
     if (word.startsWith("-")) break;
     const subs =
       typeof cmd.subCommands === "function" ? await cmd.subCommands() : await cmd.subCommands;
     const next = subs?.[word];
     if (!next) break;
-    parent = cmd;
+    path.push(word);
     cmd = (typeof next === "function" ? await next() : await next) as CommandDef;
   }
-  return [cmd, parent];
+  if (path.length === 0) return [cmd];
+  return [cmd, { meta: { name: ["iapeer", ...path.slice(0, -1)].join(" ") } }];
 }
 
 /**
@@ -47,7 +58,9 @@ async function resolveForHelp(
  * citty's own runMain exits 1 on usage errors, so it is not used.
  */
 export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
+  running = root;
   jsonWanted = argv.includes("--json");
+  let named: string[] = [];
   try {
     // `iapeer help [command…]` is `iapeer [command…] --help`.
     const asked = argv[0] === "help" ? [...argv.slice(1), "--help"] : argv;
@@ -67,6 +80,7 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
       process.exit(EXIT.ok);
     }
     const { cmd, path, rest, unknown } = await commandFor(root, argv);
+    named = path;
     if (unknown) throw usageError(await unknownCommand(root, unknown));
     const bad = await checkArgs(cmd, path, rest);
     if (bad) throw usageError(bad);
@@ -79,7 +93,7 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
     }
     if (error instanceof Error && error.name === "CLIError") {
       // citty's parse errors: unknown command, missing argument, bad enum value.
-      printError(`${error.message} (see iapeer --help)`, EXIT.usage);
+      printError(`${error.message} (see ${["iapeer", ...named, "--help"].join(" ")})`, EXIT.usage);
       process.exit(EXIT.usage);
     }
     // The state database went bad under a running command: that is the database's fault.

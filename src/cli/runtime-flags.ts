@@ -1,8 +1,6 @@
 import { BUILTIN_RUNTIMES, isBuiltinRuntime } from "../core/names";
-import { checkReadyPattern } from "../runtimes/command";
-import { checkPrompt } from "../runtimes/prompt";
-import { adapterFor } from "../runtimes/registry";
-import { MESSAGE_FORMATS, type MessageFormat, type RuntimeSettings } from "../runtimes/types";
+import { setRuntimeKey } from "../registry/settings-keys";
+import type { RuntimeSettings } from "../runtimes/types";
 import { usageError } from "./exit-codes";
 
 /** The flags of `create` and `init` that become the runtime's settings in the profile. */
@@ -25,23 +23,10 @@ export const runtimeFlagArgs = {
 
 type Flag = keyof typeof runtimeFlagArgs;
 
-function usesFlag(runtime: string, flag: Flag): boolean {
-  if (flag === "format") {
-    const adapter = adapterFor(runtime);
-    return adapter.ok && adapter.value.kind === "tui";
-  }
-  return runtime === "command";
-}
-
-function whyNot(runtime: string, flag: Flag): string {
-  if (flag === "format")
-    return `--format is not for the ${runtime} runtime: its bridge always gets the envelope`;
-  return `--${flag} is only for the command runtime; ${runtime} runs a program iapeer knows`;
-}
-
 /**
- * The runtime flags, checked before anything is written: a flag the runtime does not use, or a
- * bad value, is bad usage (exit 2). Returns what goes into the peer's profile.
+ * The runtime flags, checked before anything is written (by the same table `set` uses): a flag
+ * the runtime does not use, or a bad value, is bad usage (exit 2). Returns what goes into the
+ * peer's profile.
  */
 export function runtimeFlags(
   runtime: string,
@@ -52,30 +37,17 @@ export function runtimeFlags(
       `unknown runtime ${JSON.stringify(runtime)}: use one of ${BUILTIN_RUNTIMES.join(", ")}`,
     );
   }
+  let settings: RuntimeSettings = {};
   for (const flag of Object.keys(runtimeFlagArgs) as Flag[]) {
-    if (args[flag] !== undefined && !usesFlag(runtime, flag))
-      throw usageError(whyNot(runtime, flag));
+    const value = args[flag];
+    if (value === undefined) continue;
+    const set = setRuntimeKey(runtime, settings, flag, value, `--${flag}`, false);
+    if (!set.ok) throw usageError(set.error);
+    settings = set.value;
   }
-  const { command, prompt, ready, format } = args;
-  if (prompt !== undefined) {
-    const bad = checkPrompt(prompt);
-    if (bad) throw usageError(`--prompt: ${bad}`);
-  }
-  if (ready !== undefined) {
-    const bad = checkReadyPattern(ready);
-    if (bad) throw usageError(`--ready: ${bad}`);
-  }
-  if (format !== undefined && !(MESSAGE_FORMATS as readonly string[]).includes(format))
-    throw usageError(
-      `--format must be ${MESSAGE_FORMATS.join(" or ")} (got ${JSON.stringify(format)})`,
-    );
-  const settings: RuntimeSettings = {
-    ...(prompt !== undefined && { prompt }),
-    ...(ready !== undefined && { ready }),
-    ...(format !== undefined && { format: format as MessageFormat }),
-  };
+  const { command, ...rest } = settings;
   return {
     ...(command !== undefined && { command }),
-    ...(Object.keys(settings).length > 0 && { settings }),
+    ...(Object.keys(rest).length > 0 && { settings: rest }),
   };
 }

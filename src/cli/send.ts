@@ -8,7 +8,7 @@ import { type SendResult, send } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendOutcome, SendRequest } from "../transport/types";
 import { requireConfig, requireHost } from "./context";
-import { actionError, EXIT, usageError } from "./exit-codes";
+import { EXIT, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { withSpinner } from "./spinner";
@@ -78,7 +78,8 @@ export default defineCommand({
     },
     wait: {
       type: "boolean",
-      description: "Wait for the final outcome (--no-wait: return once stored)",
+      description: "Wait for the final outcome (the default)",
+      negativeDescription: "Return once the message is stored",
       default: true,
     },
     json: { type: "boolean", description: "Print JSON", default: false },
@@ -102,7 +103,11 @@ export default defineCommand({
           ...req,
           wait: args.wait,
         });
-        if (!answer.ok) throw actionError(answer.error);
+        if (!answer.ok)
+          return {
+            outcome: { ok: false, outcome: "failed", woke: false, error: answer.error },
+            badInput: false,
+          };
         return answer.value;
       }
       const host = requireHost();
@@ -111,7 +116,9 @@ export default defineCommand({
     const result =
       args.json || !args.wait ? await work() : await withSpinner(`sending to ${args.peer}…`, work);
     const o = result.outcome;
-    if (args.json) printJson(o);
+    const code = result.badInput ? EXIT.usage : EXIT_BY_OUTCOME[o.outcome];
+    // One shape for every outcome: `id` is null when the message was refused before it was stored.
+    if (args.json) printJson({ ...o, id: o.id ?? null, ...(!o.ok && { code }) });
     else if (o.outcome === "delivered")
       consola.success(`delivered ${o.id} to ${args.peer}${o.woke ? " (woke it)" : ""}`);
     else if (o.outcome === "queued")
@@ -123,6 +130,6 @@ export default defineCommand({
         `typed ${o.id} into ${args.peer}, but could not confirm it landed: ${o.error ?? ""}`,
       );
     else if (!args.json) process.stderr.write(`iapeer: ${o.error ?? "failed"}\n`);
-    process.exitCode = result.badInput ? EXIT.usage : EXIT_BY_OUTCOME[o.outcome];
+    process.exitCode = code;
   },
 });

@@ -3,13 +3,12 @@ import { VERSION } from "../core/version";
 import { runningDaemon } from "../daemon/info";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import type { Host } from "../lifecycle/context";
-import { recentDeaths } from "../lifecycle/crash-guard";
+import { describeDeath, recentDeaths } from "../lifecycle/crash-guard";
 import type { PeerRuntimeState } from "../lifecycle/state";
 import { allStates, profileProblem, stateOf } from "../lifecycle/state";
 import { deathPass } from "../lifecycle/supervise";
 import { getPeer, listPeers, type PeerRecord } from "../registry/registry";
 import { tmuxVersion } from "../tmux/client";
-import { describeExit } from "../tmux/exits";
 import { requireHost } from "./context";
 import { CliExit, EXIT } from "./exit-codes";
 import { peerWords } from "./many";
@@ -162,8 +161,9 @@ function printPeer(r: PeerReport): void {
   if (r.deaths.length > 0) {
     console.log("last deaths:");
     for (const d of r.deaths) {
-      const cause = d.class === "exited" || d.class === "signaled" ? describeExit(d) : d.class;
-      console.log(`  ${d.ts}  ${d.identity}  ${cause}${d.detail ? ` — ${d.detail}` : ""}`);
+      console.log(
+        `  ${d.ts}  ${d.identity}  ${describeDeath(d)}${d.detail ? ` — ${d.detail}` : ""}`,
+      );
     }
   }
 }

@@ -73,24 +73,25 @@ const suggest = (word: string, choices: Iterable<string>): string => {
   return near ? ` (did you mean ${near}?)` : "";
 };
 
-/**
- * Why the words after the command are not what it takes (an unknown option, a value missing,
- * one word too many), or undefined when they are.
- */
-export async function checkArgs(
-  cmd: CommandDef,
-  path: string[],
-  rest: string[],
-): Promise<string | undefined> {
+interface ArgTable {
+  /** Each spelling of each option (`--lines`, `-n`, `--no-follow`): its argument, and whether it takes a value. */
+  options: Map<string, { name: string; value: boolean }>;
+  positionals: string[];
+  /** The last positional takes every further word (`<peer...>`). */
+  repeats: boolean;
+}
+
+/** Anything with citty's `args`: a command of any argument types. */
+type WithArgs = Pick<CommandDef, "args">;
+
+async function argTable(cmd: WithArgs): Promise<ArgTable> {
   const args = (cmd.args ? await resolve(cmd.args) : {}) as Record<string, ArgDef>;
-  const help = `see iapeer ${[...path, "--help"].join(" ")}`;
-  const takesValue = new Map<string, boolean>();
+  const options = new Map<string, { name: string; value: boolean }>();
   const positionals: string[] = [];
   let repeats = false;
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") {
       positionals.push(name);
-      // `<peer...>`: the last positional takes every further word.
       if ((def as { valueHint?: string }).valueHint?.endsWith("...")) repeats = true;
       continue;
     }
@@ -98,14 +99,23 @@ export async function checkArgs(
     const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
     const value = def.type !== "boolean";
     for (const key of [name, ...aliases]) {
-      takesValue.set(key.length === 1 ? `-${key}` : `--${key}`, value);
-      if (!value && key.length > 1) takesValue.set(`--no-${key}`, false);
+      options.set(key.length === 1 ? `-${key}` : `--${key}`, { name, value });
+      if (!value && key.length > 1) options.set(`--no-${key}`, { name, value: false });
     }
   }
-  takesValue.set("--help", false);
-  takesValue.set("-h", false);
-  const options = [...takesValue.keys()].filter((o) => o.startsWith("--"));
+  options.set("--help", { name: "help", value: false });
+  options.set("-h", { name: "help", value: false });
+  return { options, positionals, repeats };
+}
+
+type Scanned =
+  | { words: string[]; given: { name: string; value?: string }[] }
+  | { bad: string; flag: string };
+
+/** The words after the command split into positional words and the options given, in order. */
+function scan(table: ArgTable, rest: string[]): Scanned {
   const words: string[] = [];
+  const given: { name: string; value?: string }[] = [];
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i] as string;
     if (word === "--") {
@@ -116,24 +126,71 @@ export async function checkArgs(
       words.push(word);
       continue;
     }
-    const [flag, inline] = word.includes("=")
-      ? [word.slice(0, word.indexOf("=")), true]
-      : [word, false];
-    const value = takesValue.get(flag);
-    if (value === undefined) return `unknown option ${flag}${suggest(flag, options)}; ${help}`;
-    if (value && !inline) {
-      if (i + 1 >= rest.length) return `${flag} needs a value; ${help}`;
-      i++;
+    const eq = word.indexOf("=");
+    const flag = eq < 0 ? word : word.slice(0, eq);
+    const option = table.options.get(flag);
+    if (option === undefined) return { bad: "unknown", flag };
+    if (!option.value) {
+      if (eq >= 0) return { bad: "no value", flag };
+      given.push({ name: option.name });
+      continue;
     }
-    if (!value && inline) return `${flag} takes no value; ${help}`;
+    if (eq >= 0) {
+      given.push({ name: option.name, value: word.slice(eq + 1) });
+      continue;
+    }
+    if (i + 1 >= rest.length) return { bad: "needs value", flag };
+    given.push({ name: option.name, value: rest[++i] as string });
   }
+  return { words, given };
+}
+
+/**
+ * Why the words after the command are not what it takes (an unknown option, a value missing,
+ * one word too many), or undefined when they are.
+ */
+export async function checkArgs(
+  cmd: WithArgs,
+  path: string[],
+  rest: string[],
+): Promise<string | undefined> {
+  const table = await argTable(cmd);
+  const help = `see iapeer ${[...path, "--help"].join(" ")}`;
+  const scanned = scan(table, rest);
+  if ("bad" in scanned) {
+    const { bad, flag } = scanned;
+    if (bad === "unknown") {
+      const options = [...table.options.keys()].filter((o) => o.startsWith("--"));
+      return `unknown option ${flag}${suggest(flag, options)}; ${help}`;
+    }
+    return bad === "no value"
+      ? `${flag} takes no value; ${help}`
+      : `${flag} needs a value; ${help}`;
+  }
+  const { words } = scanned;
+  const { positionals, repeats } = table;
   if (!repeats && words.length > positionals.length) {
     const extra = words[positionals.length];
     return positionals.length === 0
       ? `iapeer ${path.join(" ")} takes no arguments (got ${JSON.stringify(extra)}); ${help}`
-      : `unexpected argument ${JSON.stringify(extra)}: iapeer ${path.join(" ")} takes ${positionals.map((p) => `<${p}>`).join(" ")}; ${help}`;
+      : `unexpected argument ${JSON.stringify(extra)}: iapeer ${path.join(" ")} takes ${positionals.map((p) => `<${p.toLowerCase()}>`).join(" ")}; ${help}`;
   }
   return undefined;
+}
+
+/**
+ * Every value given to a repeatable option (`--peer a --peer b`, `--peer=c`), in order. citty
+ * keeps only the last one; the words are read the way checkArgs reads them, so a value that
+ * looks like the option (`-m --peer`) is not taken for it.
+ */
+export async function optionValues(
+  cmd: WithArgs,
+  rawArgs: string[],
+  name: string,
+): Promise<string[]> {
+  const scanned = scan(await argTable(cmd), rawArgs);
+  if ("bad" in scanned) return [];
+  return scanned.given.flatMap((g) => (g.name === name && g.value !== undefined ? [g.value] : []));
 }
 
 /** Why a command word is not one of the root's, with the nearest one. */

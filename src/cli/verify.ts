@@ -24,9 +24,13 @@ export default defineCommand({
   run({ args }) {
     const { host, repair } = requireHostForVerify(args.fix);
     const report = rebuildFromDisk(host, args.fix);
+    const failed = report.broken > 0 || (!report.ok && !report.fixed);
     if (args.json) {
+      // `ok` says how it ended, as the exit code does: a registry rebuilt cleanly is ok.
       printJson({
         ...report,
+        ok: !failed,
+        matched: report.ok,
         ...(repair && {
           database: {
             damage: repair.damage.kind,
@@ -64,6 +68,6 @@ export default defineCommand({
         );
       }
     }
-    if (report.broken > 0 || (!report.ok && !report.fixed)) process.exitCode = EXIT.failed;
+    if (failed) process.exitCode = EXIT.failed;
   },
 });

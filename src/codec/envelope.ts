@@ -84,7 +84,7 @@ function check(m: EnvelopeInput): string | undefined {
   if (m.body.trim() === "") return "message body is empty";
   const bodyChars = charCount(m.body);
   if (bodyChars > MAX_BODY_CHARS) {
-    return `message body is ${bodyChars} characters, the limit is ${MAX_BODY_CHARS}; send it as an attachment`;
+    return `message body is ${bodyChars} characters, the limit is ${MAX_BODY_CHARS}; put the long content in a file and send its path`;
   }
   return undefined;
 }

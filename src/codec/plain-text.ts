@@ -12,7 +12,7 @@ import { terminalSafe } from "./terminal-safe";
 export function plainText(body: string): Result<string> {
   if (charCount(body) > MAX_BODY_CHARS)
     return fail(
-      `message body is ${charCount(body)} characters, the limit is ${MAX_BODY_CHARS}; send it as an attachment`,
+      `message body is ${charCount(body)} characters, the limit is ${MAX_BODY_CHARS}; put the long content in a file and send its path`,
     );
   const safe = terminalSafe(body);
   // Typing nothing cannot be seen landing, and spaces alone would sit on the input line.

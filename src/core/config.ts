@@ -82,7 +82,11 @@ export const KNOBS: readonly Knob[] = [
     meaning: "where user units go",
     defaultText: "$XDG_CONFIG_HOME/systemd/user (~/.config/systemd/user)",
   },
-  { name: "IAPEER_PORT", meaning: "loopback TCP port for MCP/HTTP (0 = off)", defaultText: "8765" },
+  {
+    name: "IAPEER_PORT",
+    meaning: "loopback TCP port for MCP/HTTP (0 = off)",
+    defaultText: "this home's last port, else 8765 if free, else any free port",
+  },
   {
     name: "IAPEER_IDLE_SECS",
     meaning: "idle seconds before a warm session is put to sleep (0 = never)",
@@ -114,6 +118,11 @@ export const KNOBS: readonly Knob[] = [
     name: "IAPEER_BACKOFF_MAX_SECS",
     meaning: "the longest back-off, seconds",
     defaultText: "3600",
+  },
+  {
+    name: "IAPEER_THROTTLE_SECS",
+    meaning: "least seconds between two starts of a service",
+    defaultText: "10",
   },
   {
     name: "IAPEER_NATS_URL",

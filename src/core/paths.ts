@@ -9,6 +9,8 @@ export interface Layout {
   readonly peersDir: string;
   readonly stateDir: string;
   readonly dbPath: string;
+  /** The loopback port this home's daemon last listened on (when IAPEER_PORT is not set). */
+  readonly portFile: string;
   readonly logsDir: string;
   readonly lifecycleLog: string;
   readonly deliveryLog: string;
@@ -27,6 +29,7 @@ export function layoutOf(config: Pick<Config, "home" | "sockDir">): Layout {
     peersDir: join(config.home, "peers"),
     stateDir: join(config.home, "state"),
     dbPath: join(config.home, "state", "iapeer.db"),
+    portFile: join(config.home, "state", "port"),
     logsDir,
     lifecycleLog: join(logsDir, "lifecycle.log"),
     deliveryLog: join(logsDir, "delivery.log"),

@@ -1,16 +1,19 @@
 import { validatePersonality } from "../core/names";
 import type { Host } from "../lifecycle/context";
-import { restartPeer, startPeer, stopPeer } from "../lifecycle/control";
+import { startPeer, stopPeer } from "../lifecycle/control";
 import { recentDeaths } from "../lifecycle/crash-guard";
 import { allStates, stateOf } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";
 import { peerForToken } from "../registry/tokens";
+import { restartAnyPeer } from "../service/peer-service";
+import { runCommand } from "../service/runner";
 import type { Dispatcher } from "../transport/dispatcher";
 import { getMessage } from "../transport/messages";
 import { send } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
+import type { UiLogins } from "../ui/auth";
 import { bearerToken } from "./gate";
 import { eventStream } from "./sse";
 import { toWakeJson } from "./wake-json";
@@ -18,6 +21,8 @@ import { toWakeJson } from "./wake-json";
 export interface ApiContext {
   host: Host;
   dispatcher: Dispatcher;
+  /** The dashboard's logins, and the loopback port it is served on (0: none). */
+  ui: { logins: UiLogins; port: number };
 }
 
 /** Who is calling: the local user over the unix socket, or a peer proven by its token. */
@@ -94,6 +99,17 @@ export async function handleRequest(
   }
 
   if (req.method === "GET" && path === "/v1/peers") return json(200, allStates(host));
+  if (req.method === "POST" && path === "/v1/ui/login") {
+    if (caller.kind !== "local")
+      return json(403, { error: "only the local user may open the dashboard" });
+    const { port, logins } = ctx.ui;
+    if (!port)
+      return json(409, {
+        error: "the daemon has no loopback listener (IAPEER_PORT=0); the dashboard is served there",
+      });
+    const token = logins.issueLogin();
+    return json(200, { url: `http://127.0.0.1:${port}/ui/login?token=${token}`, port });
+  }
   if (req.method === "GET" && path === "/v1/events") {
     const since = Number(url.searchParams.get("since") ?? "0");
     return eventStream(host.store, Number.isFinite(since) ? since : 0, req.signal);
@@ -178,7 +194,8 @@ export async function handleRequest(
         void ctx.dispatcher.kick(peer);
         return wakeJson(peer, started);
       }
-      if (action === "restart") return wakeJson(peer, await restartPeer(host, peer, runtime));
+      if (action === "restart")
+        return wakeJson(peer, await restartAnyPeer(host, peer, runtime, runCommand));
       const stopped = await stopPeer(host, peer);
       return stopped.ok
         ? json(200, { ok: true, peer, stopped: stopped.value })

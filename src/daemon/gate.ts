@@ -21,14 +21,16 @@ export function bearerToken(req: Request): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "")?.[1];
 }
 
+/** The answer when too many TCP requests are in flight, whoever asks. */
+export function busyRefusal(inFlight: number): Response | undefined {
+  if (inFlight < MAX_TCP_IN_FLIGHT) return undefined;
+  return closing(503, { error: "too many requests in flight; try again" }, { "Retry-After": "1" });
+}
+
 /** The answer that turns a TCP request away, or undefined to let it in. */
 export function tcpRefusal(req: Request, host: Host, inFlight: number): Response | undefined {
-  if (inFlight >= MAX_TCP_IN_FLIGHT)
-    return closing(
-      503,
-      { error: "too many requests in flight; try again" },
-      { "Retry-After": "1" },
-    );
+  const busy = busyRefusal(inFlight);
+  if (busy) return busy;
   const token = bearerToken(req);
   if (token !== undefined && peerForToken(host.store, token) !== undefined) return undefined;
   return closing(

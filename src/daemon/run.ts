@@ -1,15 +1,18 @@
 import { chmodSync, existsSync, rmSync, watch } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
+import { portsToTry, rememberPort } from "../core/home-port";
 import { VERSION } from "../core/version";
 import { processToken } from "../launch/pid";
 import type { Host } from "../lifecycle/context";
 import { superviseTick } from "../lifecycle/supervise";
 import { Dispatcher } from "../transport/dispatcher";
+import { UiLogins } from "../ui/auth";
 import { handleRequest } from "./api";
 import { failedRequest } from "./failed-request";
-import { TCP_IDLE_SECS, tcpRefusal } from "./gate";
+import { busyRefusal, TCP_IDLE_SECS, tcpRefusal } from "./gate";
 import type { DaemonInfo } from "./info";
 import { claimDaemon, releaseDaemon } from "./singleton";
+import { eventStream } from "./sse";
 
 /** How often the daemon looks for deaths between ticks (nudging tmux servers, reading pids). */
 const DEATH_PASS_MS = 500;
@@ -29,7 +32,8 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     return { ok: false, error: `a daemon is already running for ${config.home} (pid ${holder})` };
 
   const dispatcher = new Dispatcher(host);
-  const ctx = { host, dispatcher };
+  // The dashboard's sessions live here, in memory: a restarted daemon asks for a new login.
+  const ctx = { host, dispatcher, ui: { logins: new UiLogins(), port: 0 } };
   if (existsSync(layout.daemonSock)) rmSync(layout.daemonSock, { force: true });
   // Long sends (a wake plus typing) must not be cut by the idle timeout: 0 turns it off.
   let unix: ReturnType<typeof Bun.serve>;
@@ -51,15 +55,43 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
       error: `cannot listen on ${layout.daemonSock}: ${(error as Error).message}`,
     };
   }
-  if (config.port > 0) {
-    try {
-      let inFlight = 0;
-      tcp = Bun.serve({
+  const ports = portsToTry(config, layout);
+  if (ports.length > 0) {
+    let inFlight = 0;
+    const listen = (port: number) =>
+      Bun.serve({
         hostname: "127.0.0.1",
-        port: config.port,
+        port,
         idleTimeout: TCP_IDLE_SECS,
         error: failedRequest,
         async fetch(req, server) {
+          const path = new URL(req.url).pathname;
+          // The dashboard has its own door (a session cookie, never a peer's token).
+          if (path === "/ui" || path.startsWith("/ui/")) {
+            const busy = busyRefusal(inFlight);
+            if (busy) return busy;
+            const { handleUi } = await import("../ui/routes");
+            return handleUi(req, {
+              host,
+              logins: ctx.ui.logins,
+              port: server.port ?? port,
+              events: (since, signal, headers) =>
+                eventStream(host.store, since, signal, { named: false, headers }),
+              keepOpen: () => server.timeout(req, 0),
+              api: (method, apiPath, body) =>
+                handleRequest(
+                  new Request(`http://localhost${apiPath}`, {
+                    method,
+                    ...(body !== undefined && {
+                      body: JSON.stringify(body),
+                      headers: { "content-type": "application/json" },
+                    }),
+                  }),
+                  "unix",
+                  ctx,
+                ),
+            });
+          }
           const refused = tcpRefusal(req, host, inFlight);
           if (refused) return refused;
           // Only a proven peer's request may outlive the idle timeout (a send waits for a wake).
@@ -72,16 +104,28 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
           }
         },
       });
-    } catch (error) {
+    const refusals: string[] = [];
+    for (const port of ports) {
+      try {
+        tcp = listen(port);
+        break;
+      } catch (error) {
+        refusals.push(`${port || "any free port"}: ${(error as Error).message}`);
+      }
+    }
+    if (!tcp) {
       unix.stop(true);
       rmSync(layout.daemonSock, { force: true });
       releaseDaemon(host.store);
       return {
         ok: false,
-        error: `cannot listen on 127.0.0.1:${config.port} (${(error as Error).message}); set IAPEER_PORT to a free port, or 0 for none`,
+        error: `cannot listen on 127.0.0.1 (${refusals.join("; ")}); set IAPEER_PORT to a free port, or 0 for none`,
       };
     }
+    if (tcp.port !== undefined && !config.fromEnv.includes("IAPEER_PORT"))
+      rememberPort(layout, tcp.port);
   }
+  ctx.ui.port = tcp?.port ?? 0;
   const token = processToken(process.pid);
   const info: DaemonInfo = {
     ...(token !== undefined && { token }),

@@ -1,4 +1,5 @@
 import { getPeer, setFailed } from "../registry/registry";
+import { describeExit } from "../tmux/exits";
 import { type Host, nowOf } from "./context";
 
 export interface DeathRecord {
@@ -92,4 +93,51 @@ export function recentDeaths(host: Host, personality: string, limit = 5): Recent
     ...(r.signal !== null && { signal: r.signal }),
     ...(r.detail !== null && { detail: r.detail }),
   }));
+}
+
+/** How a recorded death reads: "killed by SIGKILL", "exited with status 3", "server-dead". */
+export function describeDeath(d: Pick<RecentDeath, "class" | "status" | "signal">): string {
+  return d.class === "exited" || d.class === "signaled" ? describeExit(d) : d.class;
+}
+
+export interface DeathTally {
+  /** Deaths since the time asked about. */
+  count: number;
+  /** The last death ever recorded. */
+  last: RecentDeath;
+}
+
+/** Per identity that ever died: its deaths since `since` (ISO time) and its last one. */
+export function deathTallies(host: Host, since: string): Map<string, DeathTally> {
+  const rows = host.store.db
+    .query(
+      `SELECT d.identity, d.ts, d.class, d.status, d.signal, d.detail,
+         (SELECT COUNT(*) FROM deaths c WHERE c.identity = d.identity AND c.ts > ?) AS count
+       FROM deaths d JOIN (SELECT MAX(id) AS id FROM deaths GROUP BY identity) m ON d.id = m.id`,
+    )
+    .all(since) as {
+    identity: string;
+    ts: string;
+    class: string;
+    status: number | null;
+    signal: string | null;
+    detail: string | null;
+    count: number;
+  }[];
+  return new Map(
+    rows.map((r) => [
+      r.identity,
+      {
+        count: r.count,
+        last: {
+          identity: r.identity,
+          ts: r.ts,
+          class: r.class,
+          ...(r.status !== null && { status: r.status }),
+          ...(r.signal !== null && { signal: r.signal }),
+          ...(r.detail !== null && { detail: r.detail }),
+        },
+      },
+    ]),
+  );
 }

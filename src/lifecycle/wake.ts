@@ -3,6 +3,7 @@ import { peerLog, tmuxSocket } from "../core/paths";
 import { type LaunchConfig, launch } from "../launch/launch";
 import { sameProcess } from "../launch/pid";
 import { stopSession } from "../launch/stop";
+import { refreshMcp } from "../registry/mcp-connect";
 import { inspectProfile } from "../registry/profile";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
@@ -157,6 +158,7 @@ export async function wakeOrSpawn(
               ? "idle-sleep"
               : "after-exit";
       host.events.write("wake", { identity, mode: resume ? "resume" : "fresh", reason });
+      refreshMcp(host, peer.cwd, peer.profile);
       const result = await launch(
         {
           identity: id.value,

@@ -9,7 +9,7 @@ import { fail, ok, type Result } from "../core/result";
 import type { Host } from "../lifecycle/context";
 import type { RuntimeSettings } from "../runtimes/types";
 import { readFolderIndex, updateFolderIndex } from "./folder-index";
-import { writeMcpConfigs } from "./mcp-configs";
+import { connectMcp } from "./mcp-connect";
 import {
   inspectProfile,
   type Profile,
@@ -19,7 +19,6 @@ import {
   writeProfile,
 } from "./profile";
 import { getPeer, type PeerRecord, peerAt, projectProfile } from "./registry";
-import { issueToken } from "./tokens";
 
 export interface NewPeer {
   name: string;
@@ -34,35 +33,22 @@ export interface NewPeer {
   settings?: RuntimeSettings;
 }
 
+/** Why a name cannot be a new peer's (the sender a person at the CLI is), or undefined. */
+export function reservedName(name: string): string | undefined {
+  return name === HUMAN_SENDER
+    ? `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`
+    : undefined;
+}
+
 /** Everything about a new peer that can be wrong before looking at the registry. */
 export function validateNewPeer(input: NewPeer): Result<Profile> {
-  if (input.name === HUMAN_SENDER)
-    return fail(
-      `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`,
-    );
+  const reserved = reservedName(input.name);
+  if (reserved) return fail(reserved);
   if (input.command !== undefined && input.runtime !== "command")
     return fail(
       `a command to run is only for the command runtime; ${input.runtime} runs its own program`,
     );
   return profileFor(input);
-}
-
-/**
- * Give the peer its own token and point its runtime's MCP config at the daemon with it, so a
- * message it sends is known to be from it. Best effort: a config that cannot be written is
- * logged; the peer can still receive.
- */
-export function connectMcp(host: Host, folder: string, profile: Profile): void {
-  const token = issueToken(host.store, profile.personality);
-  if (host.config.port === 0) return;
-  const wrote = writeMcpConfigs(
-    folder,
-    profile.runtimes,
-    token,
-    `http://127.0.0.1:${host.config.port}/mcp`,
-  );
-  if (!wrote.ok)
-    host.events.write("mcp-config-failed", { peer: profile.personality, error: wrote.error });
 }
 
 function profileFor(input: NewPeer): Result<Profile> {
@@ -131,13 +117,19 @@ function register(host: Host, folder: string, profile: Profile, writeIt: boolean
 export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
   const profile = validateNewPeer(input);
   if (!profile.ok) return profile;
-  const checked = checkFolder(resolve(input.path ?? peerDir(host.layout, input.name)));
+  return createFromProfile(host, profile.value, input.path);
+}
+
+/** Register a peer from a whole, validated profile (a fleet file's entry may name several runtimes). */
+export function createFromProfile(host: Host, profile: Profile, path?: string): Result<PeerRecord> {
+  const name = profile.personality;
+  const checked = checkFolder(resolve(path ?? peerDir(host.layout, name)));
   if (!checked.ok) return checked;
   const folder = checked.value;
   return host.store.write(() => {
-    const taken = getPeer(host.store, input.name);
+    const taken = getPeer(host.store, name);
     if (taken)
-      return fail(`a peer named ${input.name} already exists (${taken.cwd}); choose another name`);
+      return fail(`a peer named ${name} already exists (${taken.cwd}); choose another name`);
     const owner = peerAt(host.store, folder);
     if (owner) return fail(`${folder} is already the folder of peer ${owner.personality}`);
     if (existsSync(profilePath(folder))) {
@@ -147,21 +139,15 @@ export function createPeer(host: Host, input: NewPeer): Result<PeerRecord> {
         `${folder} already holds the profile of ${who}; register it with \`iapeer init ${folder}\``,
       );
     }
-    const registered = register(host, folder, profile.value, true);
+    const registered = register(host, folder, profile, true);
     if (!registered.ok) return registered;
     host.events.write("create", {
-      peer: input.name,
-      runtime: input.runtime,
+      peer: name,
+      runtime: profile.defaultRuntime,
       cwd: folder,
-      wake: profile.value.wake,
+      wake: profile.wake,
     });
-    return ok({
-      personality: input.name,
-      cwd: folder,
-      profile: profile.value,
-      stopped: false,
-      backoffLevel: 0,
-    });
+    return ok({ personality: name, cwd: folder, profile, stopped: false, backoffLevel: 0 });
   });
 }
 

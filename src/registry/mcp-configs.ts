@@ -16,6 +16,39 @@ export const MCP_TOOL_NAME = "send_to_peer";
 /** How Claude Code names that tool in its permission rules. */
 export const CLAUDE_TOOL_RULE = `mcp__${MCP_SERVER_NAME}__${MCP_TOOL_NAME}`;
 
+/** The runtimes with an MCP client iapeer configures. */
+export const MCP_RUNTIMES: ReadonlySet<string> = new Set(["claude", "codex"]);
+
+type Entry = {
+  url?: unknown;
+  headers?: { Authorization?: unknown };
+  http_headers?: { Authorization?: unknown };
+};
+
+/** Where iapeer's entry in a runtime's config points, and with which token, if it has one. */
+export function readMcpConfig(
+  folder: string,
+  runtime: string,
+): { url: string; token: string } | undefined {
+  let entry: Entry | undefined;
+  try {
+    if (runtime === "claude") {
+      const mcp = JSON.parse(readFileSync(join(folder, ".mcp.json"), "utf8"));
+      entry = mcp?.mcpServers?.[MCP_SERVER_NAME];
+    } else if (runtime === "codex") {
+      const text = readFileSync(join(folder, ".codex", "config.toml"), "utf8");
+      const toml = Bun.TOML.parse(text) as { mcp_servers?: Record<string, Entry> };
+      entry = toml.mcp_servers?.[MCP_SERVER_NAME];
+    }
+  } catch {
+    return undefined; // missing or unreadable: written afresh
+  }
+  const auth = (runtime === "claude" ? entry?.headers : entry?.http_headers)?.Authorization;
+  if (typeof entry?.url !== "string" || typeof auth !== "string" || !auth.startsWith("Bearer "))
+    return undefined;
+  return { url: entry.url, token: auth.slice("Bearer ".length) };
+}
+
 /** Returns the paths written; runtimes without an MCP client write nothing. */
 export function writeMcpConfigs(
   folder: string,

@@ -5,8 +5,8 @@ import { normalizeName } from "../core/normalize-name";
 import { fail, ok, type Result } from "../core/result";
 import type { Host } from "../lifecycle/context";
 import type { Store } from "../store/db";
-import { connectMcp } from "./create";
 import { readFolderIndex, writeFolderIndex } from "./folder-index";
+import { connectMcp } from "./mcp-connect";
 import {
   DEFAULT_INTELLIGENCE,
   inspectProfile,

@@ -121,15 +121,21 @@ export async function selftest(
         }),
       async () =>
         step("start a daemon", async () => {
-          daemon = Bun.spawn([...iapeer, "daemon"], { env, stdout: "ignore", stderr: "pipe" });
+          const proc = Bun.spawn([...iapeer, "daemon"], { env, stdout: "ignore", stderr: "pipe" });
+          daemon = proc;
           const infoPath = join(home, "run", "daemon.json");
-          info = await until("daemon.json", 10_000, () => {
-            if (daemon?.exitCode !== null && daemon?.exitCode !== undefined)
-              return fail(`the daemon exited with ${daemon.exitCode}`);
+          const seen = await until("daemon.json", 10_000, () => {
+            if (daemon?.exitCode !== null && daemon?.exitCode !== undefined) return "exited";
             if (!existsSync(infoPath)) return undefined;
             const i = JSON.parse(readFileSync(infoPath, "utf8")) as DaemonInfo;
             return i.pid === daemon?.pid ? i : undefined;
           });
+          if (seen === "exited") {
+            // Its own last words say why (a port in use, a damaged database…).
+            const said = (await new Response(proc.stderr).text()).trim().split("\n").at(-1);
+            return fail(`the daemon exited with ${proc.exitCode}${said ? `: ${said}` : ""}`);
+          }
+          info = seen;
           return `pid ${info.pid} on ${info.socket}`;
         }),
       async () =>

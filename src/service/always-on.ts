@@ -8,6 +8,7 @@ import { type Host, nowOf } from "../lifecycle/context";
 import { recordDeath } from "../lifecycle/crash-guard";
 import { getSession, markAsleep, recordLaunched } from "../lifecycle/sessions";
 import { isLive, launchConfigFor } from "../lifecycle/wake";
+import { refreshMcp } from "../registry/mcp-connect";
 import { getPeer } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
@@ -57,6 +58,7 @@ export async function runAlwaysOn(
   // A session left by a previous run (this process was SIGKILLed) is adopted, not doubled.
   let session = getSession(host.store, identity);
   if (!isLive(session)) {
+    refreshMcp(host, peer.cwd, peer.profile);
     const launched = await launch(
       {
         identity: id.value,

@@ -148,6 +148,31 @@ export function uninstallService(
   return ok({ path: file.path, removed: true, commands });
 }
 
+/**
+ * Have the manager restart an installed service now (a fresh process, and for a peer a fresh
+ * session). Returns what it was told.
+ */
+export function restartService(
+  config: Config,
+  spec: ServiceSpec,
+  run: CommandRunner,
+): Result<string[]> {
+  const file = serviceFile(config, spec);
+  if (config.serviceManager === "none")
+    return fail(
+      "IAPEER_SERVICE_MANAGER=none: no service manager runs it, so nothing would start it again",
+    );
+  if (!existsSync(file.path)) return fail(`its service is not installed (${file.path})`);
+  const argv =
+    config.serviceManager === "launchd"
+      ? ["launchctl", "kickstart", "-k", `gui/${config.uid}/${launchdLabel(spec)}`]
+      : ["systemctl", "--user", "restart", unitName(spec)];
+  const res = run(argv);
+  if (res.code !== 0)
+    return fail(`${argv.join(" ")} failed (exit ${res.code}): ${res.stderr.trim()}`);
+  return ok(argv);
+}
+
 export interface ServiceStatus {
   name: string;
   manager: string;

@@ -43,11 +43,19 @@ export interface StoredEvent {
   [field: string]: unknown;
 }
 
-/** Events after `sinceId`, oldest first. */
-export function eventsSince(store: Store, sinceId: number, limit = 1000): StoredEvent[] {
+/** Events after `sinceId` (and, given `notBefore`, stamped at or after it), oldest first. */
+export function eventsSince(
+  store: Store,
+  sinceId: number,
+  limit = 1000,
+  notBefore?: Date,
+): StoredEvent[] {
+  // `ts` is always toISOString()'s UTC form, so text order is time order.
   const rows = store.db
-    .query("SELECT id, ts, ev, identity, fields FROM events WHERE id > ? ORDER BY id LIMIT ?")
-    .all(sinceId, limit) as {
+    .query(
+      "SELECT id, ts, ev, identity, fields FROM events WHERE id > ? AND ts >= ? ORDER BY id LIMIT ?",
+    )
+    .all(sinceId, notBefore?.toISOString() ?? "", limit) as {
     id: number;
     ts: string;
     ev: string;
@@ -61,4 +69,10 @@ export function eventsSince(store: Store, sinceId: number, limit = 1000): Stored
     ev: r.ev,
     ...(r.identity && { identity: r.identity }),
   }));
+}
+
+/** The newest event's id (0 when there is none): where a live view starts following. */
+export function lastEventId(store: Store): number {
+  const row = store.db.query("SELECT MAX(id) AS id FROM events").get() as { id: number | null };
+  return row.id ?? 0;
 }

@@ -65,7 +65,7 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
     }
     if (peer.stopped && !req.defer) {
       return refused(
-        `peer ${req.to} is stopped; \`iapeer start ${req.to}\` first, or --defer to keep the message until then`,
+        `peer ${req.to} is stopped; start it first (\`iapeer start ${req.to}\`), or send with defer to keep the message until then`,
         false,
       );
     }

@@ -147,6 +147,43 @@ export function recipientsWithWork(store: Store): string[] {
   return rows.map((r) => r.recipient);
 }
 
+/** A message's trail without its body (asked for on its own): what a peer's view lists. */
+export type MessageSummary = Omit<Message, "body" | "attachments"> & { attachments: number };
+
+/** The last messages a peer sent or received, newest first. */
+export function recentMessages(store: Store, personality: string, limit = 50): MessageSummary[] {
+  const rows = store.db
+    .query(`${SELECT} WHERE sender = ?1 OR recipient = ?1 ORDER BY seq DESC LIMIT ?2`)
+    .all(personality, limit) as Row[];
+  return rows.map((r) => {
+    const { body: _body, attachments, ...rest } = fromRow(r);
+    return { ...rest, attachments: attachments.length };
+  });
+}
+
+export interface RecipientCounts {
+  recipient: string;
+  /** The runtime asked for; null means the recipient's default. */
+  runtime: string | null;
+  /** Queued or being delivered now. */
+  waiting: number;
+  /** Delivered since the time given. */
+  delivered: number;
+}
+
+/** Per recipient and runtime: what waits, and what was delivered since `since` (ISO time). */
+export function recipientCounts(store: Store, since: string): RecipientCounts[] {
+  return store.db
+    .query(
+      `SELECT recipient, runtime,
+         SUM(state IN ('queued', 'delivering')) AS waiting,
+         SUM(state = 'delivered' AND delivered_at > ?1) AS delivered
+       FROM messages WHERE state IN ('queued', 'delivering') OR delivered_at > ?1
+       GROUP BY recipient, runtime`,
+    )
+    .all(since) as RecipientCounts[];
+}
+
 export function inFlight(store: Store, recipient: string): Message[] {
   const rows = store.db
     .query(`${SELECT} WHERE recipient = ? AND state = 'delivering' ORDER BY seq`)

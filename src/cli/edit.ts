@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defineCommand } from "citty";
+import { fail } from "../core/result";
+import { type UpdateResult, updatePeer } from "../lifecycle/update";
+import { profilePath, validateProfile } from "../registry/profile";
+import { getPeer } from "../registry/registry";
+import { requireHost } from "./context";
+import { actionError, usageError } from "./exit-codes";
+import { consola } from "./log";
+import { jsonArg, peerName } from "./peer-arg";
+import { reportUpdate, serviceHooks } from "./set";
+
+/** $VISUAL, then $EDITOR; vi only for a person at a terminal. */
+function editorCommand(interactive: boolean): string {
+  const given = process.env.VISUAL || process.env.EDITOR;
+  if (given) return given;
+  if (interactive) return "vi";
+  throw usageError("no editor: set $VISUAL or $EDITOR (or use `iapeer set`)");
+}
+
+/** Run the editor on a file, through sh so that `code --wait` works as people write it. */
+function runEditor(editor: string, file: string, json: boolean): void {
+  const res = Bun.spawnSync(["sh", "-c", `${editor} "$1"`, "sh", file], {
+    stdin: "inherit",
+    // With --json, stdout carries exactly one object: the editor's own output goes to stderr.
+    stdout: json ? process.stderr.fd : "inherit",
+    stderr: "inherit",
+  });
+  if (res.exitCode !== 0)
+    throw actionError(
+      `the editor (${editor}) exited with ${res.exitCode ?? res.signalCode}; nothing was changed (your text is in ${file})`,
+    );
+}
+
+async function askAgain(): Promise<boolean> {
+  process.stderr.write("Edit it again? [Y/n] ");
+  for await (const line of console) return !/^\s*n/i.test(line);
+  return false;
+}
+
+export default defineCommand({
+  meta: {
+    name: "edit",
+    description:
+      "Open a peer's profile in $VISUAL/$EDITOR; saved only if valid, used from its next wake",
+  },
+  args: {
+    peer: { type: "positional", required: true, description: "The peer's name" },
+    json: jsonArg,
+  },
+  async run({ args }) {
+    const name = peerName(args.peer);
+    const host = requireHost({ check: true });
+    const peer = getPeer(host.store, name);
+    if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
+    // Only a person at a terminal is asked to try again; a script gets the refusal.
+    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+    const editor = editorCommand(interactive);
+    let original: string | undefined;
+    try {
+      original = readFileSync(profilePath(peer.cwd), "utf8");
+    } catch {
+      original = undefined;
+    }
+    // A copy is edited: the profile itself changes only once the edit is valid.
+    const dir = mkdtempSync(join(tmpdir(), "iapeer-edit-"));
+    const file = join(dir, `${name}.peer.json`);
+    writeFileSync(file, original ?? `${JSON.stringify(peer.profile, null, 2)}\n`, { mode: 0o600 });
+    let r: UpdateResult;
+    for (;;) {
+      runEditor(editor, file, args.json);
+      const text = readFileSync(file, "utf8");
+      r = await updatePeer(
+        host,
+        name,
+        () => {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(text);
+          } catch (error) {
+            return fail(`not valid JSON: ${(error as Error).message}`);
+          }
+          return validateProfile(raw);
+        },
+        serviceHooks(host),
+        { repair: true, ...(original !== undefined && { expectText: original }) },
+      );
+      if (r.ok || r.kind !== "invalid") break;
+      if (!interactive) {
+        r = {
+          ...r,
+          error: `the edit is refused, the profile is left as it was: ${r.error} (your text is in ${file})`,
+        };
+        break;
+      }
+      consola.error(`the edit is refused: ${r.error}`);
+      if (!(await askAgain())) {
+        r = { ...r, error: `the profile is left as it was (your text is in ${file})` };
+        break;
+      }
+    }
+    if (r.ok) rmSync(dir, { recursive: true, force: true });
+    reportUpdate(host, name, r, args.json);
+  },
+});

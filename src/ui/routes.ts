@@ -1,0 +1,166 @@
+import type { Host } from "../lifecycle/context";
+import { describeDeath, type RecentDeath } from "../lifecycle/crash-guard";
+import { lastEventId } from "../store/journal";
+import { recentMessages } from "../transport/messages";
+import { ASSETS, PAGES } from "./assets";
+import type { UiLogins, UiSession } from "./auth";
+import { fleet } from "./fleet";
+import { admit, cookieName, hostRefusal, PEER_PAGE_CSP, refusal, SECURITY_HEADERS } from "./gate";
+import { history } from "./history";
+import { typeKeys } from "./keys";
+import { screenOf } from "./screen";
+
+export interface UiContext {
+  host: Host;
+  logins: UiLogins;
+  /** The loopback listener's port: the only Host the dashboard answers to. */
+  port: number;
+  /** The daemon's event stream (daemon/sse.ts), unnamed events from `since`. */
+  events(since: number, signal: AbortSignal, headers: Record<string, string>): Response;
+  /** Lift the listener's idle timeout for this request (an event stream, a send that waits). */
+  keepOpen(): void;
+  /**
+   * The daemon's own JSON API, called as the local user: a dashboard session is the local user,
+   * and peer actions and sends go through the one implementation of them.
+   */
+  api(method: string, path: string, body?: unknown): Promise<Response>;
+}
+
+export const isUiPath = (path: string) => path === "/ui" || path.startsWith("/ui/");
+
+const json = (body: unknown, status = 200) =>
+  Response.json(body, { status, headers: SECURITY_HEADERS });
+
+function page(name: string, session: UiSession, csp?: string): Response {
+  const html = (PAGES[name] as string).replace("{{CSRF}}", session.csrf);
+  return new Response(html, {
+    headers: {
+      ...SECURITY_HEADERS,
+      ...(csp && { "content-security-policy": csp }),
+      "content-type": "text/html; charset=utf-8",
+    },
+  });
+}
+
+/** The daemon API's answer, passed on with the dashboard's headers. */
+async function relay(res: Response, extra?: (body: Record<string, unknown>) => void) {
+  const body = (await res.json()) as Record<string, unknown>;
+  if (res.ok) extra?.(body);
+  return json(body, res.status);
+}
+
+/** A send from the dashboard: from the local user, waiting for its outcome. */
+async function sendFromUi(req: Request, ctx: UiContext): Promise<Response> {
+  const body = (await req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+  if (!body || typeof body !== "object") return refusal(400, "the request body must be JSON");
+  const { to, topic, runtime } = body;
+  return relay(
+    await ctx.api("POST", "/v1/send", {
+      to,
+      body: body.body,
+      ...(topic !== undefined && { topic }),
+      ...(runtime !== undefined && { runtime }),
+      wait: true,
+    }),
+  );
+}
+
+function login(url: URL, ctx: UiContext): Response {
+  const session = ctx.logins.redeem(url.searchParams.get("token") ?? "");
+  if (!session)
+    return new Response(
+      "This login link was used already, or has expired. Run `iapeer ui` for a new one.\n",
+      {
+        status: 403,
+        headers: { ...SECURITY_HEADERS, "content-type": "text/plain; charset=utf-8" },
+      },
+    );
+  const maxAge = Math.round((session.expires - Date.now()) / 1000);
+  return new Response(null, {
+    status: 303,
+    headers: {
+      ...SECURITY_HEADERS,
+      location: "/ui/",
+      "set-cookie": `${cookieName(ctx.port)}=${session.id}; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=${maxAge}`,
+    },
+  });
+}
+
+/** Everything under /ui on the loopback listener: the login, then the session's pages and API. */
+export async function handleUi(req: Request, ctx: UiContext): Promise<Response> {
+  const refused = hostRefusal(req, ctx.port);
+  if (refused) return refused;
+  const url = new URL(req.url);
+  const path = url.pathname;
+  if (path === "/ui/login" && req.method === "GET") return login(url, ctx);
+  const admitted = admit(req, ctx.port, ctx.logins);
+  if (!admitted.ok) return admitted.response;
+  const { session } = admitted;
+
+  if (req.method === "GET" || req.method === "HEAD") {
+    if (path === "/ui" || path === "/ui/") return page("fleet", session);
+    if (path === "/ui/peer") return page("peer", session, PEER_PAGE_CSP);
+    const asset = /^\/ui\/assets\/([a-z0-9.-]+)$/.exec(path);
+    if (asset && ASSETS[asset[1] as string]) {
+      const { type, body } = ASSETS[asset[1] as string] as { type: string; body: string };
+      return new Response(body, { headers: { ...SECURITY_HEADERS, "content-type": type } });
+    }
+    if (path === "/ui/api/fleet") return json(fleet(ctx.host));
+    if (path === "/ui/api/history") return json(history(ctx.host));
+    if (path === "/ui/api/events") {
+      // A reconnecting browser says where it was (Last-Event-ID); else the page says.
+      const from = Number(req.headers.get("last-event-id") ?? url.searchParams.get("since") ?? 0);
+      ctx.keepOpen();
+      return ctx.events(Number.isFinite(from) ? from : 0, req.signal, SECURITY_HEADERS);
+    }
+    const message = /^\/ui\/api\/messages\/([A-Za-z0-9_-]+)$/.exec(path);
+    if (message) return relay(await ctx.api("GET", `/v1/messages/${message[1]}`));
+    const peer = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})(\/screen)?$/.exec(path);
+    if (peer?.[2]) {
+      const screen = screenOf(
+        ctx.host,
+        peer[1] as string,
+        url.searchParams.get("runtime") ?? "",
+        url.searchParams.get("since") ?? undefined,
+      );
+      return screen ? json(screen) : refusal(400, "no such runtime");
+    }
+    if (peer) {
+      const last_event = lastEventId(ctx.host.store);
+      return relay(await ctx.api("GET", `/v1/peers/${peer[1]}`), (body) => {
+        body.last_event = last_event;
+        body.deaths = (body.deaths as RecentDeath[]).map((d) => ({
+          ...d,
+          cause: describeDeath(d),
+        }));
+        body.messages = recentMessages(ctx.host.store, peer[1] as string);
+      });
+    }
+  }
+  if (req.method === "POST") {
+    // The daemon API waits for a wake or a delivery: no idle timeout may cut it.
+    ctx.keepOpen();
+    const action = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})\/(wake|start|restart|stop)$/.exec(
+      path,
+    );
+    if (action) {
+      const runtime = url.searchParams.get("runtime");
+      const query = runtime ? `?runtime=${encodeURIComponent(runtime)}` : "";
+      return relay(await ctx.api("POST", `/v1/peers/${action[1]}/${action[2]}${query}`));
+    }
+    if (path === "/ui/api/send") return sendFromUi(req, ctx);
+    const keys = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})\/keys$/.exec(path);
+    if (keys) {
+      const body = (await req.json().catch(() => undefined)) as { data?: unknown } | undefined;
+      if (typeof body?.data !== "string") return refusal(400, 'keys need {"data": "<text>"}');
+      const typed = typeKeys(
+        ctx.host,
+        keys[1] as string,
+        url.searchParams.get("runtime") ?? "",
+        body.data,
+      );
+      return typed.ok ? json(typed) : refusal(typed.status, typed.error);
+    }
+  }
+  return refusal(404, `no dashboard route for ${req.method} ${path}`);
+}
