@@ -59,11 +59,11 @@ async function jetStreamChecks(nc: NatsConnection, host: string): Promise<Check[
   }
   const checks = [ok("jetstream", "JetStream is enabled")];
   if (!info) {
+    // Nothing for the user to do: the first daemon to join the mesh makes it.
     checks.push(
-      warn(
+      ok(
         "stream",
-        `the stream ${STREAM} does not exist yet`,
-        "start the daemon (iapeer daemon, or iapeer service install --daemon): it makes it",
+        `the stream ${STREAM} is not made yet: the daemon makes it when it joins the mesh`,
       ),
     );
   } else {
