@@ -116,7 +116,13 @@ export class MeshLink {
     this.current = state;
     if (state === "up") {
       this.event("mesh-up", { server: this.nc?.getServer() ?? "" });
-      for (const listener of this.upListeners) listener();
+      for (const listener of this.upListeners) {
+        try {
+          listener();
+        } catch (e) {
+          this.event("mesh-error", { error: `an up listener failed: ${String(e)}` });
+        }
+      }
     } else if (state === "down") this.event("mesh-down");
   }
 
