@@ -4,6 +4,7 @@ import { afterEach } from "bun:test";
 import { cleanupAgents } from "./helpers/agents";
 import { cleanupBrowsers } from "./helpers/browser";
 import { cleanupDaemons } from "./helpers/daemon";
+import { cleanupNats } from "./helpers/nats";
 import { cleanupSandboxes } from "./helpers/sandbox";
 import { cleanupTempDirs } from "./helpers/temp";
 
@@ -11,6 +12,7 @@ afterEach(async () => {
   await cleanupBrowsers();
   await cleanupAgents();
   await cleanupDaemons();
+  await cleanupNats();
   cleanupSandboxes();
   cleanupTempDirs();
 });

@@ -2,6 +2,8 @@ import { defineCommand } from "citty";
 import { type Config, KNOBS } from "../core/config";
 import { requireConfig } from "./context";
 
+const SECRET = "(set)";
+
 const VALUES: Record<string, (c: Config) => string | number> = {
   IAPEER_HOME: (c) => c.home,
   IAPEER_SOCK_DIR: (c) => c.sockDir,
@@ -18,6 +20,15 @@ const VALUES: Record<string, (c: Config) => string | number> = {
   IAPEER_BACKOFF_SECS: (c) => c.backoffSecs,
   IAPEER_BACKOFF_MAX_SECS: (c) => c.backoffMaxSecs,
   IAPEER_THROTTLE_SECS: (c) => c.throttleSecs,
+  IAPEER_NATS_URL: (c) => c.mesh?.urls.join(",") ?? "",
+  IAPEER_HOST: (c) => c.host ?? "",
+  IAPEER_NATS_CREDS: (c) => (c.mesh?.auth.kind === "creds" ? c.mesh.auth.file : ""),
+  // Secrets: whether one is in force, never what it is.
+  IAPEER_NATS_TOKEN: (c) => (c.mesh?.auth.kind === "token" ? SECRET : ""),
+  IAPEER_NATS_USER: (c) => (c.mesh?.auth.kind === "user" ? c.mesh.auth.user : ""),
+  IAPEER_NATS_PASSWORD: (c) => (c.mesh?.auth.kind === "user" ? SECRET : ""),
+  IAPEER_NATS_CA: (c) => c.mesh?.ca ?? "",
+  IAPEER_NATS_INSECURE: (c) => (c.mesh?.insecure ? 1 : 0),
 };
 
 export interface KnobValue {

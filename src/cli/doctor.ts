@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { colorWanted } from "../core/config";
 import { iapeerArgv } from "../core/self";
 import { runChecks } from "../doctor/checks";
+import { meshChecks } from "../doctor/mesh";
 import { runCommand } from "../service/runner";
 import { requireConfig } from "./context";
 import { EXIT } from "./exit-codes";
@@ -13,8 +14,12 @@ const COLOR = { ok: "\u001b[32m", warn: "\u001b[33m", fail: "\u001b[31m" } as co
 export default defineCommand({
   meta: { name: "doctor", description: "Is this host ready? What is wrong, and how to fix it" },
   args: { json: { type: "boolean", description: "Print JSON", default: false } },
-  run({ args }) {
-    const checks = runChecks({ config: requireConfig(), run: runCommand, iapeer: iapeerArgv() });
+  async run({ args }) {
+    const config = requireConfig();
+    const checks = [
+      ...runChecks({ config, run: runCommand, iapeer: iapeerArgv() }),
+      ...(await meshChecks(config)),
+    ];
     const blocked = checks.some((c) => !c.ok);
     if (args.json) printJson(checks);
     else {

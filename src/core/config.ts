@@ -1,5 +1,6 @@
-import { homedir } from "node:os";
+import { homedir, hostname as osHostname } from "node:os";
 import { isAbsolute, join, normalize } from "node:path";
+import { loadHostName, loadMeshConfig, type MeshConfig } from "./mesh-config";
 import { fail, ok, type Result } from "./result";
 import { defaultSockDir, longestSocketPath, sockDirFits, socketPathLimit } from "./socket-path";
 
@@ -35,6 +36,10 @@ export interface Config {
   readonly backoffMaxSecs: number;
   /** launchd ThrottleInterval / systemd RestartSec: the least time between two starts of a service. */
   readonly throttleSecs: number;
+  /** This host's name in the mesh; undefined only when the mesh is off and the hostname gives none. */
+  readonly host: string | undefined;
+  /** The mesh of hosts over NATS JetStream; undefined = this host only. */
+  readonly mesh: MeshConfig | undefined;
   /** Knobs whose value came from the environment (the rest are defaults). */
   readonly fromEnv: readonly string[];
   readonly platform: string;
@@ -119,12 +124,55 @@ export const KNOBS: readonly Knob[] = [
     meaning: "least seconds between two starts of a service",
     defaultText: "10",
   },
+  {
+    name: "IAPEER_NATS_URL",
+    meaning:
+      "NATS server(s) of the mesh, comma-separated nats:// or tls:// URLs (unset = this host only)",
+    defaultText: "unset",
+  },
+  {
+    name: "IAPEER_HOST",
+    meaning: "this host's name in the mesh (a-z, 0-9, -)",
+    defaultText: "the short hostname, normalised like a peer name",
+  },
+  {
+    name: "IAPEER_NATS_CREDS",
+    meaning: "NATS credentials file (absolute path)",
+    defaultText: "unset",
+  },
+  {
+    name: "IAPEER_NATS_TOKEN",
+    meaning: "NATS token (shown as set, never printed)",
+    defaultText: "unset",
+  },
+  {
+    name: "IAPEER_NATS_USER",
+    meaning: "NATS user (with IAPEER_NATS_PASSWORD)",
+    defaultText: "unset",
+  },
+  {
+    name: "IAPEER_NATS_PASSWORD",
+    meaning: "NATS password (shown as set, never printed)",
+    defaultText: "unset",
+  },
+  {
+    name: "IAPEER_NATS_CA",
+    meaning: "CA file that verifies the NATS servers' certificates (tls:// URLs)",
+    defaultText: "the system's CAs",
+  },
+  {
+    name: "IAPEER_NATS_INSECURE",
+    meaning: "1 allows a plaintext nats:// URL to another machine",
+    defaultText: "0",
+  },
 ];
 
 export interface ConfigInput {
   env: Record<string, string | undefined>;
   platform: string;
   uid: number;
+  /** The machine's hostname, the default of IAPEER_HOST. */
+  hostname: string;
 }
 
 const MAX_PORT = 65535;
@@ -179,6 +227,7 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
   const env: Env = input?.env ?? process.env;
   const platform = input?.platform ?? process.platform;
   const uid = input?.uid ?? process.getuid?.() ?? 0;
+  const machineName = input?.hostname ?? osHostname();
 
   const userHome = raw(env, "HOME") ?? homedir();
   const home = absolutePath(env, "IAPEER_HOME", join(userHome, ".iapeer"));
@@ -239,6 +288,11 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
     );
   }
 
+  const mesh = loadMeshConfig(env);
+  if (!mesh.ok) return mesh;
+  const host = loadHostName(env, machineName, mesh.value !== undefined);
+  if (!host.ok) return host;
+
   return ok(
     Object.freeze({
       home: home.value,
@@ -256,6 +310,8 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       backoffSecs: backoffSecs.value,
       backoffMaxSecs: backoffMaxSecs.value,
       throttleSecs: throttleSecs.value,
+      host: host.value,
+      mesh: mesh.value,
       fromEnv: Object.freeze(
         KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
       ),

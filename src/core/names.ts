@@ -27,6 +27,27 @@ export function validatePersonality(name: string): Result<string> {
   );
 }
 
+/** A mesh host's name: the same shape as a personality, so it fits a NATS subject token and a key. */
+export function validateHostName(name: string): Result<string> {
+  if (PERSONALITY_PATTERN.test(name)) return ok(name);
+  return fail(
+    `invalid host name ${show(name)}: use 1-32 characters a-z, 0-9 and "-", starting with a letter`,
+  );
+}
+
+/**
+ * The ASCII part of deriving a name: lowercase, every run of other characters to "-", trim "-",
+ * cut to 32 and trim again (so the result is a fixed point). May still be empty or start with a digit.
+ */
+export function slugName(ascii: string): string {
+  return ascii
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, MAX_NAME_LENGTH)
+    .replace(/-+$/g, "");
+}
+
 export function validateRuntime(name: string): Result<string> {
   if (RUNTIME_PATTERN.test(name)) return ok(name);
   return fail(

@@ -1,4 +1,4 @@
-import { MAX_NAME_LENGTH, validatePersonality } from "./names";
+import { slugName, validatePersonality } from "./names";
 import { fail, type Result } from "./result";
 
 // The transliteration tables are large and cost every command ~20 ms to load: they are loaded on
@@ -15,12 +15,7 @@ const show = (value: string): string => JSON.stringify(value);
 export function normalizeName(folderName: string): Result<string> {
   transliterate ??= (require("transliteration") as typeof import("transliteration")).transliterate;
   const ascii = transliterate(folderName.normalize("NFC"), { unknown: " " });
-  const slug = ascii
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, MAX_NAME_LENGTH)
-    .replace(/-+$/g, "");
+  const slug = slugName(ascii);
   if (slug === "") {
     return fail(
       `cannot derive a peer name from ${show(folderName)}: nothing in it maps to a-z or 0-9; name it with --name`,

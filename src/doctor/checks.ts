@@ -24,15 +24,20 @@ export interface Check {
   fix?: string;
 }
 
-const ok = (check: string, detail: string): Check => ({ check, ok: true, level: "ok", detail });
-const warn = (check: string, detail: string, fix: string): Check => ({
+export const ok = (check: string, detail: string): Check => ({
+  check,
+  ok: true,
+  level: "ok",
+  detail,
+});
+export const warn = (check: string, detail: string, fix: string): Check => ({
   check,
   ok: true,
   level: "warn",
   detail,
   fix,
 });
-const bad = (check: string, detail: string, fix: string): Check => ({
+export const bad = (check: string, detail: string, fix: string): Check => ({
   check,
   ok: false,
   level: "fail",
