@@ -1,8 +1,10 @@
 import { defineCommand } from "citty";
 import { layoutOf } from "../core/paths";
+import { runningDaemon } from "../daemon/info";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import { allStates } from "../lifecycle/state";
 import { deathPass } from "../lifecycle/supervise";
+import { type MeshFleet, type MeshRow, meshFleet } from "../mesh/fleet";
 import { registeredNames } from "../registry/names";
 import { requireConfig, requireHost } from "./context";
 import { actionError } from "./exit-codes";
@@ -19,6 +21,11 @@ export default defineCommand({
         "Only the names, one a line, from the registry alone (quick; for scripts and completion)",
       default: false,
     },
+    all: {
+      type: "boolean",
+      description: "Every host's peers, with a HOST column (through the daemon's link to the mesh)",
+      default: false,
+    },
     json: jsonArg,
   },
   async run({ args }) {
@@ -29,6 +36,7 @@ export default defineCommand({
       if (names.value.length > 0) process.stdout.write(`${names.value.join("\n")}\n`);
       return;
     }
+    if (args.all) return listAll(args.json);
     const host = requireHost();
     adoptRunningSessions(host);
     await deathPass(host);
@@ -55,3 +63,53 @@ export default defineCommand({
       consola.warn(`${peer} is broken: ${problem}; fix it, then \`iapeer verify --fix\``);
   },
 });
+
+/** `list --all`: the daemon holds the mesh's link, so it is asked; without it, this host alone. */
+async function listAll(json: boolean): Promise<void> {
+  const host = requireHost();
+  const daemon = runningDaemon(host.layout);
+  let fleet: MeshFleet;
+  if (daemon) {
+    const res = await fetch("http://localhost/v1/peers?all=1", { unix: daemon.socket });
+    if (!res.ok) throw actionError(`the daemon answered ${res.status}: ${await res.text()}`);
+    fleet = {
+      rows: (await res.json()) as MeshRow[],
+      mesh: (res.headers.get("x-iapeer-mesh") ?? "off") as MeshFleet["mesh"],
+    };
+  } else {
+    adoptRunningSessions(host);
+    await deathPass(host);
+    fleet = await meshFleet(host, undefined);
+  }
+  if (fleet.mesh === "down")
+    consola.warn(
+      daemon
+        ? "the mesh cannot be reached now: only this host's peers are shown"
+        : "the daemon is not running, and it holds the link to the mesh: only this host's peers are shown",
+    );
+  if (json) return printJson(fleet.rows);
+  printTable(
+    ["HOST", "PEER", "RUNTIME", "STATE", "PID", "UPTIME", "SEEN"],
+    fleet.rows.map((r) =>
+      "runtimes" in r
+        ? [
+            r.host,
+            r.personality,
+            r.runtimes.join(","),
+            r.state,
+            "-",
+            "-",
+            `${ago(r.last_seen)} ago`,
+          ]
+        : [
+            r.host,
+            r.personality,
+            r.default ? r.runtime : `${r.runtime} (alt)`,
+            r.state,
+            r.pid ? String(r.pid) : "-",
+            duration(r.uptime_s),
+            "now",
+          ],
+    ),
+  );
+}

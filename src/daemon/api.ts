@@ -4,6 +4,8 @@ import { startPeer, stopPeer } from "../lifecycle/control";
 import { recentDeaths } from "../lifecycle/crash-guard";
 import { allStates, stateOf } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
+import type { Directory } from "../mesh/directory";
+import { meshFleet } from "../mesh/fleet";
 import { getPeer } from "../registry/registry";
 import { peerForToken } from "../registry/tokens";
 import { restartAnyPeer } from "../service/peer-service";
@@ -23,6 +25,8 @@ export interface ApiContext {
   dispatcher: Dispatcher;
   /** The dashboard's logins, and the loopback port it is served on (0: none). */
   ui: { logins: UiLogins; port: number };
+  /** The mesh's directory of every host's peers, while the link to the mesh is up. */
+  directory?: () => Directory | undefined;
 }
 
 /** Who is calling: the local user over the unix socket, or a peer proven by its token. */
@@ -98,7 +102,14 @@ export async function handleRequest(
     caller = { kind: "peer", personality };
   }
 
-  if (req.method === "GET" && path === "/v1/peers") return json(200, allStates(host));
+  if (req.method === "GET" && path === "/v1/peers") {
+    if (url.searchParams.get("all") !== "1") return json(200, allStates(host));
+    // Every host's peers; the header says when the mesh could not be asked.
+    const fleet = await meshFleet(host, ctx.directory?.());
+    return new Response(JSON.stringify(fleet.rows), {
+      headers: { "content-type": "application/json", "x-iapeer-mesh": fleet.mesh },
+    });
+  }
   if (req.method === "POST" && path === "/v1/ui/login") {
     if (caller.kind !== "local")
       return json(403, { error: "only the local user may open the dashboard" });
