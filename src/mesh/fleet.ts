@@ -4,19 +4,20 @@ import type { Directory } from "./directory";
 import { unreachable } from "./directory-sync";
 
 /** A row of `list --all`: this host's peers as `list` shows them, the others from the directory. */
-export type MeshRow =
-  | (PeerRuntimeState & { host: string })
-  | {
-      host: string;
-      personality: string;
-      /** The default runtime; `runtimes` has them all. */
-      runtime: string;
-      runtimes: string[];
-      /** What its host last said, or `unreachable` when the host stopped saying it. */
-      state: string;
-      description?: string;
-      last_seen: string;
-    };
+/** Another host's peer, as its host last told the directory. */
+export interface RemoteRow {
+  host: string;
+  personality: string;
+  /** The default runtime; `runtimes` has them all. */
+  runtime: string;
+  runtimes: string[];
+  /** What its host last said, or `unreachable` when the host stopped saying it. */
+  state: string;
+  description?: string;
+  last_seen: string;
+}
+
+export type MeshRow = (PeerRuntimeState & { host: string }) | RemoteRow;
 
 export interface MeshFleet {
   rows: MeshRow[];
@@ -24,17 +25,15 @@ export interface MeshFleet {
   mesh: "up" | "down" | "off";
 }
 
-export async function meshFleet(
-  host: Host,
+/** Other hosts' peers from the directory; undefined when the directory cannot be read. */
+export async function remoteRows(
+  here: string,
   directory: Directory | undefined,
   now = new Date(),
-): Promise<MeshFleet> {
-  const here = host.config.host ?? "localhost";
-  const local: MeshRow[] = allStates(host).map((s) => ({ host: here, ...s }));
-  if (!host.config.mesh) return { rows: local, mesh: "off" };
+): Promise<RemoteRow[] | undefined> {
   const listed = directory ? await directory.list() : undefined;
-  if (!listed?.ok) return { rows: local, mesh: "down" };
-  const remote: MeshRow[] = listed.value.entries
+  if (!listed?.ok) return undefined;
+  return listed.value.entries
     .filter((e) => e.host !== here)
     .map((e) => ({
       host: e.host,
@@ -45,6 +44,18 @@ export async function meshFleet(
       ...(e.description !== undefined && { description: e.description }),
       last_seen: e.lastSeen,
     }));
+}
+
+export async function meshFleet(
+  host: Host,
+  directory: Directory | undefined,
+  now = new Date(),
+): Promise<MeshFleet> {
+  const here = host.config.host ?? "localhost";
+  const local: MeshRow[] = allStates(host).map((s) => ({ host: here, ...s }));
+  if (!host.config.mesh) return { rows: local, mesh: "off" };
+  const remote = await remoteRows(here, directory, now);
+  if (!remote) return { rows: local, mesh: "down" };
   const rows = [...local, ...remote].sort(
     (a, b) => a.host.localeCompare(b.host) || a.personality.localeCompare(b.personality),
   );

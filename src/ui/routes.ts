@@ -1,5 +1,7 @@
 import type { Host } from "../lifecycle/context";
 import { describeDeath, type RecentDeath } from "../lifecycle/crash-guard";
+import type { Directory } from "../mesh/directory";
+import { remoteRows } from "../mesh/fleet";
 import { lastEventId } from "../store/journal";
 import { recentMessages } from "../transport/messages";
 import { ASSETS, PAGES } from "./assets";
@@ -24,6 +26,8 @@ export interface UiContext {
    * and peer actions and sends go through the one implementation of them.
    */
   api(method: string, path: string, body?: unknown): Promise<Response>;
+  /** The mesh's directory while its link is up: other hosts' peers for the fleet view. */
+  directory?: () => Directory | undefined;
 }
 
 export const isUiPath = (path: string) => path === "/ui" || path.startsWith("/ui/");
@@ -105,7 +109,18 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       const { type, body } = ASSETS[asset[1] as string] as { type: string; body: string };
       return new Response(body, { headers: { ...SECURITY_HEADERS, "content-type": type } });
     }
-    if (path === "/ui/api/fleet") return json(fleet(ctx.host));
+    if (path === "/ui/api/fleet") {
+      const mesh = ctx.host.config.mesh;
+      const others = mesh
+        ? await remoteRows(ctx.host.config.host ?? "", ctx.directory?.())
+        : undefined;
+      return json({
+        ...fleet(ctx.host),
+        host: ctx.host.config.host ?? null,
+        mesh: !mesh ? "off" : others ? "up" : "down",
+        others: others ?? [],
+      });
+    }
     if (path === "/ui/api/history") return json(history(ctx.host));
     if (path === "/ui/api/events") {
       // A reconnecting browser says where it was (Last-Event-ID); else the page says.

@@ -10,6 +10,7 @@ const ICONS = {
   "always-on": "⟳",
   failed: "✖",
   broken: "⚠",
+  unreachable: "⌁",
 };
 
 export function stateBadge(state) {

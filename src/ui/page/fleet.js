@@ -86,6 +86,35 @@ function render() {
   }
 }
 
+/** The mesh's other hosts, as their directory entries say (they are not in this host's stream). */
+let othersPolled = false;
+function renderOthers(data) {
+  const section = document.getElementById("hosts");
+  section.hidden = data.mesh === undefined || data.mesh === "off";
+  if (section.hidden) return;
+  if (!othersPolled) setInterval(refresh, 5_000);
+  othersPolled = true;
+  document.getElementById("mesh-note").textContent =
+    data.mesh === "down"
+      ? "(the mesh cannot be reached now)"
+      : `(from the mesh's directory; this host is ${data.host})`;
+  const trs = data.others.map((r) => {
+    const tr = document.createElement("tr");
+    tr.dataset.peer = `${r.personality}@${r.host}`;
+    tr.dataset.state = r.state;
+    tr.append(
+      cell(r.host),
+      cell(r.personality),
+      cell(r.runtimes.join(", ")),
+      cell(stateBadge(r.state)),
+      cell(ago(r.last_seen)),
+      cell(r.description ?? ""),
+    );
+    return tr;
+  });
+  document.querySelector("#others tbody").replaceChildren(...trs);
+}
+
 let fetching = false;
 let again = false;
 /** One fetch at a time; an event during it asks for one more (never lost: no await in between). */
@@ -115,6 +144,7 @@ async function refresh() {
       rows = data.rows;
       fetchedAt = Date.now();
       render();
+      renderOthers(data);
       if (!stream) start(data.last_event);
     }
   } finally {
