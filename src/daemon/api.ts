@@ -4,6 +4,7 @@ import { startPeer, stopPeer } from "../lifecycle/control";
 import { recentDeaths } from "../lifecycle/crash-guard";
 import { allStates, stateOf } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
+import type { MeshNode } from "../mesh/node";
 import { getPeer } from "../registry/registry";
 import { peerForToken } from "../registry/tokens";
 import { restartAnyPeer } from "../service/peer-service";
@@ -23,6 +24,8 @@ export interface ApiContext {
   dispatcher: Dispatcher;
   /** The dashboard's logins, and the loopback port it is served on (0: none). */
   ui: { logins: UiLogins; port: number };
+  /** This daemon in the mesh, when IAPEER_NATS_URL is set. */
+  mesh?: MeshNode;
 }
 
 /** Who is calling: the local user over the unix socket, or a peer proven by its token. */
@@ -84,6 +87,8 @@ export async function handleRequest(
               ...(args.attachments !== undefined && { attachments: args.attachments }),
             },
             true,
+            false,
+            ctx.mesh?.route,
           )
         ).outcome,
     });
@@ -160,6 +165,8 @@ export async function handleRequest(
         ...(body.key !== undefined && { key: body.key }),
       },
       body.wait !== false,
+      false,
+      ctx.mesh?.route,
     );
     return json(result.badInput ? 400 : 200, result);
   }

@@ -1,0 +1,77 @@
+import { describe, expect, test } from "bun:test";
+import type { Message } from "../src/transport/messages";
+import { runSource } from "./helpers/cli";
+import { isFinal, meshHost, meshUp } from "./helpers/mesh-hosts";
+import { startNats } from "./helpers/nats";
+import { until } from "./helpers/until";
+
+describe("daemons on several hosts", () => {
+  test("a send to ana@hostb is delivered there once, from human@hosta, and hosta learns it", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", ["bob"]);
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    const sent = runSource(["send", "ana@hostb", "-m", "across", "--json"], a.sb.env);
+    const outcome = JSON.parse(sent.stdout);
+    expect(outcome).toMatchObject({ ok: true, outcome: "delivered", woke: true });
+    expect(sent.code).toBe(0);
+    const got = b.received("ana");
+    expect(got.map((e) => [e.id, e.from, e.body])).toEqual([[outcome.id, "human@hosta", "across"]]);
+    expect(got[0]).toMatchObject({ runtime: "cli", intelligence: "natural" });
+    const there = await a.message(outcome.id);
+    expect(there).toMatchObject({ state: "delivered", recipient: "ana@hostb", toHost: "hostb" });
+    expect(there.forwardedAt).toBeDefined();
+    const here = await until(async () => {
+      const m = await b.message(outcome.id);
+      return m.receiptOutcome === "delivered" && m;
+    }, "hostb's receipt sent");
+    expect(here).toMatchObject({ sender: "human@hosta", recipient: "ana", fromHost: "hosta" });
+    // A peer of hostb answers a peer of hosta, which it names with its host.
+    const back = await b.send("bob@hosta", "and back", { from: "ana" });
+    expect(back.outcome).toMatchObject({ outcome: "delivered" });
+    expect(a.received("bob").map((e) => [e.from, e.runtime, e.body])).toEqual([
+      ["ana@hostb", "echo", "and back"],
+    ]);
+    // Still once, a while later.
+    await Bun.sleep(1500);
+    expect(b.received("ana")).toHaveLength(1);
+  });
+
+  test("a bare name goes to this host's peer; ana@thishost is this host's; without a mesh, name@host is refused", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", ["ana"]);
+    await meshUp(a);
+    const bare = await a.send("ana", "bare");
+    expect(bare.outcome.outcome).toBe("delivered");
+    const own = await a.send("ana@hosta", "own host");
+    expect(own.outcome.outcome).toBe("delivered");
+    expect((await a.message(own.outcome.id as string)).recipient).toBe("ana");
+    expect(a.received("ana").map((e) => e.body)).toEqual(["bare", "own host"]);
+    const alone = runSource(["send", "ana@hostb", "-m", "x", "--json"], {
+      HOME: a.sb.env.HOME as string,
+      IAPEER_HOME: `${a.sb.env.IAPEER_HOME}-alone`,
+    });
+    expect(alone.code).toBe(1);
+    expect(JSON.parse(alone.stdout).error).toContain(
+      "this host is in no mesh: set IAPEER_NATS_URL",
+    );
+  });
+
+  test("receipts for a peer hostb does not have, or has stopped, come back failed", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", []);
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    const none = await a.send("zed@hostb", "to no one");
+    expect(none.outcome).toMatchObject({
+      ok: false,
+      outcome: "failed",
+      error: "no peer named zed",
+    });
+    expect(runSource(["stop", "ana"], b.sb.env).code).toBe(0);
+    const stopped = await a.send("ana@hostb", "to a stopped peer");
+    expect(stopped.outcome).toMatchObject({ outcome: "failed", error: "peer ana is stopped" });
+    const m = await a.message(stopped.outcome.id as string);
+    expect(isFinal(m as Message)).toBe(true);
+  });
+});
