@@ -1,0 +1,110 @@
+import { describe, expect, test } from "bun:test";
+import { isFinal, type MeshHost, meshHost, meshUp } from "./helpers/mesh-hosts";
+import { startNats } from "./helpers/nats";
+import { until } from "./helpers/until";
+
+/** Every id final at the sender, then what each came to. */
+async function outcomes(h: MeshHost, ids: string[], ms = 120_000): Promise<string[]> {
+  return until(
+    async () => {
+      const ms = await Promise.all(ids.map((id) => h.message(id)));
+      return ms.every(isFinal) && ms.map((m) => m.state);
+    },
+    `${ids.length} messages final at ${h.name}`,
+    ms,
+  );
+}
+
+const lastEventId = (h: MeshHost): number =>
+  (h.sb.host().store.db.query("SELECT max(id) AS n FROM events").get() as { n: number | null }).n ??
+  0;
+
+describe("daemons on several hosts, through faults", () => {
+  test("NATS gone: a send to another host waits, local sends go on; NATS back: it is delivered once", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", ["bob"]);
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    const [seenA, seenB] = [lastEventId(a), lastEventId(b)];
+    await nats.stop();
+    const away = await a.send("ana@hostb", "while NATS is away", { wait: false });
+    expect(away.outcome).toMatchObject({ ok: true, outcome: "queued" });
+    const local = await a.send("bob", "local meanwhile");
+    expect(local.outcome.outcome).toBe("delivered");
+    expect((await a.message(away.outcome.id as string)).state).toBe("forwarding");
+    await nats.start();
+    await Promise.all([meshUp(a, seenA), meshUp(b, seenB)]);
+    expect(await outcomes(a, [away.outcome.id as string])).toEqual(["delivered"]);
+    expect(b.received("ana").map((e) => e.body)).toEqual(["while NATS is away"]);
+    expect(a.received("bob").map((e) => e.body)).toEqual(["local meanwhile"]);
+  });
+
+  test("the sending daemon killed before the stream took its message: republished at restart, delivered once", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", []);
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    await nats.stop();
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) {
+      const r = await a.send("ana@hostb", `stored only ${n}`, { wait: false });
+      ids.push(r.outcome.id as string);
+    }
+    await a.daemon.stop("SIGKILL");
+    await nats.start();
+    await a.restart();
+    expect(await outcomes(a, ids)).toEqual(ids.map(() => "delivered"));
+    expect(b.received("ana").map((e) => e.body)).toEqual(
+      [0, 1, 2, 3, 4].map((n) => `stored only ${n}`),
+    );
+  });
+
+  test("the receiving daemon killed mid-flood: after its restart, nothing lost, nothing doubled", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", []);
+    const b = await meshHost(nats.url, "hostb", ["p0", "p1"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    const ids: string[] = [];
+    for (let n = 0; n < 100; n++) {
+      const r = await a.send(`p${n % 2}@hostb`, `flood ${n}`, { wait: false });
+      ids.push(r.outcome.id as string);
+    }
+    await until(
+      () => b.received("p0").length + b.received("p1").length >= 20,
+      "20 delivered on hostb",
+      60_000,
+    );
+    await b.daemon.stop("SIGKILL");
+    await b.restart();
+    const states = await outcomes(a, ids, 180_000);
+    expect(states.filter((s) => s !== "delivered")).toEqual([]);
+    const got = [...b.received("p0"), ...b.received("p1")].map((e) => e.body);
+    expect(got.sort()).toEqual(Array.from({ length: 100 }, (_, n) => `flood ${n}`).sort());
+    // Each peer's in the order sent.
+    for (const p of [0, 1]) {
+      const mine = b.received(`p${p}`).map((e) => Number(e.body.split(" ")[1]));
+      expect(mine).toEqual([...mine].sort((x, y) => x - y));
+    }
+  }, 240_000);
+
+  test("a host away past the time to live: failed at the sender with the reason, never delivered late", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", [], { IAPEER_MESH_TTL_SECS: "2" });
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    await b.daemon.stop();
+    const r = await a.send("ana@hostb", "too late");
+    // The waiting send ends with the expiry.
+    expect(r.outcome).toMatchObject({ ok: false, outcome: "failed" });
+    expect(r.outcome.error).toContain("hostb did not take it in time");
+    await b.restart();
+    // hostb takes it, finds it expired, and says so.
+    const m = await until(async () => {
+      const m = await a.message(r.outcome.id as string);
+      return m.error?.includes("before hostb could deliver it") && m;
+    }, "hostb's failed receipt");
+    expect(m.state).toBe("failed");
+    await Bun.sleep(1000);
+    expect(b.received("ana")).toEqual([]);
+  });
+});
