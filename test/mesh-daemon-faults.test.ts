@@ -65,26 +65,22 @@ describe("daemons on several hosts, through faults", () => {
     const b = await meshHost(nats.url, "hostb", ["p0", "p1"]);
     await Promise.all([meshUp(a), meshUp(b)]);
     const ids: string[] = [];
+    let killed: Promise<number> | undefined;
     for (let n = 0; n < 100; n++) {
       const r = await a.send(`p${n % 2}@hostb`, `flood ${n}`, { wait: false });
       ids.push(r.outcome.id as string);
+      // Killed while messages stream in: some taken and typed, some taken and not yet
+      // acknowledged, the rest still coming.
+      if (n === 40) killed = b.daemon.stop("SIGKILL");
     }
-    await until(
-      () => b.received("p0").length + b.received("p1").length >= 20,
-      "20 delivered on hostb",
-      60_000,
-    );
-    await b.daemon.stop("SIGKILL");
+    await killed;
     await b.restart();
     const states = await outcomes(a, ids, 180_000);
     expect(states.filter((s) => s !== "delivered")).toEqual([]);
     const got = [...b.received("p0"), ...b.received("p1")].map((e) => e.body);
     expect(got.sort()).toEqual(Array.from({ length: 100 }, (_, n) => `flood ${n}`).sort());
-    // Each peer's in the order sent.
-    for (const p of [0, 1]) {
-      const mine = b.received(`p${p}`).map((e) => Number(e.body.split(" ")[1]));
-      expect(mine).toEqual([...mine].sort((x, y) => x - y));
-    }
+    // Not checked: the order. What was handed over and not yet acknowledged at the kill comes
+    // again only after the ack wait, behind what followed it.
   }, 240_000);
 
   test("a host away past the time to live: failed at the sender with the reason, never delivered late", async () => {
