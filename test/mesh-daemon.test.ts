@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { connect } from "@nats-io/transport-node";
+import { Directory } from "../src/mesh/directory";
 import type { Message } from "../src/transport/messages";
 import { runSource } from "./helpers/cli";
 import { isFinal, meshHost, meshUp } from "./helpers/mesh-hosts";
@@ -73,5 +75,54 @@ describe("daemons on several hosts", () => {
     expect(stopped.outcome).toMatchObject({ outcome: "failed", error: "peer ana is stopped" });
     const m = await a.message(stopped.outcome.id as string);
     expect(isFinal(m as Message)).toBe(true);
+  });
+});
+
+describe("a bare name no peer of this host has", () => {
+  test("goes to the one host the directory names; several is an error naming them; none is unknown", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", ["ana"]);
+    const b = await meshHost(nats.url, "hostb", ["carl", "dup"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    // What each host's directory sync would say of its peers.
+    const nc = await connect({ servers: nats.url.replace("nats://", "") });
+    try {
+      const dir = await Directory.open(nc, { replicas: 1 });
+      if (!dir.ok) throw new Error(dir.error);
+      const entry = (host: string, personality: string) => ({
+        host,
+        personality,
+        runtimes: ["echo"],
+        state: "asleep",
+        lastSeen: new Date().toISOString(),
+      });
+      for (const [h, p] of [
+        ["hostb", "carl"],
+        ["hostb", "dup"],
+        ["hostc", "dup"],
+        ["hostb", "ana"],
+      ] as const)
+        expect((await dir.value.put(entry(h, p))).ok).toBe(true);
+    } finally {
+      await nc.close();
+    }
+    const carl = await a.send("carl", "found in the directory");
+    expect(carl.outcome).toMatchObject({ ok: true, outcome: "delivered" });
+    expect((await a.message(carl.outcome.id as string)).recipient).toBe("carl@hostb");
+    expect(b.received("carl").map((e) => [e.from, e.body])).toEqual([
+      ["human@hosta", "found in the directory"],
+    ]);
+    const dup = await a.send("dup", "which one?");
+    expect(dup).toMatchObject({ badInput: false, outcome: { ok: false, outcome: "failed" } });
+    expect(dup.outcome.error).toBe(
+      '"dup" names a peer on several hosts: say which (dup@hostb, dup@hostc)',
+    );
+    expect(dup.outcome.id).toBeUndefined();
+    const zed = await a.send("zed", "no one");
+    expect(zed.outcome.error).toBe("no peer named zed; see `iapeer list`");
+    // This host's own peer wins over another host's of the same name.
+    const ana = await a.send("ana", "mine");
+    expect((await a.message(ana.outcome.id as string)).recipient).toBe("ana");
+    expect(b.received("ana")).toEqual([]);
   });
 });

@@ -48,13 +48,18 @@ export function wireOf(m: Message, thisHost: string): WireMessage {
 /** Messages for other hosts past their time to live, still without an outcome: now failed. */
 export function expireOutbound(store: Store, now: Date): Message[] {
   const at = now.toISOString();
+  const due = () =>
+    (
+      store.db
+        .query(
+          `${SELECT} WHERE to_host IS NOT NULL AND state IN ('forwarding', 'forwarded') AND expires_at <= ?`,
+        )
+        .all(at) as Row[]
+    ).map(fromRow);
+  // Looked for every second: no write lock unless there is something to expire.
+  if (due().length === 0) return [];
   return store.write(() => {
-    const rows = store.db
-      .query(
-        `${SELECT} WHERE to_host IS NOT NULL AND state IN ('forwarding', 'forwarded') AND expires_at <= ?`,
-      )
-      .all(at) as Row[];
-    const expired = rows.map(fromRow);
+    const expired = due();
     for (const m of expired) {
       const error =
         m.state === "forwarding"
