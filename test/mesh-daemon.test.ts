@@ -1,10 +1,14 @@
 import { describe, expect, test } from "bun:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { connect } from "@nats-io/transport-node";
 import { Directory } from "../src/mesh/directory";
+import { issueToken } from "../src/registry/tokens";
 import type { Message } from "../src/transport/messages";
 import { runSource } from "./helpers/cli";
 import { isFinal, meshHost, meshUp } from "./helpers/mesh-hosts";
 import { startNats } from "./helpers/nats";
+import { freePort } from "./helpers/port";
 import { until } from "./helpers/until";
 
 describe("daemons on several hosts", () => {
@@ -76,6 +80,35 @@ describe("daemons on several hosts", () => {
     const m = await a.message(stopped.outcome.id as string);
     expect(isFinal(m as Message)).toBe(true);
   });
+});
+
+test("MCP: a peer sends to ana@hostb with send_to_peer and is told it was delivered", async () => {
+  const nats = await startNats();
+  const port = await freePort();
+  const a = await meshHost(nats.url, "hosta", ["bob"], {}, { IAPEER_PORT: String(port) });
+  const b = await meshHost(nats.url, "hostb", ["ana"]);
+  await Promise.all([meshUp(a), meshUp(b)]);
+  const token = issueToken(a.sb.host().store, "bob");
+  const client = new Client({ name: "test", version: "1" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  try {
+    const result = await client.callTool({
+      name: "send_to_peer",
+      arguments: { personality: "ana@hostb", message: "over MCP" },
+    });
+    expect(result.isError).toBeFalsy();
+    const outcome = JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
+    expect(outcome).toMatchObject({ ok: true, outcome: "delivered" });
+    expect(b.received("ana").map((e) => [e.from, e.runtime, e.intelligence, e.body])).toEqual([
+      ["bob@hosta", "echo", "absent", "over MCP"],
+    ]);
+  } finally {
+    await client.close();
+  }
 });
 
 describe("a bare name no peer of this host has", () => {

@@ -27,15 +27,17 @@ export async function meshHost(
   name: string,
   peers: string[],
   env: Record<string, string> = {},
+  /** For the daemon only, e.g. an IAPEER_PORT for MCP. */
+  daemonEnv: Record<string, string> = {},
 ): Promise<MeshHost> {
   const sb = sandbox({ IAPEER_NATS_URL: natsUrl, IAPEER_HOST: name, ...env });
   for (const peer of peers) createPeer(sb.host(), { name: peer, runtime: "echo" });
   const h: MeshHost = {
     name,
     sb,
-    daemon: await startDaemon(sb),
+    daemon: await startDaemon(sb, daemonEnv),
     async restart() {
-      h.daemon = await startDaemon(sb);
+      h.daemon = await startDaemon(sb, daemonEnv);
       return h.daemon;
     },
     async send(to, body, more = {}) {
