@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isFinal, type MeshHost, meshHost, meshUp } from "./helpers/mesh-hosts";
+import { isFinal, type MeshHost, meshEvent, meshHost, meshUp } from "./helpers/mesh-hosts";
 import { startNats } from "./helpers/nats";
 import { until } from "./helpers/until";
 
@@ -27,8 +27,12 @@ describe("daemons on several hosts, through faults", () => {
     await Promise.all([meshUp(a), meshUp(b)]);
     const [seenA, seenB] = [lastEventId(a), lastEventId(b)];
     await nats.stop();
-    const away = await a.send("ana@hostb", "while NATS is away", { wait: false });
+    await meshEvent(a, "mesh-down", seenA);
+    // A waiting sender is not kept waiting for a mesh that is away.
+    const started = Date.now();
+    const away = await a.send("ana@hostb", "while NATS is away");
     expect(away.outcome).toMatchObject({ ok: true, outcome: "queued" });
+    expect(Date.now() - started).toBeLessThan(5_000);
     const local = await a.send("bob", "local meanwhile");
     expect(local.outcome.outcome).toBe("delivered");
     expect((await a.message(away.outcome.id as string)).state).toBe("forwarding");

@@ -144,6 +144,7 @@ export function startMeshNode(host: Host, dispatcher: Dispatcher): MeshNode | un
       };
     },
     forward: () => forwarder.kick(),
+    up: () => link.state() === "up",
   };
 
   return {

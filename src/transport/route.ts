@@ -13,6 +13,8 @@ export interface MeshRoute {
   hostsOf(personality: string): Promise<Result<string[]>>;
   /** Send what waits to be forwarded, now. */
   forward(): void;
+  /** The link to the mesh is up: only then is a waiting sender's wait worth it. */
+  up(): boolean;
 }
 
 export type Target =

@@ -85,7 +85,8 @@ async function sendRemote(
   route.forward();
   const deadline = Date.now() + SEND_WAIT_MS;
   let now = m;
-  while (wait && !FINAL.has(now.state) && Date.now() < deadline) {
+  // While the mesh is away, the answer is `queued` at once: it goes when the mesh is back.
+  while (wait && !FINAL.has(now.state) && Date.now() < deadline && route.up()) {
     await Bun.sleep(25);
     now = getMessage(host.store, m.id) ?? now;
   }

@@ -67,20 +67,19 @@ export async function meshHost(
   return h;
 }
 
-/** The daemon's mesh link is up, per its journal. */
-export async function meshUp(h: MeshHost, after = 0): Promise<void> {
+/** The daemon's journal has `ev` (`mesh-up`, `mesh-down`, …) after event `after`. */
+export async function meshEvent(h: MeshHost, ev: string, after = 0): Promise<void> {
   await until(
-    () => {
-      const rows = h.sb
-        .host()
-        .store.db.query("SELECT id FROM events WHERE ev = 'mesh-up' AND id > ?")
-        .all(after);
-      return rows.length > 0;
-    },
-    `${h.name}'s mesh link up`,
+    () =>
+      h.sb.host().store.db.query("SELECT id FROM events WHERE ev = ? AND id > ?").all(ev, after)
+        .length > 0,
+    `${ev} at ${h.name}`,
     30_000,
   );
 }
+
+/** The daemon's mesh link is up, per its journal. */
+export const meshUp = (h: MeshHost, after = 0): Promise<void> => meshEvent(h, "mesh-up", after);
 
 export const isFinal = (m: Message): boolean =>
   m.state === "delivered" || m.state === "unconfirmed" || m.state === "failed";
