@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { createPeer } from "../src/registry/create";
 import { isFinal, type MeshHost, meshEvent, meshHost, meshUp } from "./helpers/mesh-hosts";
 import { startNats } from "./helpers/nats";
 import { until } from "./helpers/until";
+
+const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts");
 
 /** Every id final at the sender, then what each came to. */
 async function outcomes(h: MeshHost, ids: string[], ms = 120_000): Promise<string[]> {
@@ -86,6 +90,50 @@ describe("daemons on several hosts, through faults", () => {
     // Not checked: the order. What was handed over and not yet acknowledged at the kill comes
     // again only after the ack wait, behind what followed it.
   }, 240_000);
+
+  test("an outcome reached while NATS is away goes back to the sender once NATS is back", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", []);
+    const b = await meshHost(nats.url, "hostb", [], {
+      IAPEER_SERVICE_MANAGER: "none",
+      IAPEER_SYSTEMD_DIR: "/nonexistent-not-used",
+    });
+    // Always-on: its messages wait, stored, until its service brings it up.
+    const made = createPeer(b.sb.host(), { name: "ana", runtime: "echo", alwaysOn: true });
+    if (!made.ok) throw new Error(made.error);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    const sent = await a.send("ana@hostb", "waits for its service", { wait: false });
+    const id = sent.outcome.id as string;
+    await until(
+      async () => (await b.daemon.api("GET", `/v1/messages/${id}`)).status === 200,
+      "taken by hostb",
+    );
+    const seenB = lastEventId(b);
+    await nats.stop();
+    await meshEvent(b, "mesh-down", seenB);
+    const service = Bun.spawn([process.execPath, MAIN, "run-always-on", "echo-ana"], {
+      env: { ...process.env, ...b.sb.env },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    try {
+      await until(
+        async () => (await b.message(id)).state === "delivered",
+        "delivered on hostb",
+        30_000,
+      );
+      await Bun.sleep(1500);
+      expect((await b.message(id)).receiptOutcome).toBeUndefined();
+      expect((await a.message(id)).state).toBe("forwarded");
+      await nats.start();
+      expect(await outcomes(a, [id])).toEqual(["delivered"]);
+      expect((await b.message(id)).receiptOutcome).toBe("delivered");
+      expect(b.received("ana").map((e) => e.body)).toEqual(["waits for its service"]);
+    } finally {
+      service.kill("SIGTERM");
+      await service.exited;
+    }
+  });
 
   test("a host away past the time to live: failed at the sender with the reason, never delivered late", async () => {
     const nats = await startNats();
