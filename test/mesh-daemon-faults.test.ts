@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createPeer } from "../src/registry/create";
+import { runSource } from "./helpers/cli";
 import { isFinal, type MeshHost, meshEvent, meshHost, meshUp } from "./helpers/mesh-hosts";
 import { startNats } from "./helpers/nats";
 import { until } from "./helpers/until";
@@ -65,6 +66,24 @@ describe("daemons on several hosts, through faults", () => {
     expect(b.received("ana").map((e) => e.body)).toEqual(
       [0, 1, 2, 3, 4].map((n) => `stored only ${n}`),
     );
+  });
+
+  test("sent with no daemon running: stored, and forwarded once the daemon starts", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", []);
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    await a.daemon.stop();
+    const sent = runSource(["send", "ana@hostb", "-m", "before the daemon"], a.sb.env);
+    expect(sent.code).toBe(10);
+    const said = `${sent.stdout}${sent.stderr}`;
+    expect(said).toContain("the daemon is not running, so it goes out when the daemon starts");
+    const id = /queued (m_[0-9a-z]+_[0-9a-f]+)/.exec(said)?.[1] as string;
+    expect(id).toBeDefined();
+    expect(b.received("ana")).toEqual([]);
+    await a.restart();
+    expect(await outcomes(a, [id])).toEqual(["delivered"]);
+    expect(b.received("ana").map((e) => e.body)).toEqual(["before the daemon"]);
   });
 
   test("the receiving daemon killed mid-flood: after its restart, nothing lost, nothing doubled", async () => {

@@ -75,46 +75,52 @@ export function startMeshNode(host: Host, dispatcher: Dispatcher): MeshNode | un
     },
   });
 
-  const forwarder = new Pump(async () => {
-    for (;;) {
-      if (link.state() !== "up") return;
-      const batch = toForward(store, BATCH);
-      if (batch.length === 0) return;
-      for (const m of batch) {
-        const sent = await link.publish(wireOf(m, thisHost));
-        sayOnce("forward", sent.ok ? undefined : sent.error);
-        // Left `forwarding`: tried again when the link is back, or at the next pass.
-        if (!sent.ok) return;
-        if (store.write(() => markForwarded(store, m.id, nowOf(host))))
-          host.events.write("message-forwarded", {
-            id: m.id,
-            to: m.recipient,
-            seq: sent.value.seq,
-          });
+  const forwarder = new Pump(
+    async () => {
+      for (;;) {
+        if (link.state() !== "up") return;
+        const batch = toForward(store, BATCH);
+        if (batch.length === 0) return;
+        for (const m of batch) {
+          const sent = await link.publish(wireOf(m, thisHost));
+          sayOnce("forward", sent.ok ? undefined : sent.error);
+          // Left `forwarding`: tried again when the link is back, or at the next pass.
+          if (!sent.ok) return;
+          if (store.write(() => markForwarded(store, m.id, nowOf(host))))
+            host.events.write("message-forwarded", {
+              id: m.id,
+              to: m.recipient,
+              seq: sent.value.seq,
+            });
+        }
       }
-    }
-  });
+    },
+    (e) => sayOnce("forward", String(e)),
+  );
 
-  const receipter = new Pump(async () => {
-    for (;;) {
-      if (link.state() !== "up") return;
-      const due = receiptsDue(store, BATCH);
-      if (due.length === 0) return;
-      for (const m of due) {
-        const sent = await link.receipt(m.fromHost as string, {
-          id: m.id,
-          outcome: m.state as Receipt["outcome"],
-          ...(m.error && { error: m.error }),
-          woke: m.woke,
-          host: thisHost,
-          at: m.updatedAt,
-        });
-        sayOnce("receipt", sent.ok ? undefined : sent.error);
-        if (!sent.ok) return;
-        store.write(() => markReceipted(store, m.id, m.state));
+  const receipter = new Pump(
+    async () => {
+      for (;;) {
+        if (link.state() !== "up") return;
+        const due = receiptsDue(store, BATCH);
+        if (due.length === 0) return;
+        for (const m of due) {
+          const sent = await link.receipt(m.fromHost as string, {
+            id: m.id,
+            outcome: m.state as Receipt["outcome"],
+            ...(m.error && { error: m.error }),
+            woke: m.woke,
+            host: thisHost,
+            at: m.updatedAt,
+          });
+          sayOnce("receipt", sent.ok ? undefined : sent.error);
+          if (!sent.ok) return;
+          store.write(() => markReceipted(store, m.id, m.state));
+        }
       }
-    }
-  });
+    },
+    (e) => sayOnce("receipt", String(e)),
+  );
 
   const pass = () => {
     try {

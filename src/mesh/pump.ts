@@ -6,7 +6,11 @@ export class Pump {
   private running: Promise<void> | undefined;
   private again = false;
 
-  constructor(private readonly job: () => Promise<void>) {}
+  constructor(
+    private readonly job: () => Promise<void>,
+    /** A run that threw (the database busy past its timeout): said, and tried at the next kick. */
+    private readonly onError: (error: unknown) => void,
+  ) {}
 
   kick(): void {
     if (this.running) {
@@ -18,9 +22,11 @@ export class Pump {
         this.again = false;
         await this.job();
       } while (this.again);
-    })().finally(() => {
-      this.running = undefined;
-    });
+    })()
+      .catch(this.onError)
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   /** Until the current run (if any) is over. */
