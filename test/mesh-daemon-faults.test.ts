@@ -86,6 +86,27 @@ describe("daemons on several hosts, through faults", () => {
     expect(b.received("ana").map((e) => e.body)).toEqual(["before the daemon"]);
   });
 
+  test("a stored message that could never cross is failed with why, and holds up nothing after it", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", []);
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    await a.daemon.stop();
+    const sendNow = (body: string) =>
+      JSON.parse(runSource(["send", "ana@hostb", "-m", body, "--json"], a.sb.env).stdout)
+        .id as string;
+    const [bad, good] = [sendNow("unfit"), sendNow("fit")];
+    // Stored by an older or damaged iapeer: a sender runtime no host takes.
+    a.sb
+      .host()
+      .store.db.query("UPDATE messages SET sender_runtime = 'NOT A RUNTIME' WHERE id = ?")
+      .run(bad);
+    await a.restart();
+    expect(await outcomes(a, [bad, good])).toEqual(["failed", "delivered"]);
+    expect((await a.message(bad)).error).toContain("not a message for another host: from.runtime");
+    expect(b.received("ana").map((e) => e.body)).toEqual(["fit"]);
+  });
+
   test("the receiving daemon killed mid-flood: after its restart, nothing lost, nothing doubled", async () => {
     const nats = await startNats();
     const a = await meshHost(nats.url, "hosta", []);

@@ -4,10 +4,17 @@ import type { Message } from "../transport/messages";
 import type { MeshRoute } from "../transport/route";
 import { insertArrival, markReceipted, receiptsDue } from "./arrivals";
 import { MeshLink } from "./link";
-import { applyReceipt, expireOutbound, markForwarded, toForward, wireOf } from "./outbox";
+import {
+  applyReceipt,
+  expireOutbound,
+  failUnsent,
+  markForwarded,
+  toForward,
+  wireOf,
+} from "./outbox";
 import { Pump } from "./pump";
 import type { Receipt } from "./receipts";
-import type { WireMessage } from "./wire";
+import { encodeWire, type WireMessage } from "./wire";
 
 export interface MeshNode {
   /** The daemon's link: a directory sync attaches here. */
@@ -82,7 +89,15 @@ export function startMeshNode(host: Host, dispatcher: Dispatcher): MeshNode | un
         const batch = toForward(store, BATCH);
         if (batch.length === 0) return;
         for (const m of batch) {
-          const sent = await link.publish(wireOf(m, thisHost));
+          const wire = wireOf(m, thisHost);
+          const valid = encodeWire(wire);
+          if (!valid.ok) {
+            // It could never cross: failed now, rather than holding up the messages after it.
+            const failed = store.write(() => failUnsent(store, m.id, valid.error, nowOf(host)));
+            if (failed) recordOutcome(failed, { host: m.toHost ?? "" });
+            continue;
+          }
+          const sent = await link.publish(wire);
           sayOnce("forward", sent.ok ? undefined : sent.error);
           // Left `forwarding`: tried again when the link is back, or at the next pass.
           if (!sent.ok) return;

@@ -23,6 +23,21 @@ export function markForwarded(store: Store, id: string, now: Date): boolean {
   return r.changes > 0;
 }
 
+/** Never forwarded, and never will be: failed, with why. */
+export function failUnsent(
+  store: Store,
+  id: string,
+  error: string,
+  now: Date,
+): Message | undefined {
+  store.db
+    .query(
+      "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ? AND state = 'forwarding'",
+    )
+    .run(error, now.toISOString(), id);
+  return getMessage(store, id);
+}
+
 /** What crosses to the recipient's host, from the stored message. */
 export function wireOf(m: Message, thisHost: string): WireMessage {
   const personality = m.recipient.slice(0, m.recipient.indexOf("@"));
