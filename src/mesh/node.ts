@@ -123,7 +123,8 @@ export function startMeshNode(host: Host, dispatcher: Dispatcher): MeshNode | un
           const sent = await link.receipt(m.fromHost as string, {
             id: m.id,
             outcome: m.state as Receipt["outcome"],
-            ...(m.error && { error: m.error }),
+            // At most 2,000 characters of why: a receipt refused would hold up the rest.
+            ...(m.error && { error: m.error.slice(0, 2000) }),
             woke: m.woke,
             host: thisHost,
             at: m.updatedAt,
