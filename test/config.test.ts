@@ -76,6 +76,7 @@ describe("overrides", () => {
       IAPEER_BACKOFF_SECS: "10",
       IAPEER_BACKOFF_MAX_SECS: "100",
       IAPEER_THROTTLE_SECS: "30",
+      IAPEER_MESH_TTL_SECS: "600",
     });
     expect(c.home).toBe("/srv/iapeer");
     expect(c.sockDir).toBe("/run/ip");
@@ -91,6 +92,7 @@ describe("overrides", () => {
       5, 60, 10, 100,
     ]);
     expect(c.throttleSecs).toBe(30);
+    expect(c.meshTtlSecs).toBe(600);
     // The mesh's knobs exclude each other in part: test/mesh-config.test.ts covers them.
     const plain = KNOBS.map((k) => k.name).filter((name) => !MESH_KNOBS.includes(name));
     expect([...c.fromEnv].sort()).toEqual(plain.sort());
@@ -134,6 +136,8 @@ describe("rejections name the variable and what it accepts", () => {
     ["IAPEER_CRASH_WINDOW_SECS", "x", "must be an integer"],
     ["IAPEER_BACKOFF_SECS", "0", "must be an integer from 1"],
     ["IAPEER_BACKOFF_MAX_SECS", "-5", "must be an integer from 1"],
+    ["IAPEER_MESH_TTL_SECS", "0", "must be an integer from 1 to 604800"],
+    ["IAPEER_MESH_TTL_SECS", "604801", "must be an integer from 1 to 604800"],
   ])("%s=%p", (name, bad, expected) => {
     const message = error({ [name]: bad });
     expect(message).toStartWith(name);

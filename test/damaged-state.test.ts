@@ -38,6 +38,8 @@ const QUEUE: Queued[] = [
   { id: "m_1", key: "job-1", sender: "human", recipient: "ana", body: "first", state: "queued" },
   { id: "m_2", key: null, sender: "ana", recipient: "bob", body: "née\nzwei", state: "delivering" },
   { id: "m_3", key: "job-3", sender: "bob", recipient: "ana", body: "done", state: "delivered" },
+  // For another host, not yet taken by the mesh: only this database has it.
+  { id: "m_4", key: null, sender: "bob", recipient: "cy@hostb", body: "far", state: "forwarding" },
 ];
 
 /** Two peers and a queue with one message of each kind, closed and folded into the file. */
@@ -164,7 +166,7 @@ describe("a state database with garbage inside", () => {
     const fix = runSource(["verify", "--fix"], sb.env);
     expect(fix.stderr).not.toContain("internal error");
     expect(fix.code).toBe(0);
-    expect(`${fix.stdout}${fix.stderr}`).toContain("salvaged 2 undelivered messages");
+    expect(`${fix.stdout}${fix.stderr}`).toContain("salvaged 3 undelivered messages");
     expect(asides(sb).length).toBeGreaterThan(0);
     expect(names(sb)).toEqual(["ana", "bob"]);
     expect(messagesIn(sb.layout.dbPath)).toEqual(QUEUE.filter((m) => m.state !== "delivered"));

@@ -29,6 +29,7 @@ const VALUES: Record<string, (c: Config) => string | number> = {
   IAPEER_NATS_PASSWORD: (c) => (c.mesh?.auth.kind === "user" ? SECRET : ""),
   IAPEER_NATS_CA: (c) => c.mesh?.ca ?? "",
   IAPEER_NATS_INSECURE: (c) => (c.mesh?.insecure ? 1 : 0),
+  IAPEER_MESH_TTL_SECS: (c) => c.meshTtlSecs,
 };
 
 export interface KnobValue {

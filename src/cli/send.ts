@@ -123,7 +123,7 @@ export default defineCommand({
       consola.success(`delivered ${o.id} to ${args.peer}${o.woke ? " (woke it)" : ""}`);
     else if (o.outcome === "queued")
       consola.info(
-        `queued ${o.id}${daemon ? "" : "; the daemon is not running, so it goes out with the next send to this peer or when the daemon starts"}`,
+        `queued ${o.id}${daemon ? "" : args.peer.includes("@") ? "; the daemon is not running, so it goes out when the daemon starts" : "; the daemon is not running, so it goes out with the next send to this peer or when the daemon starts"}`,
       );
     else if (o.outcome === "unconfirmed")
       consola.warn(

@@ -1,3 +1,4 @@
+import { parseAddress } from "../core/address";
 import { validatePersonality, validateRuntime } from "../core/names";
 import { fail, ok, type Result } from "../core/result";
 import {
@@ -60,7 +61,8 @@ function check(m: EnvelopeInput): string | undefined {
   if (m.id !== undefined && !ID_PATTERN.test(m.id)) {
     return `invalid message id ${JSON.stringify(m.id)}: use 1-64 characters A-Z, a-z, 0-9, "_" and "-"`;
   }
-  const from = validatePersonality(m.from);
+  // A sender of another host is `<name>@<host>`.
+  const from = m.from.includes("@") ? parseAddress(m.from) : validatePersonality(m.from);
   if (!from.ok) return `sender: ${from.error}`;
   const runtime = validateRuntime(m.runtime);
   if (!runtime.ok) return `sender ${runtime.error}`;

@@ -40,6 +40,8 @@ export interface Config {
   readonly host: string | undefined;
   /** The mesh of hosts over NATS JetStream; undefined = this host only. */
   readonly mesh: MeshConfig | undefined;
+  /** How long a message for another host may take to be delivered there before it fails. */
+  readonly meshTtlSecs: number;
   /** Knobs whose value came from the environment (the rest are defaults). */
   readonly fromEnv: readonly string[];
   readonly platform: string;
@@ -165,6 +167,12 @@ export const KNOBS: readonly Knob[] = [
     meaning: "1 allows a plaintext nats:// URL to another machine",
     defaultText: "0",
   },
+  {
+    name: "IAPEER_MESH_TTL_SECS",
+    meaning:
+      "seconds a message for another host may wait to be delivered there before it fails (1-604800)",
+    defaultText: "86400 (24 h)",
+  },
 ];
 
 export interface ConfigInput {
@@ -288,6 +296,10 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
     );
   }
 
+  // At most the stream's own 7 days: past that, the stream itself drops what it keeps.
+  const meshTtlSecs = integer(env, "IAPEER_MESH_TTL_SECS", DAY_SECS, 1, 7 * DAY_SECS);
+  if (!meshTtlSecs.ok) return meshTtlSecs;
+
   const mesh = loadMeshConfig(env);
   if (!mesh.ok) return mesh;
   const host = loadHostName(env, machineName, mesh.value !== undefined);
@@ -312,6 +324,7 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       throttleSecs: throttleSecs.value,
       host: host.value,
       mesh: mesh.value,
+      meshTtlSecs: meshTtlSecs.value,
       fromEnv: Object.freeze(
         KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
       ),

@@ -4,8 +4,8 @@ import { startPeer, stopPeer } from "../lifecycle/control";
 import { recentDeaths } from "../lifecycle/crash-guard";
 import { allStates, stateOf } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
-import type { Directory } from "../mesh/directory";
 import { meshFleet } from "../mesh/fleet";
+import type { MeshNode } from "../mesh/node";
 import { getPeer } from "../registry/registry";
 import { peerForToken } from "../registry/tokens";
 import { restartAnyPeer } from "../service/peer-service";
@@ -25,8 +25,8 @@ export interface ApiContext {
   dispatcher: Dispatcher;
   /** The dashboard's logins, and the loopback port it is served on (0: none). */
   ui: { logins: UiLogins; port: number };
-  /** The mesh's directory of every host's peers, while the link to the mesh is up. */
-  directory?: () => Directory | undefined;
+  /** This daemon in the mesh, when IAPEER_NATS_URL is set. */
+  mesh?: MeshNode;
 }
 
 /** Who is calling: the local user over the unix socket, or a peer proven by its token. */
@@ -88,6 +88,8 @@ export async function handleRequest(
               ...(args.attachments !== undefined && { attachments: args.attachments }),
             },
             true,
+            false,
+            ctx.mesh?.route,
           )
         ).outcome,
     });
@@ -105,7 +107,7 @@ export async function handleRequest(
   if (req.method === "GET" && path === "/v1/peers") {
     if (url.searchParams.get("all") !== "1") return json(200, allStates(host));
     // Every host's peers; the header says when the mesh could not be asked.
-    const fleet = await meshFleet(host, ctx.directory?.());
+    const fleet = await meshFleet(host, ctx.mesh?.link.directory());
     return new Response(JSON.stringify(fleet.rows), {
       headers: { "content-type": "application/json", "x-iapeer-mesh": fleet.mesh },
     });
@@ -171,6 +173,8 @@ export async function handleRequest(
         ...(body.key !== undefined && { key: body.key }),
       },
       body.wait !== false,
+      false,
+      ctx.mesh?.route,
     );
     return json(result.badInput ? 400 : 200, result);
   }

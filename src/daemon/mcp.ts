@@ -32,7 +32,7 @@ export interface McpDeps {
 export const SEND_TOOL = "send_to_peer";
 
 const SEND_DESCRIPTION = [
-  "Send a message to another iapeer peer (an AI agent, or a person behind a chat bridge) on this host.",
+  "Send a message to another iapeer peer (an AI agent, or a person behind a chat bridge), on this host or another one.",
   "You are the sender: the message goes out under your own peer name, which iapeer knows from your token.",
   "iapeer stores the message, wakes the recipient if it is asleep and types the message into its session.",
   'The result is JSON {"ok", "id", "outcome", "woke", "error"}. outcome is "delivered" (typed in and confirmed',
@@ -42,7 +42,9 @@ const SEND_DESCRIPTION = [
 ].join(" ");
 
 const sendInput = {
-  personality: z.string().describe("The recipient: the peer's name."),
+  personality: z
+    .string()
+    .describe("The recipient: the peer's name, or name@host for a peer on another host."),
   message: z.string().describe("The message text."),
   runtime: z
     .string()

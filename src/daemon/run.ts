@@ -5,9 +5,10 @@ import { VERSION } from "../core/version";
 import { processToken } from "../launch/pid";
 import type { Host } from "../lifecycle/context";
 import { superviseTick } from "../lifecycle/supervise";
+import { type MeshNode, startMeshNode } from "../mesh/node";
 import { Dispatcher } from "../transport/dispatcher";
 import { UiLogins } from "../ui/auth";
-import { handleRequest } from "./api";
+import { type ApiContext, handleRequest } from "./api";
 import { failedRequest } from "./failed-request";
 import { busyRefusal, TCP_IDLE_SECS, tcpRefusal } from "./gate";
 import type { DaemonInfo } from "./info";
@@ -18,7 +19,7 @@ import { eventStream } from "./sse";
 const DEATH_PASS_MS = 500;
 
 export type DaemonStart =
-  | { ok: true; stop: () => Promise<void>; info: DaemonInfo }
+  | { ok: true; stop: () => Promise<void>; info: DaemonInfo; mesh?: MeshNode }
   | { ok: false; error: string };
 
 /**
@@ -33,7 +34,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
 
   const dispatcher = new Dispatcher(host);
   // The dashboard's sessions live here, in memory: a restarted daemon asks for a new login.
-  const ctx = { host, dispatcher, ui: { logins: new UiLogins(), port: 0 } };
+  const ctx: ApiContext = { host, dispatcher, ui: { logins: new UiLogins(), port: 0 } };
   if (existsSync(layout.daemonSock)) rmSync(layout.daemonSock, { force: true });
   // Long sends (a wake plus typing) must not be cut by the idle timeout: 0 turns it off.
   let unix: ReturnType<typeof Bun.serve>;
@@ -78,6 +79,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
               events: (since, signal, headers) =>
                 eventStream(host.store, since, signal, { named: false, headers }),
               keepOpen: () => server.timeout(req, 0),
+              directory: () => ctx.mesh?.link.directory(),
               api: (method, apiPath, body) =>
                 handleRequest(
                   new Request(`http://localhost${apiPath}`, {
@@ -141,6 +143,9 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
   // Messages left queued, or mid-delivery by a daemon that died, go out now (each recipient's
   // worker first recovers what was in flight).
   dispatcher.kickAll();
+  // Only with IAPEER_NATS_URL; it connects in the background: local delivery never waits on it.
+  const mesh = startMeshNode(host, dispatcher);
+  if (mesh) ctx.mesh = mesh;
 
   // Deaths: exits.log changes at once (the hook), a short pass catches the rest.
   // One supervision pass at a time, full ticks and quick death passes alike; a failing pass is
@@ -188,6 +193,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     // typed finishes; what is queued stays queued for the next daemon.
     void unix.stop(false);
     void tcp?.stop(false);
+    await mesh?.stop();
     await dispatcher.stop();
     await passing;
     await Bun.sleep(100);
@@ -198,5 +204,5 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     host.events.write("daemon-stop", { pid: process.pid });
     releaseDaemon(host.store);
   };
-  return { ok: true, stop, info };
+  return { ok: true, stop, info, ...(mesh && { mesh }) };
 }

@@ -14,6 +14,8 @@ const receiptSchema = z.object({
   outcome: z.enum(["delivered", "unconfirmed", "failed"]),
   /** Why, for `failed` (and `unconfirmed` when known). */
   error: z.string().max(2000).optional(),
+  /** Delivering it woke the recipient. */
+  woke: z.boolean().optional(),
   /** The reporting host, which delivered (or failed to deliver) it. */
   host: z.string().regex(PERSONALITY_PATTERN),
   /** ISO-8601: when the outcome was reached. */

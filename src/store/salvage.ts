@@ -24,8 +24,11 @@ export function setAside(path: string, now: Date = new Date()): Result<string> {
   }
 }
 
-/** Messages not yet delivered: the part of a lost database nothing else can rebuild. */
-const UNDELIVERED = "state IN ('queued', 'delivering')";
+/**
+ * Messages not yet delivered: the part of a lost database nothing else can rebuild (for another
+ * host: not yet taken by the mesh, or taken and waiting for the receipt of their outcome).
+ */
+const UNDELIVERED = "state IN ('queued', 'delivering', 'forwarding', 'forwarded')";
 /** Rows looked for one by one when the table cannot be read whole. */
 const MAX_PROBES = 1_000_000;
 
@@ -103,7 +106,7 @@ function readUndelivered(db: Database, columns: string[]): { rows: Row[]; error?
 }
 
 /**
- * Copy the messages not yet delivered (queued, delivering) from a database set aside into the
+ * Copy the messages not yet delivered (queued, delivering, forwarding, forwarded) from a database set aside into the
  * new one, as they were: ids, bodies, senders, keys, states, times. It reads a scratch copy,
  * so the set-aside files stay exactly as they were found.
  */

@@ -147,6 +147,23 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "the moment a message's paste began, so a crash during it is never typed twice",
     up: (db) => db.run("ALTER TABLE messages ADD COLUMN typing_at TEXT"),
   },
+  {
+    version: 5,
+    description: "messages that cross hosts: forwarded by this host, or taken from another",
+    up: (db) =>
+      db.run(`
+        ALTER TABLE messages ADD COLUMN to_host TEXT;
+        ALTER TABLE messages ADD COLUMN from_host TEXT;
+        ALTER TABLE messages ADD COLUMN sender_runtime TEXT;
+        ALTER TABLE messages ADD COLUMN sender_intelligence TEXT;
+        ALTER TABLE messages ADD COLUMN expires_at TEXT;
+        ALTER TABLE messages ADD COLUMN forwarded_at TEXT;
+        ALTER TABLE messages ADD COLUMN receipt_outcome TEXT;
+        CREATE INDEX messages_outbound ON messages(state, seq) WHERE to_host IS NOT NULL;
+        CREATE INDEX messages_receipts_due ON messages(seq)
+          WHERE from_host IS NOT NULL AND receipt_outcome IS NOT state;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

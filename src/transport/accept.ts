@@ -88,7 +88,10 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
 /** What the sender is told about a stored message, now. */
 export function outcomeOf(message: Message): SendOutcome {
   const state = message.state;
-  const outcome = state === "queued" || state === "delivering" ? "queued" : state;
+  const outcome =
+    state === "queued" || state === "delivering" || state === "forwarding" || state === "forwarded"
+      ? "queued"
+      : state;
   return {
     ok: outcome !== "failed",
     id: message.id,

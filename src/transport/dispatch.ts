@@ -86,11 +86,19 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   if (!session) return done("failed", { error: "no session" });
 
   const settings = peer.profile.settings[runtime] ?? {};
-  const sender = senderInfo(host.store, msg.sender) ?? {
-    from: msg.sender,
-    runtime: "cli",
-    intelligence: "natural" as const,
-  };
+  // A sender of another host is as its host said when it sent the message.
+  const sender = (msg.senderRuntime !== undefined && msg.fromHost !== undefined
+    ? {
+        from: msg.sender,
+        runtime: msg.senderRuntime,
+        intelligence: msg.senderIntelligence ?? ("natural" as const),
+      }
+    : undefined) ??
+    senderInfo(host.store, msg.sender) ?? {
+      from: msg.sender,
+      runtime: "cli",
+      intelligence: "natural" as const,
+    };
   // `text`: the body alone, for a program that does not read envelopes (a shell, a REPL).
   const text =
     messageFormat(settings) === "text"

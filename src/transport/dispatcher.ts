@@ -20,6 +20,7 @@ export class Dispatcher {
   /** Workers that ended on an error, in a row, per recipient: how long until the next try. */
   private readonly failures = new Map<string, number>();
   private stopping = false;
+  private readonly stepListeners: (() => void)[] = [];
 
   constructor(
     private readonly host: Host,
@@ -61,6 +62,11 @@ export class Dispatcher {
       .finally(() => this.workers.delete(recipient));
     this.workers.set(recipient, worker);
     return worker;
+  }
+
+  /** Told after each delivery step (a message finished, or went back to the queue). */
+  afterEachStep(listener: () => void): void {
+    this.stepListeners.push(listener);
   }
 
   /** Kick every recipient that has messages waiting (at start-up, on each tick). */
@@ -108,6 +114,7 @@ export class Dispatcher {
   private async drain(recipient: string, until?: string): Promise<void> {
     while (!this.stopping) {
       const step = await deliverNext(this.host, recipient, this.typing);
+      for (const listener of this.stepListeners) listener();
       // A message that went back untyped (its session died under it) goes again soon: its
       // attempts are bounded, and the next wake brings a new session.
       if (step === "retry") await Bun.sleep(RETRY_FIRST_MS);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Intelligence } from "../codec/envelope";
 import type { Store } from "../store/db";
 import type { Outcome } from "./types";
 
@@ -12,7 +13,8 @@ export interface Message {
   topic?: string;
   body: string;
   attachments: string[];
-  state: "queued" | "delivering" | Exclude<Outcome, "queued">;
+  /** `forwarding`: for another host, stored and not yet taken by the mesh; `forwarded`: taken. */
+  state: "queued" | "delivering" | "forwarding" | "forwarded" | Exclude<Outcome, "queued">;
   attempts: number;
   woke: boolean;
   error?: string;
@@ -25,9 +27,22 @@ export interface Message {
   typedAt?: string;
   /** Kept for a stopped recipient until it is started. */
   deferred: boolean;
+  /** For a peer of another host: that host (the recipient is `<personality>@<host>`). */
+  toHost?: string;
+  /** From another host: that host, which is told the outcome (the sender is `<name>@<host>`). */
+  fromHost?: string;
+  /** The sender's runtime and intelligence, for the envelope, when the sender is not of this host. */
+  senderRuntime?: string;
+  senderIntelligence?: Intelligence;
+  /** For another host: past this, it is no longer delivered. */
+  expiresAt?: string;
+  /** When the mesh's stream took it. */
+  forwardedAt?: string;
+  /** From another host: the outcome its origin has been told of. */
+  receiptOutcome?: string;
 }
 
-interface Row {
+export interface Row {
   seq: number;
   id: string;
   sender: string;
@@ -45,11 +60,18 @@ interface Row {
   typed_at: string | null;
   typing_at: string | null;
   delivered_at: string | null;
+  to_host: string | null;
+  from_host: string | null;
+  sender_runtime: string | null;
+  sender_intelligence: string | null;
+  expires_at: string | null;
+  forwarded_at: string | null;
+  receipt_outcome: string | null;
 }
 
 const DEFERRED = "deferred";
 
-function fromRow(r: Row): Message {
+export function fromRow(r: Row): Message {
   return {
     seq: r.seq,
     id: r.id,
@@ -69,6 +91,15 @@ function fromRow(r: Row): Message {
     ...(r.typed_at !== null && { typedAt: r.typed_at }),
     ...(r.typing_at !== null && r.typing_at !== undefined && { typingAt: r.typing_at }),
     deferred: r.error === DEFERRED,
+    ...(r.to_host !== null && { toHost: r.to_host }),
+    ...(r.from_host !== null && { fromHost: r.from_host }),
+    ...(r.sender_runtime !== null && { senderRuntime: r.sender_runtime }),
+    ...(r.sender_intelligence !== null && {
+      senderIntelligence: r.sender_intelligence as Intelligence,
+    }),
+    ...(r.expires_at !== null && { expiresAt: r.expires_at }),
+    ...(r.forwarded_at !== null && { forwardedAt: r.forwarded_at }),
+    ...(r.receipt_outcome !== null && { receiptOutcome: r.receipt_outcome }),
   };
 }
 
@@ -88,14 +119,19 @@ export type NewMessage = Pick<
   | "attachments"
   | "deferred"
   | "createdAt"
+  | "toHost"
+  | "senderRuntime"
+  | "senderIntelligence"
+  | "expiresAt"
 > & { key?: string };
 
 /** Stored before the sender gets any answer: from here on the message is not lost. */
 export function insertMessage(store: Store, m: NewMessage): void {
   store.db
     .query(
-      `INSERT INTO messages (id, client_key, sender, recipient, runtime, topic, body, attachments, state, error, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+      `INSERT INTO messages (id, client_key, sender, recipient, runtime, topic, body, attachments, state, error, created_at, updated_at,
+         to_host, sender_runtime, sender_intelligence, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       m.id,
@@ -106,13 +142,19 @@ export function insertMessage(store: Store, m: NewMessage): void {
       m.topic ?? null,
       m.body,
       JSON.stringify(m.attachments),
+      // Another host's peer: it waits for the mesh, never for this host's delivery workers.
+      m.toHost === undefined ? "queued" : "forwarding",
       m.deferred ? DEFERRED : null,
       m.createdAt,
       m.createdAt,
+      m.toHost ?? null,
+      m.senderRuntime ?? null,
+      m.senderIntelligence ?? null,
+      m.expiresAt ?? null,
     );
 }
 
-const SELECT = "SELECT * FROM messages";
+export const SELECT = "SELECT * FROM messages";
 
 export function getMessage(store: Store, id: string): Message | undefined {
   const row = store.db.query(`${SELECT} WHERE id = ?`).get(id) as Row | null;

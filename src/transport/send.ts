@@ -1,8 +1,10 @@
 import type { Host } from "../lifecycle/context";
 import { getPeer } from "../registry/registry";
 import { type Accepted, acceptMessage, outcomeOf } from "./accept";
+import { acceptRemote } from "./accept-remote";
 import type { Dispatcher } from "./dispatcher";
 import { getMessage, type Message } from "./messages";
+import { type MeshRoute, targetOf } from "./route";
 import type { SendOutcome, SendRequest } from "./types";
 
 /** The longest a waiting sender waits: a boot, a held draft, the typing. */
@@ -25,8 +27,18 @@ export async function send(
   req: SendRequest,
   wait: boolean,
   oneShot = false,
+  /** This daemon's way into the mesh; none in a CLI process or without IAPEER_NATS_URL. */
+  route?: MeshRoute,
 ): Promise<SendResult> {
-  const accepted: Accepted = acceptMessage(host, req);
+  const target = await targetOf(host, req.to, route);
+  if (target.kind === "refused") {
+    return {
+      outcome: { ok: false, outcome: "failed", woke: false, error: target.error },
+      badInput: target.badInput,
+    };
+  }
+  if (target.kind === "remote") return sendRemote(host, req, target, wait, route);
+  const accepted: Accepted = acceptMessage(host, { ...req, to: target.personality });
   if (!accepted.ok) return { outcome: accepted.outcome, badInput: accepted.badInput };
   const m = accepted.message;
   if (!accepted.repeated)
@@ -43,4 +55,40 @@ export async function send(
   // This message's own outcome, not the end of the recipient's whole queue.
   if (wait) await dispatcher.settle(m.id, m.recipient, SEND_WAIT_MS, oneShot ? m.id : undefined);
   return { outcome: outcomeOf(getMessage(host.store, m.id) as Message), badInput: false };
+}
+
+const FINAL = new Set<Message["state"]>(["delivered", "unconfirmed", "failed"]);
+
+/**
+ * Store a message for another host's peer; the daemon's mesh forwards it and, with `wait`, its
+ * host's receipt ends the wait. Without the daemon (a CLI process) it waits in the database for
+ * the daemon to start.
+ */
+async function sendRemote(
+  host: Host,
+  req: SendRequest,
+  to: { personality: string; host: string },
+  wait: boolean,
+  route?: MeshRoute,
+): Promise<SendResult> {
+  const accepted = acceptRemote(host, req, to);
+  if (!accepted.ok) return { outcome: accepted.outcome, badInput: accepted.badInput };
+  const m = accepted.message;
+  if (!accepted.repeated)
+    host.events.write("message-queued", {
+      id: m.id,
+      from: m.sender,
+      to: m.recipient,
+      length: [...m.body].length,
+    });
+  if (!route) return { outcome: outcomeOf(m), badInput: false };
+  route.forward();
+  const deadline = Date.now() + SEND_WAIT_MS;
+  let now = m;
+  // While the mesh is away, the answer is `queued` at once: it goes when the mesh is back.
+  while (wait && !FINAL.has(now.state) && Date.now() < deadline && route.up()) {
+    await Bun.sleep(25);
+    now = getMessage(host.store, m.id) ?? now;
+  }
+  return { outcome: outcomeOf(now), badInput: false };
 }
