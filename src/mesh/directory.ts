@@ -80,8 +80,27 @@ export class Directory {
     }
   }
 
-  /** Every host's peers, each key read once; an entry that does not fit is skipped, not trusted. */
-  async list(): Promise<Result<DirectoryListing>> {
+  /**
+   * Every host's peers, each key read once; an entry that does not fit is skipped, not trusted.
+   * A listing that does not finish in `timeoutMs` (a server in trouble) is a failure, never a
+   * wait without end for the daemon's directory sync or `list --all`.
+   */
+  async list(timeoutMs = 10_000): Promise<Result<DirectoryListing>> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<Result<DirectoryListing>>((resolve) => {
+      timer = setTimeout(
+        () => resolve(fail(`cannot read the directory: no answer in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.read(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async read(): Promise<Result<DirectoryListing>> {
     try {
       const keys: string[] = [];
       for await (const key of await this.kv.keys()) keys.push(key);
