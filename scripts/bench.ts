@@ -25,6 +25,7 @@ import { openStore } from "../src/store/db";
 import { Tmux, tmuxSpawns } from "../src/tmux/client";
 import { cliBench } from "./bench-cli";
 import { daemonBench } from "./bench-daemon";
+import { meshBench } from "./bench-mesh";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const binary = positional[0] ?? join(import.meta.dir, "..", "dist", "iapeer");
@@ -245,6 +246,8 @@ const result = {
   daemon: await daemonBench(binary, summary),
   // `--pm2` installs pm2 to time `pm2 jlist` beside `iapeer list --json`.
   cli: await cliBench(binary, { pm2: process.argv.includes("--pm2") }),
+  // Three hosts over NATS JetStream, when nats-server is installed.
+  mesh: (await meshBench(binary)) ?? { skipped: "nats-server is not installed" },
 };
 // Wake overhead: a send to an asleep peer, less the echo agent's own start-up.
 const wakeOverheadMs = Math.round(
@@ -261,7 +264,9 @@ const met =
   result.daemon.death_to_event_ms.p95 <= result.daemon.targets.death_to_event_ms &&
   result.daemon.daemon_rss_kib.with_100_peers <= result.daemon.targets.rss_100_peers_kib &&
   (result.cli.ms.iapeer_list_json?.median ?? Number.POSITIVE_INFINITY) <=
-    result.cli.targets.list_json_50_live_median_ms;
+    result.cli.targets.list_json_50_live_median_ms &&
+  (!("fault_round" in result.mesh) ||
+    (result.mesh.fault_round.lost === 0 && result.mesh.fault_round.doubled === 0));
 console.log(
   JSON.stringify({ ...result, wake_overhead_ms: wakeOverheadMs, targets_met: met }, null, 2),
 );
