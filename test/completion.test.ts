@@ -5,15 +5,12 @@ import type { ArgDef, CommandDef } from "citty";
 import { main } from "../src/cli/main";
 import { BUILTIN_RUNTIMES } from "../src/core/names";
 import { runSource } from "./helpers/cli";
+import { shell } from "./helpers/needs";
 import { tempDir } from "./helpers/temp";
 
 const FIXTURES = join(import.meta.dir, "fixtures");
-const zsh = Bun.which("zsh");
-const fish = Bun.which("fish");
-if (!zsh)
-  console.log("zsh is not installed: its completion checks are skipped (.ci/run installs it)");
-if (!fish)
-  console.log("fish is not installed: its completion checks are skipped (.ci/run installs it)");
+const zsh = shell("zsh");
+const fish = shell("fish");
 
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadMeshConfig, type MeshConfig } from "../src/core/mesh-config";
 import { connectionOptions, connectMesh } from "../src/mesh/connect";
 import { startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { freePort } from "./helpers/port";
 import { makeCerts } from "./helpers/tls";
 
@@ -33,7 +34,7 @@ async function refused(m: MeshConfig): Promise<string> {
   return r.error;
 }
 
-describe("connection options", () => {
+natsDescribe("connection options", () => {
   test("servers as host:port, named after the host, never giving up", () => {
     const o = connectionOptions(
       mesh({ IAPEER_NATS_URL: "nats://127.0.0.1,nats://[::1]:5222" }),
@@ -71,7 +72,7 @@ describe("connection options", () => {
   });
 });
 
-describe("connecting", () => {
+natsDescribe("connecting", () => {
   test("with a token: the right one connects, a wrong one is a one-line error", async () => {
     const server = await startNats(["--auth", "s3cret-token"]);
     const url = { IAPEER_NATS_URL: server.url };

@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { createPeer } from "../src/registry/create";
 import { runSource } from "./helpers/cli";
 import { isFinal, type MeshHost, meshEvent, meshHost, meshUp } from "./helpers/mesh-hosts";
 import { startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { until } from "./helpers/until";
 
 const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts");
@@ -24,7 +25,7 @@ const lastEventId = (h: MeshHost): number =>
   (h.sb.host().store.db.query("SELECT max(id) AS n FROM events").get() as { n: number | null }).n ??
   0;
 
-describe("daemons on several hosts, through faults", () => {
+natsDescribe("daemons on several hosts, through faults", () => {
   test("NATS gone: a send to another host waits, local sends go on; NATS back: it is delivered once", async () => {
     const nats = await startNats();
     const a = await meshHost(nats.url, "hosta", ["bob"]);

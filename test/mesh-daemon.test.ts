@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { connect } from "@nats-io/transport-node";
@@ -8,10 +8,11 @@ import type { Message } from "../src/transport/messages";
 import { runSource } from "./helpers/cli";
 import { isFinal, meshHost, meshUp } from "./helpers/mesh-hosts";
 import { startNats } from "./helpers/nats";
+import { natsDescribe, natsTest } from "./helpers/needs";
 import { freePort } from "./helpers/port";
 import { until } from "./helpers/until";
 
-describe("daemons on several hosts", () => {
+natsDescribe("daemons on several hosts", () => {
   test("a send to ana@hostb is delivered there once, from human@hosta, and hosta learns it", async () => {
     const nats = await startNats();
     const a = await meshHost(nats.url, "hosta", ["bob"]);
@@ -82,36 +83,39 @@ describe("daemons on several hosts", () => {
   });
 });
 
-test("MCP: a peer sends to ana@hostb with send_to_peer and is told it was delivered", async () => {
-  const nats = await startNats();
-  const port = await freePort();
-  const a = await meshHost(nats.url, "hosta", ["bob"], {}, { IAPEER_PORT: String(port) });
-  const b = await meshHost(nats.url, "hostb", ["ana"]);
-  await Promise.all([meshUp(a), meshUp(b)]);
-  const token = issueToken(a.sb.host().store, "bob");
-  const client = new Client({ name: "test", version: "1" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
-  try {
-    const result = await client.callTool({
-      name: "send_to_peer",
-      arguments: { personality: "ana@hostb", message: "over MCP" },
-    });
-    expect(result.isError).toBeFalsy();
-    const outcome = JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
-    expect(outcome).toMatchObject({ ok: true, outcome: "delivered" });
-    expect(b.received("ana").map((e) => [e.from, e.runtime, e.intelligence, e.body])).toEqual([
-      ["bob@hosta", "echo", "absent", "over MCP"],
-    ]);
-  } finally {
-    await client.close();
-  }
-});
+natsTest(
+  "MCP: a peer sends to ana@hostb with send_to_peer and is told it was delivered",
+  async () => {
+    const nats = await startNats();
+    const port = await freePort();
+    const a = await meshHost(nats.url, "hosta", ["bob"], {}, { IAPEER_PORT: String(port) });
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    const token = issueToken(a.sb.host().store, "bob");
+    const client = new Client({ name: "test", version: "1" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      const result = await client.callTool({
+        name: "send_to_peer",
+        arguments: { personality: "ana@hostb", message: "over MCP" },
+      });
+      expect(result.isError).toBeFalsy();
+      const outcome = JSON.parse((result.content as { text: string }[])[0]?.text ?? "{}");
+      expect(outcome).toMatchObject({ ok: true, outcome: "delivered" });
+      expect(b.received("ana").map((e) => [e.from, e.runtime, e.intelligence, e.body])).toEqual([
+        ["bob@hosta", "echo", "absent", "over MCP"],
+      ]);
+    } finally {
+      await client.close();
+    }
+  },
+);
 
-describe("a bare name no peer of this host has", () => {
+natsDescribe("a bare name no peer of this host has", () => {
   test("goes to the one host the directory names; several is an error naming them; none is unknown", async () => {
     const nats = await startNats();
     const a = await meshHost(nats.url, "hosta", ["ana"]);

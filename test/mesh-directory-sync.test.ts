@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { loadMeshConfig, type MeshConfig } from "../src/core/mesh-config";
 import { removePeer } from "../src/lifecycle/control";
 import { wakeOrSpawn } from "../src/lifecycle/wake";
@@ -9,6 +9,7 @@ import { MeshLink } from "../src/mesh/link";
 import { createPeer } from "../src/registry/create";
 import { runSource } from "./helpers/cli";
 import { startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { sandbox } from "./helpers/sandbox";
 import { until } from "./helpers/until";
 
@@ -49,7 +50,7 @@ const entries = async (link: MeshLink): Promise<DirectoryEntry[]> => {
   return listed?.ok ? listed.value.entries : [];
 };
 
-describe("the directory of every host's peers", () => {
+natsDescribe("the directory of every host's peers", () => {
   test("each host says what its peers are, keeps it current, and drops a removed one", async () => {
     const nats = await startNats();
     const alpha = await hostIn(nats.url, "alpha", [

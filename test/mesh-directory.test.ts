@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Directory, type DirectoryEntry } from "../src/mesh/directory";
 import { DIRECTORY_BUCKET } from "../src/mesh/subjects";
 import { startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 
 const open: NatsConnection[] = [];
 afterEach(async () => {
@@ -33,7 +34,7 @@ async function listed(dir: Directory) {
   return r.value;
 }
 
-describe("the directory of peers", () => {
+natsDescribe("the directory of peers", () => {
   test("entries round-trip, one per host and personality, the last put winning", async () => {
     const { dir } = await directory();
     const ana = entry("mini2", "ana", { description: "reviews pull requests" });

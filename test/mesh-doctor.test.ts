@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Directory } from "../src/mesh/directory";
 import { ensureStream } from "../src/mesh/stream";
 import { runSource } from "./helpers/cli";
 import { startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { freePort } from "./helpers/port";
 import { tempDir } from "./helpers/temp";
 
@@ -39,7 +40,7 @@ async function client(url: string): Promise<NatsConnection> {
   return nc;
 }
 
-describe("iapeer doctor and the mesh", () => {
+natsDescribe("iapeer doctor and the mesh", () => {
   test("no mesh: one line saying so", () => {
     const { byName } = doctor({});
     expect(byName.mesh).toMatchObject({ ok: true, level: "ok" });

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadMeshConfig } from "../src/core/mesh-config";
@@ -8,6 +8,7 @@ import { publishMessage } from "../src/mesh/publish";
 import { ensureStream } from "../src/mesh/stream";
 import { STREAM } from "../src/mesh/subjects";
 import { type NatsServer, startNatsCluster } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { until } from "./helpers/until";
 
 const open: NatsConnection[] = [];
@@ -39,7 +40,7 @@ async function publishUntilAcked(nc: NatsConnection, id: string): Promise<number
   }
 }
 
-describe("the mesh under faults", () => {
+natsDescribe("the mesh under faults", () => {
   test("the stream's leader killed mid-flood, the sender republishing: every message stored once and handed over", async () => {
     try {
       const nodes = await startNatsCluster(3);

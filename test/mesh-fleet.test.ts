@@ -1,14 +1,15 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { launchBrowser } from "./helpers/browser";
 import { runSource } from "./helpers/cli";
 import { meshHost } from "./helpers/mesh-hosts";
 import { startNats } from "./helpers/nats";
+import { natsBrowserDescribe } from "./helpers/needs";
 import { freePort } from "./helpers/port";
 import { until } from "./helpers/until";
 
 /** Every host's peers, through the daemons' directory sync: `list --all` and the dashboard. */
 
-describe("every host's peers", () => {
+natsBrowserDescribe("every host's peers", () => {
   test("list --all shows both hosts' peers with a host column; the dashboard lists the other host's", async () => {
     const nats = await startNats();
     const a = await meshHost(

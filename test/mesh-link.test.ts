@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { loadMeshConfig, type MeshConfig } from "../src/core/mesh-config";
@@ -7,6 +7,7 @@ import type { Receipt } from "../src/mesh/receipts";
 import type { WireMessage } from "../src/mesh/wire";
 import { newMessageId } from "../src/transport/messages";
 import { NatsServer, startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { freePort } from "./helpers/port";
 import { until } from "./helpers/until";
 
@@ -58,7 +59,7 @@ const message = (to: string, from = "mini2", more: Partial<WireMessage> = {}): W
 
 const up = (link: MeshLink) => until(() => link.state() === "up", "the link up");
 
-describe("a daemon's link to the mesh", () => {
+natsDescribe("a daemon's link to the mesh", () => {
   test("a message crosses from one host to the other, and its receipt comes back", async () => {
     const server = await startNats();
     const mini2 = recordingLink(server.url, "mini2");

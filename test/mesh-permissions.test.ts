@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
@@ -14,6 +14,7 @@ import { publishReceipt, type Receipt } from "../src/mesh/receipts";
 import type { WireMessage } from "../src/mesh/wire";
 import { newMessageId } from "../src/transport/messages";
 import { type NatsServer, startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { tempDir } from "./helpers/temp";
 import { makeCerts } from "./helpers/tls";
 import { until } from "./helpers/until";
@@ -78,7 +79,7 @@ const refusedSubjects = (server: NatsServer) =>
     .filter((l) => l.includes("Publish Violation"))
     .map((l) => /Subject "([^"]+)"/.exec(l)?.[1]);
 
-describe("the documented server permissions", () => {
+natsDescribe("the documented server permissions", () => {
   test("two hosts work through their own users: message, receipt, directory", async () => {
     const server = await securedServer();
     const mini2 = linkAs(server, "mini2");

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { openInbox } from "../src/mesh/inbox";
@@ -6,6 +6,7 @@ import { openReceipts, publishReceipt, type Receipt } from "../src/mesh/receipts
 import { ensureStream } from "../src/mesh/stream";
 import { STREAM } from "../src/mesh/subjects";
 import { startNats } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { until } from "./helpers/until";
 
 const open: NatsConnection[] = [];
@@ -34,7 +35,7 @@ async function pendingOf(nc: NatsConnection, consumer: string) {
   return { unacked: info.num_ack_pending, waiting: info.num_pending };
 }
 
-describe("receipts", () => {
+natsDescribe("receipts", () => {
   test("go back to the origin host, once per message and outcome", async () => {
     const nc = await mesh();
     const first = await publishReceipt(nc, "mini2", receipt("m-1"));
@@ -93,7 +94,7 @@ describe("receipts", () => {
   });
 });
 
-describe("the inbox and a stored message without an id", () => {
+natsDescribe("the inbox and a stored message without an id", () => {
   test("is dropped for good instead of coming back forever", async () => {
     const nc = await mesh();
     await jetstream(nc).publish("iapeer.msg.linux.ana.mini2", "no id");

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { type NatsConnection, nanos } from "@nats-io/transport-node";
 import { loadMeshConfig } from "../src/core/mesh-config";
@@ -9,6 +9,7 @@ import { publishMessage } from "../src/mesh/publish";
 import { DEFAULT_DUPLICATE_WINDOW_MS, ensureStream } from "../src/mesh/stream";
 import { DIRECTORY_BUCKET, MESSAGE_SUBJECTS, RECEIPT_SUBJECTS, STREAM } from "../src/mesh/subjects";
 import { type NatsServer, startNats, startNatsCluster } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 import { until } from "./helpers/until";
 
 const open: NatsConnection[] = [];
@@ -60,7 +61,7 @@ async function recordingInbox(
   return { seen, inbox: inbox.value };
 }
 
-describe("the mesh's stream", () => {
+natsDescribe("the mesh's stream", () => {
   test("file storage, message and receipt subjects, a duplicate window; ensuring it twice is a no-op", async () => {
     try {
       const server = await startNats();
@@ -125,7 +126,7 @@ describe("the mesh's stream", () => {
   });
 });
 
-describe("publishing", () => {
+natsDescribe("publishing", () => {
   test("the same message id published twice is stored once", async () => {
     try {
       const nc = await meshOn(await startNats());
@@ -160,7 +161,7 @@ describe("publishing", () => {
   });
 });
 
-describe("a host's inbox", () => {
+natsDescribe("a host's inbox", () => {
   test("takes its own host's messages, with id and personality, and no other host's", async () => {
     try {
       const nc = await meshOn(await startNats());

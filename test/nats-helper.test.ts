@@ -1,14 +1,15 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { connect } from "@nats-io/transport-node";
 import { pidAlive } from "../src/launch/pid";
 import { cleanupNats, startNats, startNatsCluster } from "./helpers/nats";
+import { natsDescribe } from "./helpers/needs";
 
 interface Jsz {
   meta_cluster?: { cluster_size?: number; leader?: string };
 }
 
-describe("the nats-server test helper", () => {
+natsDescribe("the nats-server test helper", () => {
   test("a server takes clients, keeps its store in its own dir and stops by pid", async () => {
     const server = await startNats();
     const nc = await connect({ servers: server.url });

@@ -10,6 +10,7 @@ import { iapeerBinary } from "./helpers/binary";
 import { launchBrowser } from "./helpers/browser";
 import { ROOT, runSource } from "./helpers/cli";
 import { type DaemonProcess, startDaemon } from "./helpers/daemon";
+import { browserDescribe } from "./helpers/needs";
 import { distinctColours } from "./helpers/png";
 import { freePort } from "./helpers/port";
 import { type Sandbox, sandbox } from "./helpers/sandbox";
@@ -80,7 +81,7 @@ declare const document: { querySelector(selector: string): PageNode | null };
 
 const row = (identity: string) => `tr[data-identity="${identity}"]`;
 
-describe("iapeer ui: the login", () => {
+browserDescribe("iapeer ui: the login", () => {
   test("`iapeer ui --no-open` prints a one-time link; it logs the browser in once, a second use is refused", async () => {
     const { sb, d, base } = await dashboard(["ana"]);
     const out = runSource(["ui", "--no-open", "--json"], sb.env);
@@ -213,7 +214,7 @@ describe("the dashboard's door", () => {
   });
 });
 
-describe("the fleet view", () => {
+browserDescribe("the fleet view", () => {
   test("lists the peers of a home; a SIGKILL turns the row to asleep with its cause, live", async () => {
     // Several deaths in a row are measured: the crash-loop guard must not turn them into `failed`.
     const { d } = await dashboard(["ana", "bob"], { IAPEER_CRASH_LIMIT: "1000" });
@@ -281,7 +282,7 @@ describe("the fleet view", () => {
   });
 });
 
-describe("the pictures", () => {
+browserDescribe("the pictures", () => {
   test("a 24 h timeline per peer (up, deliveries, deaths) and who sent to whom, in light and dark themes", async () => {
     const { d } = await dashboard(["ana", "bob"]);
     for (const [from, to, body] of [
@@ -320,7 +321,7 @@ describe("the pictures", () => {
   });
 });
 
-describe("the peer view", () => {
+browserDescribe("the peer view", () => {
   test("its terminal shows the echo agent's prompt; a message sent from it is delivered and its outcome shown; typing only behind the toggle; stop and start act", async () => {
     const { sb, d } = await dashboard(["ana"]);
     const browser = await launchBrowser();
