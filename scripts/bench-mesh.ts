@@ -10,7 +10,7 @@
  *
  *   bun scripts/bench-mesh.ts [dist/iapeer]      (scripts/bench.ts runs it too)
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { receivedLog } from "../src/agent/echo-agent";
 import { extractEnvelopes } from "../src/codec/extract";
@@ -258,7 +258,8 @@ export async function meshBench(iapeer: string) {
     for (const name of ["alpha", "beta", "gamma"]) {
       const tmuxDir = join(root, name, "run", "tmux");
       if (!existsSync(tmuxDir)) continue;
-      for (const sock of new Bun.Glob("*.sock").scanSync(tmuxDir))
+      // readdir, not Bun.Glob: a glob's scan does not list sockets.
+      for (const sock of readdirSync(tmuxDir).filter((f) => f.endsWith(".sock")))
         Bun.spawnSync(["tmux", "-S", join(tmuxDir, sock), "kill-server"], { stderr: "ignore" });
     }
     rmSync(root, { recursive: true, force: true });
