@@ -13,8 +13,8 @@ import { jsonArg, peerName } from "./peer-arg";
 import { reportUpdate, serviceHooks } from "./set";
 
 /** $VISUAL, then $EDITOR; vi only for a person at a terminal. */
-function editorCommand(interactive: boolean): string {
-  const given = process.env.VISUAL || process.env.EDITOR;
+function editorCommand(env: Readonly<Record<string, string>>, interactive: boolean): string {
+  const given = env.VISUAL || env.EDITOR;
   if (given) return given;
   if (interactive) return "vi";
   throw usageError("no editor: set $VISUAL or $EDITOR (or use `iapeer set`)");
@@ -57,7 +57,7 @@ export default defineCommand({
     if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
     // Only a person at a terminal is asked to try again; a script gets the refusal.
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
-    const editor = editorCommand(interactive);
+    const editor = editorCommand(host.config.env, interactive);
     let original: string | undefined;
     try {
       original = readFileSync(profilePath(peer.cwd), "utf8");
