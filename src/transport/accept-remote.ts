@@ -1,16 +1,7 @@
-import { buildEnvelope } from "../codec/envelope";
-import { validateRuntime } from "../core/names";
-import { type Host, nowOf } from "../lifecycle/context";
-import type { Accepted } from "./accept";
-import { getMessage, insertMessage, type Message, messageByKey, newMessageId } from "./messages";
-import { HUMAN_SENDER, senderInfo } from "./sender";
+import type { Host } from "../lifecycle/context";
+import { type Accepted, checkSend, refused } from "./accept";
+import { getMessage, insertMessage, type Message, messageByKey } from "./messages";
 import type { SendRequest } from "./types";
-
-const refused = (error: string, badInput: boolean): Accepted => ({
-  ok: false,
-  badInput,
-  outcome: { ok: false, outcome: "failed", woke: false, error },
-});
 
 /**
  * Check a send to a peer of another host and store it, to be forwarded through the mesh: the
@@ -22,35 +13,15 @@ export function acceptRemote(
   req: SendRequest,
   to: { personality: string; host: string },
 ): Accepted {
-  if (req.runtime !== undefined) {
-    const rt = validateRuntime(req.runtime);
-    if (!rt.ok) return refused(rt.error, true);
-  }
   if (req.defer) {
     return refused(
       `defer keeps a message for a stopped peer of this host; ${to.personality}@${to.host} is on another host`,
       true,
     );
   }
-  const sender = senderInfo(host.store, req.from);
-  if (!sender) {
-    return refused(
-      `unknown sender ${JSON.stringify(req.from)}: --from takes a peer's name, or ${HUMAN_SENDER} (the default)`,
-      true,
-    );
-  }
-  const now = nowOf(host);
-  const id = newMessageId(now.getTime());
-  const createdAt = now.toISOString();
-  const envelope = buildEnvelope({
-    id,
-    ...sender,
-    ts: createdAt,
-    body: req.body,
-    ...(req.topic !== undefined && { topic: req.topic }),
-    ...(req.attachments && req.attachments.length > 0 && { attachments: req.attachments }),
-  });
-  if (!envelope.ok) return refused(envelope.error, true);
+  const checked = checkSend(host, req);
+  if (!checked.ok) return checked;
+  const { id, now, createdAt, sender } = checked;
   const recipient = `${to.personality}@${to.host}`;
   return host.store.write((): Accepted => {
     if (req.key !== undefined) {

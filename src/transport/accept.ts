@@ -4,7 +4,7 @@ import type { Host } from "../lifecycle/context";
 import { nowOf } from "../lifecycle/context";
 import { getPeer } from "../registry/registry";
 import { getMessage, insertMessage, type Message, messageByKey, newMessageId } from "./messages";
-import { HUMAN_SENDER, senderInfo } from "./sender";
+import { HUMAN_SENDER, type SenderInfo, senderInfo } from "./sender";
 import type { SendOutcome, SendRequest } from "./types";
 
 export type Accepted =
@@ -13,19 +13,24 @@ export type Accepted =
   /** `badInput`: the request itself is wrong (exit 2); otherwise it was refused (exit 1). */
   | { ok: false; badInput: boolean; outcome: SendOutcome };
 
-const refused = (error: string, badInput: boolean): Accepted => ({
+export type Refused = Extract<Accepted, { ok: false }>;
+
+export const refused = (error: string, badInput: boolean): Refused => ({
   ok: false,
   badInput,
   outcome: { ok: false, outcome: "failed", woke: false, error },
 });
 
+/** A send's checks that do not depend on where its recipient is, and its id and time. */
+export type Checked =
+  | { ok: true; id: string; now: Date; createdAt: string; sender: SenderInfo }
+  | Refused;
+
 /**
- * Check a send and store it. Nothing is stored unless everything is valid; once stored, it is
- * never lost: the answer can only come after the message is in the database.
+ * The runtime's name, the sender, and the envelope built once, so limits and names are checked
+ * before anything is stored, for a peer of this host or another.
  */
-export function acceptMessage(host: Host, req: SendRequest): Accepted {
-  const to = validatePersonality(req.to);
-  if (!to.ok) return refused(`recipient: ${to.error}`, true);
+export function checkSend(host: Host, req: SendRequest): Checked {
   if (req.runtime !== undefined) {
     const rt = validateRuntime(req.runtime);
     if (!rt.ok) return refused(rt.error, true);
@@ -37,9 +42,9 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
       true,
     );
   }
-  const id = newMessageId(nowOf(host).getTime());
-  const createdAt = nowOf(host).toISOString();
-  // Build it once now, so limits and names are checked before anything is stored.
+  const now = nowOf(host);
+  const id = newMessageId(now.getTime());
+  const createdAt = now.toISOString();
   const envelope = buildEnvelope({
     id,
     ...sender,
@@ -49,6 +54,19 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
     ...(req.attachments && req.attachments.length > 0 && { attachments: req.attachments }),
   });
   if (!envelope.ok) return refused(envelope.error, true);
+  return { ok: true, id, now, createdAt, sender };
+}
+
+/**
+ * Check a send and store it. Nothing is stored unless everything is valid; once stored, it is
+ * never lost: the answer can only come after the message is in the database.
+ */
+export function acceptMessage(host: Host, req: SendRequest): Accepted {
+  const to = validatePersonality(req.to);
+  if (!to.ok) return refused(`recipient: ${to.error}`, true);
+  const checked = checkSend(host, req);
+  if (!checked.ok) return checked;
+  const { id, createdAt } = checked;
   return host.store.write((): Accepted => {
     if (req.key !== undefined) {
       // A key is its sender's own: the same key from someone else is another message.
