@@ -41,13 +41,7 @@ export async function send(
   const accepted: Accepted = acceptMessage(host, { ...req, to: target.personality });
   if (!accepted.ok) return { outcome: accepted.outcome, badInput: accepted.badInput };
   const m = accepted.message;
-  if (!accepted.repeated)
-    host.events.write("message-queued", {
-      id: m.id,
-      from: m.sender,
-      to: m.recipient,
-      length: [...m.body].length,
-    });
+  if (!accepted.repeated) recordQueued(host, m);
   if (oneShot && !wait) return { outcome: outcomeOf(m), badInput: false };
   // Kept for a stopped peer: nothing will happen before `start`, so there is nothing to wait for.
   if (getPeer(host.store, m.recipient)?.stopped) return { outcome: outcomeOf(m), badInput: false };
@@ -55,6 +49,16 @@ export async function send(
   // This message's own outcome, not the end of the recipient's whole queue.
   if (wait) await dispatcher.settle(m.id, m.recipient, SEND_WAIT_MS, oneShot ? m.id : undefined);
   return { outcome: outcomeOf(getMessage(host.store, m.id) as Message), badInput: false };
+}
+
+/** The journal's line for a message newly stored (never for a keyed retry of one). */
+function recordQueued(host: Host, m: Message): void {
+  host.events.write("message-queued", {
+    id: m.id,
+    from: m.sender,
+    to: m.recipient,
+    length: [...m.body].length,
+  });
 }
 
 const FINAL = new Set<Message["state"]>(["delivered", "unconfirmed", "failed"]);
@@ -74,13 +78,7 @@ async function sendRemote(
   const accepted = acceptRemote(host, req, to);
   if (!accepted.ok) return { outcome: accepted.outcome, badInput: accepted.badInput };
   const m = accepted.message;
-  if (!accepted.repeated)
-    host.events.write("message-queued", {
-      id: m.id,
-      from: m.sender,
-      to: m.recipient,
-      length: [...m.body].length,
-    });
+  if (!accepted.repeated) recordQueued(host, m);
   if (!route) return { outcome: outcomeOf(m), badInput: false };
   route.forward();
   const deadline = Date.now() + SEND_WAIT_MS;
