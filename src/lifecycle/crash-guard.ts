@@ -72,27 +72,32 @@ export interface RecentDeath {
   detail?: string;
 }
 
+/** A row of the deaths table, as SQLite gives it. */
+interface DeathRow {
+  identity: string;
+  ts: string;
+  class: string;
+  status: number | null;
+  signal: string | null;
+  detail: string | null;
+}
+
+const deathOf = (r: DeathRow): RecentDeath => ({
+  identity: r.identity,
+  ts: r.ts,
+  class: r.class,
+  ...(r.status !== null && { status: r.status }),
+  ...(r.signal !== null && { signal: r.signal }),
+  ...(r.detail !== null && { detail: r.detail }),
+});
+
 export function recentDeaths(host: Host, personality: string, limit = 5): RecentDeath[] {
   const rows = host.store.db
     .query(
       "SELECT identity, ts, class, status, signal, detail FROM deaths WHERE personality = ? ORDER BY id DESC LIMIT ?",
     )
-    .all(personality, limit) as {
-    identity: string;
-    ts: string;
-    class: string;
-    status: number | null;
-    signal: string | null;
-    detail: string | null;
-  }[];
-  return rows.reverse().map((r) => ({
-    identity: r.identity,
-    ts: r.ts,
-    class: r.class,
-    ...(r.status !== null && { status: r.status }),
-    ...(r.signal !== null && { signal: r.signal }),
-    ...(r.detail !== null && { detail: r.detail }),
-  }));
+    .all(personality, limit) as DeathRow[];
+  return rows.reverse().map(deathOf);
 }
 
 /** How a recorded death reads: "killed by SIGKILL", "exited with status 3", "server-dead". */
@@ -115,29 +120,6 @@ export function deathTallies(host: Host, since: string): Map<string, DeathTally>
          (SELECT COUNT(*) FROM deaths c WHERE c.identity = d.identity AND c.ts > ?) AS count
        FROM deaths d JOIN (SELECT MAX(id) AS id FROM deaths GROUP BY identity) m ON d.id = m.id`,
     )
-    .all(since) as {
-    identity: string;
-    ts: string;
-    class: string;
-    status: number | null;
-    signal: string | null;
-    detail: string | null;
-    count: number;
-  }[];
-  return new Map(
-    rows.map((r) => [
-      r.identity,
-      {
-        count: r.count,
-        last: {
-          identity: r.identity,
-          ts: r.ts,
-          class: r.class,
-          ...(r.status !== null && { status: r.status }),
-          ...(r.signal !== null && { signal: r.signal }),
-          ...(r.detail !== null && { detail: r.detail }),
-        },
-      },
-    ]),
-  );
+    .all(since) as (DeathRow & { count: number })[];
+  return new Map(rows.map((r) => [r.identity, { count: r.count, last: deathOf(r) }]));
 }
