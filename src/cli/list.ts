@@ -1,10 +1,11 @@
 import { defineCommand } from "citty";
 import { layoutOf } from "../core/paths";
+import { callDaemon } from "../daemon/client";
 import { runningDaemon } from "../daemon/info";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import { allStates } from "../lifecycle/state";
 import { deathPass } from "../lifecycle/supervise";
-import { type MeshFleet, type MeshRow, meshFleet } from "../mesh/fleet";
+import { type MeshFleet, meshFleet } from "../mesh/fleet";
 import { registeredNames } from "../registry/names";
 import { requireConfig, requireHost } from "./context";
 import { actionError } from "./exit-codes";
@@ -70,12 +71,9 @@ async function listAll(json: boolean): Promise<void> {
   const daemon = runningDaemon(host.layout);
   let fleet: MeshFleet;
   if (daemon) {
-    const res = await fetch("http://localhost/v1/peers?all=1", { unix: daemon.socket });
-    if (!res.ok) throw actionError(`the daemon answered ${res.status}: ${await res.text()}`);
-    fleet = {
-      rows: (await res.json()) as MeshRow[],
-      mesh: (res.headers.get("x-iapeer-mesh") ?? "off") as MeshFleet["mesh"],
-    };
+    const asked = await callDaemon<MeshFleet>(daemon, "GET", "/v1/peers?all=1");
+    if (!asked.ok) throw actionError(asked.error);
+    fleet = asked.value;
   } else {
     adoptRunningSessions(host);
     await deathPass(host);

@@ -106,11 +106,8 @@ export async function handleRequest(
 
   if (req.method === "GET" && path === "/v1/peers") {
     if (url.searchParams.get("all") !== "1") return json(200, allStates(host));
-    // Every host's peers; the header says when the mesh could not be asked.
-    const fleet = await meshFleet(host, ctx.mesh?.link.directory());
-    return new Response(JSON.stringify(fleet.rows), {
-      headers: { "content-type": "application/json", "x-iapeer-mesh": fleet.mesh },
-    });
+    // Every host's peers, and whether the mesh could be asked (`up`, `down`, `off`).
+    return json(200, await meshFleet(host, ctx.mesh?.link.directory()));
   }
   if (req.method === "POST" && path === "/v1/ui/login") {
     if (caller.kind !== "local")
