@@ -12,6 +12,7 @@ import {
   quickCheck,
 } from "./health";
 import { migrate } from "./migrate";
+import { markClosed, markOpen } from "./open-here";
 import type { Migration } from "./schema";
 
 export interface Store {
@@ -145,6 +146,8 @@ export function openState(path: string, opts: OpenOptions = {}): Opened {
     return migrated;
   }
   const opened = db;
+  markOpen(path);
+  let closed = false;
   return {
     ok: true,
     created,
@@ -152,7 +155,12 @@ export function openState(path: string, opts: OpenOptions = {}): Opened {
       db: opened,
       path,
       write: <T>(fn: () => T): T => opened.transaction(fn).immediate(),
-      close: () => opened.close(),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        opened.close();
+        markClosed(path);
+      },
     },
   };
 }

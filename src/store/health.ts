@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
+import { isOpenHere } from "./open-here";
 
 /**
  * What can be wrong with the file where the state database should be. `unreadable` is not
@@ -42,9 +43,11 @@ const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoEx
  * Look at the file without SQLite (which would take an empty file for a new database and make
  * it one): missing, present and worth opening, or damaged. The write-ahead log is looked at
  * before the file, so that a database another process is creating at this moment is never
- * taken for a lost one.
+ * taken for a lost one. A database this process already has open was looked at then, and is
+ * not opened again: closing a descriptor of it would drop the open connection's locks.
  */
 export function inspectDatabaseFile(path: string): "missing" | "present" | Damage {
+  if (isOpenHere(path)) return "present";
   let journal = false;
   try {
     journal = statSync(`${path}-wal`).size > 0;
@@ -71,9 +74,10 @@ export function inspectDatabaseFile(path: string): "missing" | "present" | Damag
     };
   }
   // SQLite needs to write the file, its -wal and -shm, and to create them in the directory.
+  // access(2), not open(2): another connection of this process may be opening them now.
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     try {
-      closeSync(openSync(file, "r+"));
+      accessSync(file, constants.R_OK | constants.W_OK);
     } catch (error) {
       if (file !== path && errnoOf(error) === "ENOENT") continue;
       return unreadable(file, error);
