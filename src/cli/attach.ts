@@ -1,12 +1,11 @@
 import { defineCommand } from "citty";
-import { tmuxSocket } from "../core/paths";
-import { getSession } from "../lifecycle/sessions";
-import { isLive, wakeOrSpawn } from "../lifecycle/wake";
-import { getPeer } from "../registry/registry";
+import { layoutOf, tmuxSocket } from "../core/paths";
+import type { PeerDetail } from "../daemon/peer-detail";
 import { Tmux } from "../tmux/client";
-import { requireHost } from "./context";
+import { askDaemon } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
 import { act } from "./lifecycle-commands";
+import { requireConfig } from "./need-config";
 import { peerArg, peerName, runtimeArg } from "./peer-arg";
 import { withSpinner } from "./spinner";
 
@@ -18,22 +17,23 @@ export default defineCommand({
   args: { peer: peerArg, runtime: runtimeArg },
   async run({ args }) {
     const name = peerName(args.peer);
+    const config = requireConfig();
+    // An unknown peer is said first: it is the mistake, whatever the terminal.
+    const peer = await askDaemon<PeerDetail & { error?: string }>(
+      "GET",
+      `/v1/peers/${encodeURIComponent(name)}`,
+    );
+    if (peer.error) throw actionError(peer.error);
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw usageError("attach needs a terminal");
-    const host = requireHost();
-    const peer = getPeer(host.store, name);
-    if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
-    const identity = `${args.runtime ?? peer.profile.defaultRuntime}-${name}`;
-    // A live session (an always-on one too) is joined as it is; otherwise it is woken first,
-    // through the daemon when one runs.
-    if (!isLive(getSession(host.store, identity))) {
-      const woke = await withSpinner(`waking ${name}…`, () =>
-        act("wake", name, args.runtime, (h) =>
-          wakeOrSpawn(h, name, args.runtime ? { runtime: args.runtime } : {}),
-        ),
-      );
+    const runtime = args.runtime ?? peer.profile.defaultRuntime;
+    // A live session (an always-on one too) is joined as it is; otherwise the daemon wakes it.
+    const state = peer.runtimes.find((r) => r.runtime === runtime);
+    if (state?.pid === undefined) {
+      const woke = await withSpinner(`waking ${name}…`, () => act("wake", name, args.runtime));
       if (!woke.ok) throw actionError(woke.error);
     }
+    const identity = `${runtime}-${name}`;
     // tmux takes the terminal over; its exit code is ours.
-    process.exitCode = await new Tmux(tmuxSocket(host.layout, identity)).attach(identity);
+    process.exitCode = await new Tmux(tmuxSocket(layoutOf(config), identity)).attach(identity);
   },
 });

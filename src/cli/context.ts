@@ -20,15 +20,11 @@ import { type Opened, openState, type Store } from "../store/db";
 import { type Damage, damageFromError, describeDamage } from "../store/health";
 import { Journal } from "../store/journal";
 import { salvageQueue, setAside } from "../store/salvage";
-import { actionError, usageError } from "./exit-codes";
+import { actionError } from "./exit-codes";
 import { consola } from "./log";
+import { requireConfig } from "./need-config";
 
-/** Load the configuration for a command; a bad IAPEER_* value is bad input (exit 2). */
-export function requireConfig(): Config {
-  const config = loadConfig();
-  if (!config.ok) throw usageError(config.error);
-  return config.value;
-}
+export { requireConfig } from "./need-config";
 
 function requireLayout(): { config: Config; layout: Layout } {
   const config = requireConfig();

@@ -2,15 +2,20 @@ import { defineCommand } from "citty";
 import { startDaemon } from "../daemon/run";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import { requireHost } from "./context";
+import { daemonCommands } from "./daemon-control";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
 
 export default defineCommand({
   meta: {
     name: "daemon",
-    description: "Run the router in the foreground (service managers run it this way too)",
+    description:
+      "Run the router in the foreground (service managers run it this way); or start, stop, restart it in the background, or ask its status",
   },
-  async run() {
+  subCommands: daemonCommands,
+  async run({ rawArgs }) {
+    // citty runs a command's own `run` after its sub-command's: only a bare `daemon` serves.
+    if (rawArgs.some((word) => !word.startsWith("-"))) return;
     // A damaged database is refused here, before anything listens or answers.
     const host = requireHost({ check: true });
     adoptRunningSessions(host);

@@ -7,10 +7,9 @@ import { eventsSince, type StoredEvent } from "../store/journal";
 import { getMessage } from "../transport/messages";
 import type { SendResult } from "../transport/send";
 import { requireHost } from "./context";
-import { ensureDaemon } from "./ensure-daemon";
+import { daemonFor } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
-import { withSpinner } from "./spinner";
 
 const PEERS = ["ping", "pong"] as const;
 
@@ -47,7 +46,7 @@ export default defineCommand({
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
       throw usageError("--rounds takes a number from 1 to 100");
     const host = requireHost();
-    const daemon = await withSpinner("starting the daemon…", () => ensureDaemon(host));
+    const daemon = await daemonFor(host.config);
     consola.success(`daemon pid ${daemon.pid} on ${daemon.socket}`);
     for (const name of PEERS) {
       if (getPeer(host.store, name)) continue;

@@ -1,13 +1,12 @@
-import { existsSync } from "node:fs";
 import { defineCommand } from "citty";
 import { parseIdentity, validatePersonality } from "../core/names";
 import { layoutOf } from "../core/paths";
-import { deathPass } from "../lifecycle/supervise";
-import { getPeer } from "../registry/registry";
 import { describeExit, readExits } from "../tmux/exits";
-import { requireConfig, requireHost } from "./context";
+import { daemonFor } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
+import { knownNames } from "./many";
+import { requireConfig } from "./need-config";
 
 export default defineCommand({
   meta: {
@@ -28,9 +27,8 @@ export default defineCommand({
     if (peer !== undefined && !validatePersonality(peer).ok && !parseIdentity(peer).ok) {
       throw usageError(`${JSON.stringify(peer)} is neither a peer name nor an identity`);
     }
-    // Deaths nobody has seen yet (no daemon running, or tmux missed one) are recorded first.
-    const host = existsSync(layoutOf(config).dbPath) ? requireHost() : undefined;
-    if (host) await deathPass(host);
+    // The daemon records every death (the hook's line, and those tmux missed): it must run.
+    await daemonFor(config);
     const exits = readExits(layoutOf(config).exitsLog, config.logFiles)
       .map((e) => {
         const id = parseIdentity(e.identity);
@@ -45,8 +43,8 @@ export default defineCommand({
     // A removed peer's deaths are still worth showing; a name never seen is a mistake.
     if (peer !== undefined && exits.length === 0) {
       const id = parseIdentity(peer);
-      const known =
-        host && (getPeer(host.store, peer) || (id.ok && getPeer(host.store, id.value.personality)));
+      const names = knownNames();
+      const known = names.includes(peer) || (id.ok && names.includes(id.value.personality));
       if (!known) throw actionError(`no peer named ${peer}; see \`iapeer list\``);
     }
     if (args.json) {

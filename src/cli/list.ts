@@ -1,15 +1,12 @@
 import { defineCommand } from "citty";
 import { layoutOf } from "../core/paths";
-import { callDaemon } from "../daemon/client";
-import { runningDaemon } from "../daemon/info";
-import { adoptRunningSessions } from "../lifecycle/adopt";
-import { allStates } from "../lifecycle/state";
-import { deathPass } from "../lifecycle/supervise";
-import { type MeshFleet, meshFleet } from "../mesh/fleet";
+import type { PeerRuntimeState } from "../lifecycle/state";
+import type { MeshFleet } from "../mesh/fleet";
 import { registeredNames } from "../registry/names";
-import { requireConfig, requireHost } from "./context";
+import { askDaemon } from "./daemon-client";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
+import { requireConfig } from "./need-config";
 import { ago, duration, printJson, printTable } from "./output";
 import { jsonArg } from "./peer-arg";
 
@@ -38,10 +35,7 @@ export default defineCommand({
       return;
     }
     if (args.all) return listAll(args.json);
-    const host = requireHost();
-    adoptRunningSessions(host);
-    await deathPass(host);
-    const states = allStates(host);
+    const states = await askDaemon<PeerRuntimeState[]>("GET", "/v1/peers");
     if (args.json) return printJson(states);
     if (states.length === 0) {
       console.log("no peers yet: `iapeer create <name> --runtime echo` makes one");
@@ -65,26 +59,11 @@ export default defineCommand({
   },
 });
 
-/** `list --all`: the daemon holds the mesh's link, so it is asked; without it, this host alone. */
+/** `list --all`: the daemon holds the mesh's link. */
 async function listAll(json: boolean): Promise<void> {
-  const host = requireHost();
-  const daemon = runningDaemon(host.layout);
-  let fleet: MeshFleet;
-  if (daemon) {
-    const asked = await callDaemon<MeshFleet>(daemon, "GET", "/v1/peers?all=1");
-    if (!asked.ok) throw actionError(asked.error);
-    fleet = asked.value;
-  } else {
-    adoptRunningSessions(host);
-    await deathPass(host);
-    fleet = await meshFleet(host, undefined);
-  }
+  const fleet = await askDaemon<MeshFleet>("GET", "/v1/peers?all=1");
   if (fleet.mesh === "down")
-    consola.warn(
-      daemon
-        ? "the mesh cannot be reached now: only this host's peers are shown"
-        : "the daemon is not running, and it holds the link to the mesh: only this host's peers are shown",
-    );
+    consola.warn("the mesh cannot be reached now: only this host's peers are shown");
   if (json) return printJson(fleet.rows);
   printTable(
     ["HOST", "PEER", "RUNTIME", "STATE", "PID", "UPTIME", "SEEN"],

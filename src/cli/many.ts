@@ -1,7 +1,8 @@
-import { listPeers } from "../registry/registry";
-import { requireHost } from "./context";
-import { CliExit, EXIT } from "./exit-codes";
+import { layoutOf } from "../core/paths";
+import { registeredNames } from "../registry/names";
+import { actionError, CliExit, EXIT } from "./exit-codes";
 import { consola } from "./log";
+import { requireConfig } from "./need-config";
 import { printJson } from "./output";
 import { peerNames } from "./peer-arg";
 
@@ -23,12 +24,17 @@ export function peerWords(args: { _?: unknown; peer?: unknown }): string[] {
   return rest.length > 0 ? rest : typeof args.peer === "string" ? [args.peer] : [];
 }
 
+/** Every registered peer's name (what `all` means), read from the registry alone. */
+export function knownNames(): string[] {
+  const known = registeredNames(layoutOf(requireConfig()).dbPath);
+  if (!known.ok) throw actionError(known.error);
+  return known.value;
+}
+
 /** The named peers, `all` read from the registry; undefined when exactly one was named. */
 export function severalPeers(args: { _?: unknown; peer?: unknown }): string[] | undefined {
   const words = peerWords(args);
-  const { names, all } = peerNames(words, () =>
-    listPeers(requireHost().store).map((p) => p.personality),
-  );
+  const { names, all } = peerNames(words, knownNames);
   return all || names.length > 1 ? names : undefined;
 }
 

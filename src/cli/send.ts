@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
-import { layoutOf } from "../core/paths";
 import { callDaemon } from "../daemon/client";
-import { runningDaemon } from "../daemon/info";
-import { Dispatcher } from "../transport/dispatcher";
-import { type SendResult, send } from "../transport/send";
+import type { SendResult } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendOutcome, SendRequest } from "../transport/types";
-import { requireConfig, requireHost } from "./context";
+import { daemonFor } from "./daemon-client";
 import { EXIT, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
@@ -95,23 +92,18 @@ export default defineCommand({
       ...(args.defer && { defer: true }),
       ...(args.key !== undefined && { key: args.key }),
     };
-    const config = requireConfig();
-    const daemon = runningDaemon(layoutOf(config));
+    const daemon = await daemonFor();
     const work = async (): Promise<SendResult> => {
-      if (daemon) {
-        const answer = await callDaemon<SendResult>(daemon, "POST", "/v1/send", {
-          ...req,
-          wait: args.wait,
-        });
-        if (!answer.ok)
-          return {
-            outcome: { ok: false, outcome: "failed", woke: false, error: answer.error },
-            badInput: false,
-          };
-        return answer.value;
-      }
-      const host = requireHost();
-      return send(host, new Dispatcher(host), req, args.wait, true);
+      const answer = await callDaemon<SendResult>(daemon, "POST", "/v1/send", {
+        ...req,
+        wait: args.wait,
+      });
+      if (!answer.ok)
+        return {
+          outcome: { ok: false, outcome: "failed", woke: false, error: answer.error },
+          badInput: false,
+        };
+      return answer.value;
     };
     const result =
       args.json || !args.wait ? await work() : await withSpinner(`sending to ${args.peer}…`, work);
@@ -121,10 +113,7 @@ export default defineCommand({
     if (args.json) printJson({ ...o, id: o.id ?? null, ...(!o.ok && { code }) });
     else if (o.outcome === "delivered")
       consola.success(`delivered ${o.id} to ${args.peer}${o.woke ? " (woke it)" : ""}`);
-    else if (o.outcome === "queued")
-      consola.info(
-        `queued ${o.id}${daemon ? "" : args.peer.includes("@") ? "; the daemon is not running, so it goes out when the daemon starts" : "; the daemon is not running, so it goes out with the next send to this peer or when the daemon starts"}`,
-      );
+    else if (o.outcome === "queued") consola.info(`queued ${o.id}${o.error ? `: ${o.error}` : ""}`);
     else if (o.outcome === "unconfirmed")
       consola.warn(
         `typed ${o.id} into ${args.peer}, but could not confirm it landed: ${o.error ?? ""}`,

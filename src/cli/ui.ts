@@ -1,12 +1,13 @@
 import { defineCommand } from "citty";
+import { layoutOf } from "../core/paths";
 import { callDaemon } from "../daemon/client";
-import { requireHost } from "./context";
-import { ensureDaemon } from "./ensure-daemon";
+import { runningDaemon } from "../daemon/info";
+import { daemonFor } from "./daemon-client";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
+import { requireConfig } from "./need-config";
 import { printJson } from "./output";
 import { jsonArg } from "./peer-arg";
-import { withSpinner } from "./spinner";
 
 /** The command that shows a URL on this desktop, or undefined when there is no desktop. */
 function opener(platform: string, env: Readonly<Record<string, string>>): string | undefined {
@@ -30,8 +31,13 @@ export default defineCommand({
     json: jsonArg,
   },
   async run({ args }) {
-    const host = requireHost();
-    const daemon = await withSpinner("starting the daemon…", () => ensureDaemon(host));
+    const config = requireConfig();
+    // A daemon started with IAPEER_PORT=0 could serve no dashboard: say so, start nothing.
+    if (config.port === 0 && !runningDaemon(layoutOf(config)))
+      throw actionError(
+        "the dashboard is served on the daemon's loopback port, and IAPEER_PORT=0 turns it off: unset IAPEER_PORT or give it a port",
+      );
+    const daemon = await daemonFor(config);
     const login = await callDaemon<{ url?: string; error?: string }>(
       daemon,
       "POST",
@@ -40,7 +46,7 @@ export default defineCommand({
     if (!login.ok) throw actionError(login.error);
     const url = login.value.url;
     if (!url) throw actionError(login.value.error ?? "the daemon gave no login link");
-    const open = args.open ? opener(host.config.platform, host.config.env) : undefined;
+    const open = args.open ? opener(config.platform, config.env) : undefined;
     if (open) {
       const proc = Bun.spawn([open, url], { stdio: ["ignore", "ignore", "ignore"] });
       proc.unref();

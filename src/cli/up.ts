@@ -5,10 +5,10 @@ import { fleetMembers, setFleetMembers } from "../fleet/members";
 import { FleetError, readFleet } from "../fleet/parse";
 import { FleetRefusal, type PlannedPeer, planFleet } from "../fleet/plan";
 import type { Host } from "../lifecycle/context";
-import { removePeer, startPeer } from "../lifecycle/control";
+import { removePeer } from "../lifecycle/control";
 import { updatePeer } from "../lifecycle/update";
 import { createFromProfile } from "../registry/create";
-import { installPeerService, restartAnyPeer, uninstallPeerService } from "../service/peer-service";
+import { installPeerService, uninstallPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError, EXIT, usageError } from "./exit-codes";
@@ -83,9 +83,7 @@ async function apply(host: Host, p: PlannedPeer): Promise<PeerReport> {
   // any other is woken, afresh when it changed.
   const restart = p.action === "updated";
   if (profile.wake === "always-on" && !restart) return { ...report, started: "always-on" };
-  const woke = await act(restart ? "restart" : "start", p.name, undefined, (h) =>
-    restart ? restartAnyPeer(h, p.name, undefined, runCommand) : startPeer(h, p.name),
-  );
+  const woke = await act(restart ? "restart" : "start", p.name, undefined);
   if (!woke.ok) return { ...failed(woke.error), notStarted: true };
   return { ...report, started: woke.woke ? "woke" : "live" };
 }

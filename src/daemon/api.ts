@@ -1,12 +1,10 @@
 import { validatePersonality } from "../core/names";
 import type { Host } from "../lifecycle/context";
 import { startPeer, stopPeer } from "../lifecycle/control";
-import { recentDeaths } from "../lifecycle/crash-guard";
-import { allStates, stateOf } from "../lifecycle/state";
+import { allStates } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
 import { meshFleet } from "../mesh/fleet";
 import type { MeshNode } from "../mesh/node";
-import { getPeer } from "../registry/registry";
 import { peerForToken } from "../registry/tokens";
 import { restartAnyPeer } from "../service/peer-service";
 import { runCommand } from "../service/runner";
@@ -17,6 +15,8 @@ import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
 import type { UiLogins } from "../ui/auth";
 import { bearerToken } from "./gate";
+import type { DaemonInfo } from "./info";
+import { hostStatus, peerDetail } from "./peer-detail";
 import { eventStream } from "./sse";
 import { toWakeJson } from "./wake-json";
 
@@ -27,6 +27,8 @@ export interface ApiContext {
   ui: { logins: UiLogins; port: number };
   /** This daemon in the mesh, when IAPEER_NATS_URL is set. */
   mesh?: MeshNode;
+  /** What this daemon wrote to daemon.json, once it listens. */
+  info?: DaemonInfo;
 }
 
 /** Who is calling: the local user over the unix socket, or a peer proven by its token. */
@@ -88,7 +90,6 @@ export async function handleRequest(
               ...(args.attachments !== undefined && { attachments: args.attachments }),
             },
             true,
-            false,
             ctx.mesh?.route,
           )
         ).outcome,
@@ -104,6 +105,8 @@ export async function handleRequest(
     caller = { kind: "peer", personality };
   }
 
+  if (req.method === "GET" && path === "/v1/status" && ctx.info)
+    return json(200, hostStatus(host, ctx.info));
   if (req.method === "GET" && path === "/v1/peers") {
     if (url.searchParams.get("all") !== "1") return json(200, allStates(host));
     // Every host's peers, and whether the mesh could be asked (`up`, `down`, `off`).
@@ -170,7 +173,6 @@ export async function handleRequest(
         ...(body.key !== undefined && { key: body.key }),
       },
       body.wait !== false,
-      false,
       ctx.mesh?.route,
     );
     return json(result.badInput ? 400 : 200, result);
@@ -183,16 +185,10 @@ export async function handleRequest(
     const peer = name.value;
     const action = peerPath[2];
     if (req.method === "GET" && !action) {
-      const record = getPeer(host.store, peer);
-      if (!record) return json(404, { error: `no peer named ${peer}` });
-      return json(200, {
-        peer,
-        cwd: record.cwd,
-        stopped: record.stopped,
-        profile: record.profile,
-        runtimes: record.profile.runtimes.map((rt) => stateOf(host, record, rt)),
-        deaths: recentDeaths(host, peer),
-      });
+      const detail = peerDetail(host, peer);
+      return detail
+        ? json(200, detail)
+        : json(404, { error: `no peer named ${peer}; see \`iapeer list\`` });
     }
     if (req.method === "POST" && action) {
       if (caller.kind === "peer")

@@ -11,6 +11,8 @@ export interface DaemonInfo {
   startedAt: string;
   /** Tells this daemon from a later process that reuses its pid. */
   token?: string;
+  /** The IAPEER_* settings it was started with (secrets as digests): see daemon/settings. */
+  settings?: Record<string, string>;
 }
 
 /** The running daemon, or undefined when none is (a file left by a dead one does not count). */

@@ -12,6 +12,7 @@ import { type ApiContext, handleRequest } from "./api";
 import { failedRequest } from "./failed-request";
 import { busyRefusal, TCP_IDLE_SECS, tcpRefusal } from "./gate";
 import type { DaemonInfo } from "./info";
+import { daemonSettings } from "./settings";
 import { claimDaemon, releaseDaemon } from "./singleton";
 import { eventStream } from "./sse";
 
@@ -136,7 +137,9 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     port: tcp?.port ?? 0,
     version: VERSION,
     startedAt: new Date().toISOString(),
+    settings: daemonSettings(config),
   };
+  ctx.info = info;
   writeFileAtomic(layout.daemonInfo, `${JSON.stringify(info, null, 2)}\n`);
   host.events.write("daemon-start", { pid: process.pid, port: info.port, version: VERSION });
 

@@ -27,14 +27,11 @@ export class Dispatcher {
     private readonly typing?: TypeInOptions,
   ) {}
 
-  /**
-   * Make sure the recipient's queue is being worked on. With `until`, the worker stops once that
-   * message is done (a CLI process delivering its own message does not drain others' queues).
-   */
-  kick(recipient: string, until?: string): Promise<void> {
+  /** Make sure the recipient's queue is being worked on. */
+  kick(recipient: string): Promise<void> {
     const running = this.workers.get(recipient);
     if (running) return running;
-    const worker = this.drain(recipient, until)
+    const worker = this.drain(recipient)
       .then(() => {
         this.failures.delete(recipient);
       })
@@ -54,7 +51,7 @@ export class Dispatcher {
         } catch {
           // the journal is on the same full disk
         }
-        if (!this.stopping && until === undefined) {
+        if (!this.stopping) {
           const timer = setTimeout(() => void this.kick(recipient), retryMs);
           timer.unref?.();
         }
@@ -89,8 +86,11 @@ export class Dispatcher {
     }
   }
 
-  /** Wait until a message has its final outcome, or the timeout passes. */
-  async settle(id: string, recipient: string, timeoutMs: number, until?: string): Promise<void> {
+  /**
+   * Wait until a message has its final outcome, or the timeout passes. Woken by each delivery
+   * step rather than by reading the database in a loop.
+   */
+  async settle(id: string, recipient: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const m = getMessage(this.host.store, id);
@@ -98,11 +98,26 @@ export class Dispatcher {
       if (!this.workers.has(recipient) && m.state === "queued") {
         // The worker stopped with this message still queued (blocked): try once more soon.
         await Bun.sleep(250);
-        if (Date.now() < deadline) void this.kick(recipient, until);
+        if (Date.now() < deadline) void this.kick(recipient);
         continue;
       }
-      await Bun.sleep(25);
+      await this.nextStep(Math.min(1000, deadline - Date.now()));
     }
+  }
+
+  private readonly stepWaiters = new Set<() => void>();
+
+  /** Resolves after the next delivery step of any worker, or after `ms`. */
+  private nextStep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stepWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.stepWaiters.add(done);
+    });
   }
 
   /** Stop taking new work and wait for the messages being typed right now. */
@@ -111,18 +126,15 @@ export class Dispatcher {
     await Promise.allSettled([...this.workers.values()]);
   }
 
-  private async drain(recipient: string, until?: string): Promise<void> {
+  private async drain(recipient: string): Promise<void> {
     while (!this.stopping) {
       const step = await deliverNext(this.host, recipient, this.typing);
       for (const listener of this.stepListeners) listener();
+      for (const waiter of [...this.stepWaiters]) waiter();
       // A message that went back untyped (its session died under it) goes again soon: its
       // attempts are bounded, and the next wake brings a new session.
       if (step === "retry") await Bun.sleep(RETRY_FIRST_MS);
       else if (step !== "delivered-one") return;
-      if (until !== undefined) {
-        const m = getMessage(this.host.store, until);
-        if (!m || (m.state !== "queued" && m.state !== "delivering")) return;
-      }
     }
   }
 }

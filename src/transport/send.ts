@@ -18,16 +18,13 @@ export interface SendResult {
 
 /**
  * Store the message, hand it to its recipient's worker and, with `wait`, wait for the outcome.
- * `oneShot` (a CLI process with no daemon): deliver only up to this message, and with `wait`
- * off deliver nothing: the process is about to exit, and a half-typed message helps no one.
  */
 export async function send(
   host: Host,
   dispatcher: Dispatcher,
   req: SendRequest,
   wait: boolean,
-  oneShot = false,
-  /** This daemon's way into the mesh; none in a CLI process or without IAPEER_NATS_URL. */
+  /** This daemon's way into the mesh; none without IAPEER_NATS_URL. */
   route?: MeshRoute,
 ): Promise<SendResult> {
   const target = await targetOf(host, req.to, route);
@@ -42,12 +39,11 @@ export async function send(
   if (!accepted.ok) return { outcome: accepted.outcome, badInput: accepted.badInput };
   const m = accepted.message;
   if (!accepted.repeated) recordQueued(host, m);
-  if (oneShot && !wait) return { outcome: outcomeOf(m), badInput: false };
   // Kept for a stopped peer: nothing will happen before `start`, so there is nothing to wait for.
   if (getPeer(host.store, m.recipient)?.stopped) return { outcome: outcomeOf(m), badInput: false };
-  void dispatcher.kick(m.recipient, oneShot ? m.id : undefined);
+  void dispatcher.kick(m.recipient);
   // This message's own outcome, not the end of the recipient's whole queue.
-  if (wait) await dispatcher.settle(m.id, m.recipient, SEND_WAIT_MS, oneShot ? m.id : undefined);
+  if (wait) await dispatcher.settle(m.id, m.recipient, SEND_WAIT_MS);
   return { outcome: outcomeOf(getMessage(host.store, m.id) as Message), badInput: false };
 }
 
