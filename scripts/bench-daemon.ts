@@ -3,11 +3,11 @@
  * throwaway home, driven over its unix socket.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { hostOn } from "../src/cli/context";
 import { loadConfig } from "../src/core/config";
 import { ensureLayout, layoutOf, tmuxSocket } from "../src/core/paths";
 import { callDaemon } from "../src/daemon/client";
 import type { DaemonInfo } from "../src/daemon/info";
+import { hostOn } from "../src/home/host";
 import { createPeer } from "../src/registry/create";
 import { openStore } from "../src/store/db";
 import { eventsSince } from "../src/store/journal";

@@ -6,15 +6,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostOn } from "../src/cli/context";
 import { buildEnvelope, decodeEnvelope } from "../src/codec/envelope";
 import { loadConfig } from "../src/core/config";
 import { EventLog } from "../src/core/event-log";
 import { makeIdentity } from "../src/core/names";
 import { ensureLayout, layoutOf, peerLog, tmuxSocket } from "../src/core/paths";
+import type { Host } from "../src/home/host";
+import { hostOn } from "../src/home/host";
 import { type LaunchConfig, launch } from "../src/launch/launch";
 import { nudgeReaper } from "../src/launch/watch";
-import type { Host } from "../src/lifecycle/context";
 import { superviseTick } from "../src/lifecycle/supervise";
 import { wakeOrSpawn } from "../src/lifecycle/wake";
 import { createPeer } from "../src/registry/create";

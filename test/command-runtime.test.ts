@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { receivedLog } from "../src/agent/echo-agent";
 import { plainText } from "../src/codec/plain-text";
-import type { Host } from "../src/lifecycle/context";
+import type { Host } from "../src/home/host";
 import { wakeOrSpawn } from "../src/lifecycle/wake";
 import { createPeer } from "../src/registry/create";
 import { profilePath, validateProfile } from "../src/registry/profile";

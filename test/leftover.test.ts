@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { receivedLog } from "../src/agent/echo-agent";
 import { buildEnvelope } from "../src/codec/envelope";
 import { extractEnvelopes } from "../src/codec/extract";
-import { nowOf } from "../src/lifecycle/context";
+import { nowOf } from "../src/home/host";
 import { wakeOrSpawn } from "../src/lifecycle/wake";
 import { createPeer } from "../src/registry/create";
 import { acceptMessage } from "../src/transport/accept";

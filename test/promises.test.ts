@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { receivedLog } from "../src/agent/echo-agent";
 import { decodeEnvelope } from "../src/codec/envelope";
-import type { Host } from "../src/lifecycle/context";
+import type { Host } from "../src/home/host";
 import { restartPeer } from "../src/lifecycle/control";
 import { allStates } from "../src/lifecycle/state";
 import { wakeOrSpawn } from "../src/lifecycle/wake";

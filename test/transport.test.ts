@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { receivedLog } from "../src/agent/echo-agent";
 import { decodeEnvelope } from "../src/codec/envelope";
 import { terminalSafe } from "../src/codec/terminal-safe";
-import type { Host } from "../src/lifecycle/context";
+import type { Host } from "../src/home/host";
 import { startPeer, stopPeer } from "../src/lifecycle/control";
 import { wakeOrSpawn } from "../src/lifecycle/wake";
 import { createPeer } from "../src/registry/create";

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { callDaemon } from "../daemon/client";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { createPeer } from "../registry/create";
 import { getPeer } from "../registry/registry";
 import { eventsSince, type StoredEvent } from "../store/journal";

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { installService, serviceFile, serviceStatus, uninstallService } from "../service/manager";
 import { installPeerService, specFor, uninstallPeerService } from "../service/peer-service";

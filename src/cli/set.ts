@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { listSessions } from "../lifecycle/sessions";
 import {
   type ServiceChange,

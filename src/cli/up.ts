@@ -4,7 +4,7 @@ import { ok } from "../core/result";
 import { fleetMembers, setFleetMembers } from "../fleet/members";
 import { FleetError, readFleet } from "../fleet/parse";
 import { FleetRefusal, type PlannedPeer, planFleet } from "../fleet/plan";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { removePeer } from "../lifecycle/control";
 import { updatePeer } from "../lifecycle/update";
 import { createFromProfile } from "../registry/create";

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
+import { rebuildFromDisk } from "../daemon/open-home";
 import { describeDamage } from "../store/health";
-import { rebuildFromDisk, requireHostForVerify } from "./context";
+import { requireHostForVerify } from "./context";
 import { EXIT } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";

@@ -1,5 +1,5 @@
 import { validatePersonality } from "../core/names";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { startPeer, stopPeer } from "../lifecycle/control";
 import { allStates } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";

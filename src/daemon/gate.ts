@@ -1,4 +1,4 @@
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { peerForToken } from "../registry/tokens";
 
 /**

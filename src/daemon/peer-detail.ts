@@ -1,5 +1,5 @@
 import { VERSION } from "../core/version";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { describeDeath, type RecentDeath, recentDeaths } from "../lifecycle/crash-guard";
 import { allStates, type PeerRuntimeState, profileProblem, stateOf } from "../lifecycle/state";
 import type { Profile } from "../registry/profile";

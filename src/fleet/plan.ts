@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { BUILTIN_RUNTIMES, isBuiltinRuntime } from "../core/names";
 import { peerDir } from "../core/paths";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { profileChanges } from "../lifecycle/update";
 import { type Assignment, applyAssignments } from "../registry/assign";
 import { reservedName } from "../registry/create";

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { parseIdentity } from "../core/names";
 import { tmuxSocket } from "../core/paths";
+import { type Host, nowOf } from "../home/host";
 import { sameProcess } from "../launch/pid";
 import { getPeer } from "../registry/registry";
 import { Tmux } from "../tmux/client";
-import { type Host, nowOf } from "./context";
 import { getSession, recordLaunched } from "./sessions";
 import { isLive } from "./wake";
 

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from "../core/result";
+import { type Host, nowOf } from "../home/host";
 import { stopSession } from "../launch/stop";
 import { retireProfile } from "../registry/create";
 import { updateFolderIndex } from "../registry/folder-index";
@@ -12,7 +13,6 @@ import {
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import { adoptRunningSessions } from "./adopt";
-import { type Host, nowOf } from "./context";
 import { withPeerLock } from "./peer-lock";
 import { getSession, listSessions, markAsleep } from "./sessions";
 import { isLive, type WakeResult, wakeOrSpawn } from "./wake";

@@ -1,6 +1,6 @@
+import { type Host, nowOf } from "../home/host";
 import { getPeer, setFailed } from "../registry/registry";
 import { describeExit } from "../tmux/exits";
-import { type Host, nowOf } from "./context";
 
 export interface DeathRecord {
   identity: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { Host } from "../home/host";
 import { processToken, sameProcess } from "../launch/pid";
-import type { Host } from "./context";
 
 /** In this process: callers for one identity queue here first. */
 const local = new Map<string, Promise<unknown>>();

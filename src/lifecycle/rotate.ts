@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { rotateFiles } from "../core/event-log";
 import { peerLog } from "../core/paths";
-import type { Host } from "./context";
+import type { Host } from "../home/host";
 import { resetExitsCursor } from "./exits-cursor";
 import type { SessionRow } from "./sessions";
 

@@ -1,6 +1,6 @@
+import { type Host, nowOf } from "../home/host";
 import { exitOf, logSessionLost } from "../launch/death";
 import { readExits, type SessionExit } from "../tmux/exits";
-import { type Host, nowOf } from "./context";
 import { recordDeath } from "./crash-guard";
 import type { SessionRow } from "./sessions";
 

@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import { makeIdentity } from "../core/names";
 import { peerLog } from "../core/paths";
+import { type Host, nowOf } from "../home/host";
 import { inspectProfile } from "../registry/profile";
 import { listPeers, type PeerRecord } from "../registry/registry";
-import { type Host, nowOf } from "./context";
 import { getSession } from "./sessions";
 import { isLive } from "./wake";
 

@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import { peerLog } from "../core/paths";
+import { type Host, nowOf } from "../home/host";
 import { pidAlive, sameProcess } from "../launch/pid";
 import { nudgeReaper } from "../launch/watch";
 import { getPeer } from "../registry/registry";
-import { type Host, nowOf } from "./context";
 import { endSession } from "./control";
 import { readNewExits } from "./exits-cursor";
 import { rotateForeignLogs } from "./rotate";

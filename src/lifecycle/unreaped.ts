@@ -1,10 +1,10 @@
 import { appendFileSync } from "node:fs";
 import { tmuxSocket } from "../core/paths";
+import type { Host } from "../home/host";
 import { pidAlive, processState, sameProcess, zombieExit } from "../launch/pid";
 import { stopSession } from "../launch/stop";
 import { nudgeReaper } from "../launch/watch";
 import { Tmux } from "../tmux/client";
-import type { Host } from "./context";
 import type { SessionRow } from "./sessions";
 
 /** How long tmux gets to reap a nudged pane and run its hook before iapeer does the hook's work. */

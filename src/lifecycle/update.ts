@@ -1,11 +1,11 @@
 import { readFileSync, rmSync } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
 import type { Result } from "../core/result";
+import type { Host } from "../home/host";
 import { refreshMcp } from "../registry/mcp-connect";
 import { inspectProfile, type Profile, profilePath, writeProfile } from "../registry/profile";
 import { getPeer, type PeerRecord, projectProfile } from "../registry/registry";
 import type { InstallReport } from "../service/manager";
-import type { Host } from "./context";
 import { registryLock } from "./control";
 import { withPeerLock } from "./peer-lock";
 

@@ -1,5 +1,6 @@
 import { makeIdentity } from "../core/names";
 import { peerLog, tmuxSocket } from "../core/paths";
+import { type Host, nowOf } from "../home/host";
 import { type LaunchConfig, launch } from "../launch/launch";
 import { sameProcess } from "../launch/pid";
 import { stopSession } from "../launch/stop";
@@ -8,7 +9,6 @@ import { inspectProfile } from "../registry/profile";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
-import { type Host, nowOf } from "./context";
 import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
 import { recordSessionDeath } from "./session-death";

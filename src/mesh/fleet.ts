@@ -1,4 +1,4 @@
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { allStates, type PeerRuntimeState } from "../lifecycle/state";
 import type { Directory } from "./directory";
 import { unreachable } from "./directory-sync";

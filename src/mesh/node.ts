@@ -1,4 +1,4 @@
-import { type Host, nowOf } from "../lifecycle/context";
+import { type Host, nowOf } from "../home/host";
 import type { Dispatcher } from "../transport/dispatcher";
 import type { Message } from "../transport/messages";
 import type { MeshRoute } from "../transport/route";

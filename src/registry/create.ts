@@ -6,7 +6,7 @@ import { HUMAN_SENDER } from "../core/names";
 import { normalizeName } from "../core/normalize-name";
 import { peerDir } from "../core/paths";
 import { fail, ok, type Result } from "../core/result";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import type { RuntimeSettings } from "../runtimes/types";
 import { readFolderIndex, updateFolderIndex } from "./folder-index";
 import { connectMcp } from "./mcp-connect";

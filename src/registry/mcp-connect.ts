@@ -1,5 +1,5 @@
 import { homePort } from "../core/home-port";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { MCP_RUNTIMES, readMcpConfig, writeMcpConfigs } from "./mcp-configs";
 import type { Profile } from "./profile";
 import { issueToken, peerForToken } from "./tokens";

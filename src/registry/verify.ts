@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { parseIdentity } from "../core/names";
 import { normalizeName } from "../core/normalize-name";
 import { fail, ok, type Result } from "../core/result";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import type { Store } from "../store/db";
 import { readFolderIndex, writeFolderIndex } from "./folder-index";
 import { connectMcp } from "./mcp-connect";

@@ -1,10 +1,10 @@
 import { makeIdentity, parseIdentity } from "../core/names";
 import { fail, ok, type Result } from "../core/result";
+import { type Host, nowOf } from "../home/host";
 import { describeDeath } from "../launch/death";
 import { launch } from "../launch/launch";
 import { stopSession } from "../launch/stop";
 import { awaitSessionEnd } from "../launch/watch";
-import { type Host, nowOf } from "../lifecycle/context";
 import { recordDeath } from "../lifecycle/crash-guard";
 import { getSession, markAsleep, recordLaunched } from "../lifecycle/sessions";
 import { isLive, launchConfigFor } from "../lifecycle/wake";

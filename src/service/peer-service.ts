@@ -1,6 +1,6 @@
 import { makeIdentity } from "../core/names";
 import { fail, ok, type Result } from "../core/result";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { restartPeer } from "../lifecycle/control";
 import { getSession } from "../lifecycle/sessions";
 import { isLive, type WakeResult } from "../lifecycle/wake";

@@ -1,4 +1,4 @@
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { type Accepted, checkSend, refused } from "./accept";
 import { getMessage, insertMessage, type Message, messageByKey } from "./messages";
 import type { SendRequest } from "./types";

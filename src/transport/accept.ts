@@ -1,7 +1,7 @@
 import { buildEnvelope } from "../codec/envelope";
 import { validatePersonality, validateRuntime } from "../core/names";
-import type { Host } from "../lifecycle/context";
-import { nowOf } from "../lifecycle/context";
+import type { Host } from "../home/host";
+import { nowOf } from "../home/host";
 import { getPeer } from "../registry/registry";
 import { getMessage, insertMessage, type Message, messageByKey, newMessageId } from "./messages";
 import { HUMAN_SENDER, type SenderInfo, senderInfo } from "./sender";

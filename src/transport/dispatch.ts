@@ -1,7 +1,7 @@
 import { buildEnvelope } from "../codec/envelope";
 import { plainText } from "../codec/plain-text";
 import { makeIdentity } from "../core/names";
-import { type Host, nowOf } from "../lifecycle/context";
+import { type Host, nowOf } from "../home/host";
 import { withPeerLock } from "../lifecycle/peer-lock";
 import { getSession, touchActivity } from "../lifecycle/sessions";
 import { isLive, wakeOrSpawn } from "../lifecycle/wake";

@@ -1,5 +1,5 @@
 import { makeIdentity } from "../core/names";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { getSession } from "../lifecycle/sessions";
 import { isLive } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";

@@ -1,4 +1,4 @@
-import { type Host, nowOf } from "../lifecycle/context";
+import { type Host, nowOf } from "../home/host";
 import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
 import { finishMessage, getMessage } from "./messages";

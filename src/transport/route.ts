@@ -1,7 +1,7 @@
 import { parseAddress, resolveAddress } from "../core/address";
 import { validatePersonality } from "../core/names";
 import type { Result } from "../core/result";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { getPeer } from "../registry/registry";
 
 /**

@@ -1,4 +1,4 @@
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { getPeer } from "../registry/registry";
 import { type Accepted, acceptMessage, outcomeOf } from "./accept";
 import { acceptRemote } from "./accept-remote";

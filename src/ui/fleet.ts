@@ -1,5 +1,5 @@
 import { VERSION } from "../core/version";
-import { type Host, nowOf } from "../lifecycle/context";
+import { type Host, nowOf } from "../home/host";
 import { deathTallies, describeDeath } from "../lifecycle/crash-guard";
 import { allStates, type PeerRuntimeState } from "../lifecycle/state";
 import { lastEventId } from "../store/journal";

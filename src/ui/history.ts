@@ -1,5 +1,5 @@
-import type { Host } from "../lifecycle/context";
-import { nowOf } from "../lifecycle/context";
+import type { Host } from "../home/host";
+import { nowOf } from "../home/host";
 import { describeDeath } from "../lifecycle/crash-guard";
 import { allStates } from "../lifecycle/state";
 

@@ -1,4 +1,4 @@
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { describeDeath, type RecentDeath } from "../lifecycle/crash-guard";
 import type { Directory } from "../mesh/directory";
 import { remoteRows } from "../mesh/fleet";

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { makeIdentity } from "../core/names";
 import { peerLog } from "../core/paths";
-import type { Host } from "../lifecycle/context";
+import type { Host } from "../home/host";
 import { getSession } from "../lifecycle/sessions";
 import { isLive } from "../lifecycle/wake";
 import { Tmux } from "../tmux/client";

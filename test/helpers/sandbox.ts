@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { hostOn } from "../../src/cli/context";
 import { type Config, loadConfig } from "../../src/core/config";
 import { EventLog } from "../../src/core/event-log";
 import { type Identity, makeIdentity } from "../../src/core/names";
 import { ensureLayout, type Layout, layoutOf, peerLog, tmuxSocket } from "../../src/core/paths";
 import { iapeerArgv } from "../../src/core/self";
+import type { Host } from "../../src/home/host";
+import { hostOn } from "../../src/home/host";
 import type { LaunchConfig } from "../../src/launch/launch";
-import type { Host } from "../../src/lifecycle/context";
 import { openStore, type Store } from "../../src/store/db";
 import { Tmux } from "../../src/tmux/client";
 
