@@ -6,6 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { receivedLog } from "../src/agent/echo-agent";
 import { decodeEnvelope } from "../src/codec/envelope";
+import { processState } from "../src/launch/pid";
 import { createPeer } from "../src/registry/create";
 import { issueToken } from "../src/registry/tokens";
 import type { Message } from "../src/transport/messages";
@@ -108,9 +109,57 @@ describe("the daemon", () => {
     const status = JSON.parse(runSource(["status", "--json"], sb.env).stdout);
     expect(status.daemon).toMatchObject({ up: true, pid: d.info.pid });
     expect(await d.stop("SIGTERM")).toBe(0);
-    expect(JSON.parse(runSource(["status", "--json"], sb.env).stdout).daemon).toEqual({
-      up: false,
+    const down = runSource(["daemon", "status", "--json"], sb.env);
+    expect(down.code).toBe(3);
+    expect(JSON.parse(down.stdout)).toEqual({ up: false });
+  });
+
+  test("a command with no daemon running starts one in the background; daemon stop|start|restart", async () => {
+    const sb = sandbox({ IAPEER_PORT: "0" });
+    expect(runSource(["create", "ana", "--runtime", "echo"], sb.env).code).toBe(0);
+    expect(runSource(["daemon", "status"], sb.env).code).toBe(3);
+    const sent = runSource(["send", "ana", "-m", "hello", "--json"], sb.env);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ outcome: "delivered", woke: true });
+    const first = JSON.parse(runSource(["daemon", "status", "--json"], sb.env).stdout);
+    expect(first).toMatchObject({ up: true });
+    // The CLI's process is gone: the daemon it started outlives it, in a process group of its own.
+    expect(readFileSync(`/proc/${first.pid}/stat`, "utf8").split(" ")[4]).toBe(String(first.pid));
+
+    const restarted = runSource(["daemon", "restart", "--json"], sb.env);
+    expect(restarted.code).toBe(0);
+    const second = JSON.parse(restarted.stdout);
+    expect(second.pid).not.toBe(first.pid);
+    // Gone, or a zombie whose parent (the CLI that started it) is gone too.
+    expect([undefined, "Z"]).toContain(processState(first.pid));
+    // Sessions belong to their own tmux servers: a daemon restart leaves ana running.
+    expect(JSON.parse(runSource(["list", "--json"], sb.env).stdout)).toEqual([
+      expect.objectContaining({ personality: "ana", state: "live" }),
+    ]);
+
+    const stopped = runSource(["daemon", "stop", "--json"], sb.env);
+    expect(JSON.parse(stopped.stdout)).toEqual({ ok: true, stopped: true, pid: second.pid });
+    expect(runSource(["daemon", "status"], sb.env).code).toBe(3);
+    expect(JSON.parse(runSource(["daemon", "stop", "--json"], sb.env).stdout).stopped).toBe(false);
+    const started = runSource(["daemon", "start", "--json"], sb.env);
+    expect(JSON.parse(started.stdout)).toMatchObject({ ok: true, started: true });
+    const again = runSource(["daemon", "start", "--json"], sb.env);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, started: false });
+  });
+
+  test("a client started with other settings than the daemon's names each one", async () => {
+    const sb = sandbox({ IAPEER_PORT: "0" });
+    expect(runSource(["daemon", "start"], sb.env).code).toBe(0);
+    const r = runSource(["list"], {
+      ...sb.env,
+      IAPEER_IDLE_SECS: "5",
+      IAPEER_NATS_URL: "nats://127.0.0.1:1",
+      IAPEER_NATS_TOKEN: "s3cret",
     });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("IAPEER_IDLE_SECS is unset there, 5 here");
+    expect(r.stderr).toContain("IAPEER_NATS_TOKEN is unset there, another value here");
+    expect(r.stderr).not.toContain("s3cret");
+    expect(runSource(["list"], sb.env).stderr).toBe("");
   });
 
   test("a death is in `iapeer events`, recorded by the daemon itself (no tick, no CLI pass)", async () => {

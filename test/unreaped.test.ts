@@ -41,7 +41,7 @@ async function zombiePeer() {
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 
 describe("a pane process tmux never reaped", () => {
-  test("list shows it dead, and exits gives the real signal, without a daemon", async () => {
+  test("list shows it dead (the daemon it starts looks before it answers), and exits gives the real signal", async () => {
     const { sb, serverPid, cleanup } = await zombiePeer();
     try {
       const list = runSource(["list", "--json"], sb.env);

@@ -1,13 +1,12 @@
-import { layoutOf } from "../core/paths";
 import {
+  failureOfDatabase,
   type Opened,
   openHome,
   openHomeForRepair,
   type Repair,
-  refusal,
 } from "../daemon/open-home";
 import type { Host } from "../home/host";
-import { damageFromError } from "../store/health";
+import { stopDaemon } from "./daemon-control";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
 import { requireConfig } from "./need-config";
@@ -30,10 +29,20 @@ export function requireHost(opts: { check?: boolean } = {}): Host {
   return opened(openHome(requireConfig(), opts)).host;
 }
 
-/** For `verify`: with `fix`, a damaged database is set aside and a new one made. */
-export function requireHostForVerify(fix: boolean): { host: Host; repair?: Repair } {
-  const r = opened(openHomeForRepair(requireConfig(), fix));
-  return { host: r.host, ...("repair" in r && r.repair && { repair: r.repair }) };
+/**
+ * For `verify`: with `fix`, a damaged database is set aside and a new one made. The daemon that
+ * holds it open is stopped first (it cannot work on it either); the next command starts it again.
+ */
+export async function requireHostForVerify(fix: boolean): Promise<{ host: Host; repair?: Repair }> {
+  const config = requireConfig();
+  let r = openHomeForRepair(config, fix);
+  if (!r.ok && r.heldBy !== undefined) {
+    consola.info(`the daemon (pid ${r.heldBy}) has the damaged database open: stopping it first`);
+    await stopDaemon(config);
+    r = openHomeForRepair(config, fix);
+  }
+  const got = opened(r);
+  return { host: got.host, ...("repair" in got && got.repair && { repair: got.repair }) };
 }
 
 /**
@@ -41,12 +50,9 @@ export function requireHostForVerify(fix: boolean): { host: Host; repair?: Repai
  * out of reach: the one-line refusal to print instead of an internal error.
  */
 export function databaseFailure(error: unknown): string | undefined {
-  let config: ReturnType<typeof requireConfig>;
   try {
-    config = requireConfig();
+    return failureOfDatabase(requireConfig(), error);
   } catch {
     return undefined;
   }
-  const damage = damageFromError(layoutOf(config).dbPath, error);
-  return damage && refusal(damage).replace("; nothing was changed.", ";");
 }

@@ -39,7 +39,7 @@ async function until<T>(what: () => T | undefined, ms: number): Promise<T | unde
 }
 
 /** Stop the running daemon (SIGTERM: it finishes what it is typing; queued messages stay). */
-async function stopDaemon(config: Config): Promise<number | undefined> {
+export async function stopDaemon(config: Config): Promise<number | undefined> {
   const layout = layoutOf(config);
   const running = runningDaemon(layout);
   if (!running) return undefined;

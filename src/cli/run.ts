@@ -1,7 +1,6 @@
 import { type CommandDef, renderUsage, runCommand } from "citty";
 import { colorWanted } from "../core/config";
 import { versionLine } from "../core/version";
-import { databaseFailure } from "./context";
 import { CliExit, EXIT, usageError } from "./exit-codes";
 import { checkArgs, commandFor, unknownCommand } from "./strict";
 
@@ -97,6 +96,8 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
       process.exit(EXIT.usage);
     }
     // The state database went bad under a running command: that is the database's fault.
+    // Loaded only here: the database's modules are no part of a client command's start-up.
+    const { databaseFailure } = await import("./context");
     const database = databaseFailure(error);
     if (database) {
       printError(database, EXIT.failed);

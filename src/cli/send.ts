@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
+import { HUMAN_SENDER } from "../core/names";
 import { callDaemon } from "../daemon/client";
 import type { SendResult } from "../transport/send";
-import { HUMAN_SENDER } from "../transport/sender";
 import type { SendOutcome, SendRequest } from "../transport/types";
 import { daemonFor } from "./daemon-client";
 import { EXIT, usageError } from "./exit-codes";

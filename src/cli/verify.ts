@@ -22,8 +22,8 @@ export default defineCommand({
     },
     json: jsonArg,
   },
-  run({ args }) {
-    const { host, repair } = requireHostForVerify(args.fix);
+  async run({ args }) {
+    const { host, repair } = await requireHostForVerify(args.fix);
     const report = rebuildFromDisk(host, args.fix);
     const failed = report.broken > 0 || (!report.ok && !report.fixed);
     if (args.json) {

@@ -1,5 +1,6 @@
 import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
+import { adoptRunningSessions } from "../lifecycle/adopt";
 import { startPeer, stopPeer } from "../lifecycle/control";
 import { allStates } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
@@ -105,6 +106,9 @@ export async function handleRequest(
     caller = { kind: "peer", personality };
   }
 
+  // A session that runs but the database forgot (its rows lost) is found before it is reported.
+  if (req.method === "GET" && (path === "/v1/status" || path.startsWith("/v1/peers")))
+    adoptRunningSessions(host);
   if (req.method === "GET" && path === "/v1/status" && ctx.info)
     return json(200, hostStatus(host, ctx.info));
   if (req.method === "GET" && path === "/v1/peers") {

@@ -14,7 +14,7 @@ import { profilePath } from "../registry/profile";
 import { listPeers } from "../registry/registry";
 import { type VerifyReport, verifyRegistry } from "../registry/verify";
 import { openState, type Store } from "../store/db";
-import { type Damage, describeDamage } from "../store/health";
+import { type Damage, damageFromError, describeDamage } from "../store/health";
 import { salvageQueue, setAside } from "../store/salvage";
 import { runningDaemon } from "./info";
 
@@ -73,7 +73,9 @@ export interface Repair {
 export function openHomeForRepair(
   config: Config,
   fix: boolean,
-): { ok: true; host: Host; repair?: Repair; notice?: string } | { ok: false; error: string } {
+):
+  | { ok: true; host: Host; repair?: Repair; notice?: string }
+  | { ok: false; error: string; heldBy?: number } {
   const layout = layoutOf(config);
   const made = ensureLayout(layout, config.uid);
   if (!made.ok) return made;
@@ -86,6 +88,7 @@ export function openHomeForRepair(
     return {
       ok: false,
       error: `${describeDamage(damage)}; the daemon (pid ${daemon.pid}) has it open: stop it first (\`iapeer daemon stop\`), then run \`iapeer verify --fix\` again`,
+      heldBy: daemon.pid,
     };
   const aside = setAside(layout.dbPath);
   if (!aside.ok) return aside;
@@ -160,4 +163,10 @@ function ensureFolderIndex(host: Host): void {
       listPeers(host.store).map((p) => p.cwd),
     );
   });
+}
+
+/** An SQLite error met mid-command, when it says the database is damaged: the line to print. */
+export function failureOfDatabase(config: Config, error: unknown): string | undefined {
+  const damage = damageFromError(layoutOf(config).dbPath, error);
+  return damage && refusal(damage).replace("; nothing was changed.", ";");
 }

@@ -140,6 +140,10 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     settings: daemonSettings(config),
   };
   ctx.info = info;
+  // Deaths that happened while no daemon ran are recorded before anyone is told it is ready.
+  await superviseTick(host, { idle: false }).catch((error) =>
+    host.events.write("supervise-error", { error: String(error) }),
+  );
   writeFileAtomic(layout.daemonInfo, `${JSON.stringify(info, null, 2)}\n`);
   host.events.write("daemon-start", { pid: process.pid, port: info.port, version: VERSION });
 

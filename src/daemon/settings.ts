@@ -3,6 +3,8 @@ import { type Config, KNOBS } from "../core/config";
 
 /** Knobs that pick the daemon (its home and sockets) rather than how it behaves. */
 const WHICH_DAEMON = new Set(["IAPEER_HOME", "IAPEER_SOCK_DIR"]);
+/** Knobs whose unset value means "whatever the daemon chose" (this home's port): unset matches. */
+const ANY_WHEN_UNSET = new Set(["IAPEER_PORT"]);
 /** Knobs whose value is a secret: the daemon's file holds a digest, never the value. */
 const SECRET = new Set(["IAPEER_NATS_TOKEN", "IAPEER_NATS_PASSWORD"]);
 
@@ -40,6 +42,7 @@ export function settingsDiffer(
   const names = [...new Set([...Object.keys(client), ...Object.keys(daemon)])].sort();
   return names
     .filter((name) => client[name] !== daemon[name])
+    .filter((name) => !(ANY_WHEN_UNSET.has(name) && client[name] === undefined))
     .map((name) => ({
       name,
       daemon: daemon[name],
