@@ -221,11 +221,34 @@ test("the crash-loop back-off doubles each time the guard trips again, up to the
   clock += 201_000;
   await diesAtBoot();
   expect(backoffs()).toEqual([60, 120, 200, 200]);
-  // restart clears the guard: it is let through at once, and the next trip starts over at 60 s.
+  // restart clears the guard and starts its window anew: the restart's own death reports its
+  // cause, not the guard's refusal that asks for a start; the next trip starts over at 60 s.
+  clock += 1000;
   expect(await restartPeer(host, "dier")).toMatchObject({ ok: false, refusal: "launch" });
+  expect(backoffs()).toEqual([60, 120, 200, 200]);
+  expect(failedUntil()).toBeUndefined();
+  await diesAtBoot();
+  await diesAtBoot();
   expect(backoffs()).toEqual([60, 120, 200, 200, 60]);
   expect(failedUntil()).toBe(new Date(clock + 60_000).toISOString());
 }, 60_000);
+
+test("start after the guard tripped tries again and says the real cause, never the guard's own refusal", () => {
+  const sb = sandbox({ IAPEER_CRASH_LIMIT: "2", IAPEER_BACKOFF_SECS: "600", IAPEER_PORT: "0" });
+  const made = runSource(
+    ["create", "dier", "--runtime", "command", "--command", "sh -c 'exit 3'", "--ready", "never"],
+    sb.env,
+  );
+  expect(made.code).toBe(0);
+  for (let i = 0; i < 2; i++) expect(runSource(["wake", "dier"], sb.env).code).toBe(1);
+  expect(runSource(["wake", "dier"], sb.env).stderr).toContain("crash-loop guard");
+  for (let i = 0; i < 3; i++) {
+    const started = runSource(["start", "dier"], sb.env);
+    expect(started.code).toBe(1);
+    expect(started.stderr).toContain("exited with status 3 while starting");
+    expect(started.stderr).not.toContain("crash-loop guard");
+  }
+});
 
 test("boot-failed: a session that dies while booting is a death of that class, recorded once", () => {
   const sb = sandbox();

@@ -13,6 +13,7 @@ import {
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import { adoptRunningSessions } from "./adopt";
+import { resetCrashGuard } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
 import { getSession, listSessions, markAsleep } from "./sessions";
 import { isLive, type WakeResult, wakeOrSpawn } from "./wake";
@@ -97,10 +98,8 @@ export async function startPeer(
   const refused = runtimeRefusal(getPeer(host.store, personality), personality, runtime);
   if (refused) return refused;
   adoptRunningSessions(host, personality);
-  host.store.write(() => {
-    setStopped(host.store, personality, false);
-    setFailed(host.store, personality, undefined, 0);
-  });
+  host.store.write(() => setStopped(host.store, personality, false));
+  resetCrashGuard(host, personality);
   host.events.write("start", { peer: personality });
   return wakeOrSpawn(host, personality, runtime ? { runtime } : {});
 }
@@ -117,10 +116,8 @@ export async function restartPeer(
   const rt = runtime ?? peer.profile.defaultRuntime;
   adoptRunningSessions(host, personality);
   await endSession(host, `${rt}-${personality}`, "restart");
-  host.store.write(() => {
-    setStopped(host.store, personality, false);
-    setFailed(host.store, personality, undefined, 0);
-  });
+  host.store.write(() => setStopped(host.store, personality, false));
+  resetCrashGuard(host, personality);
   return wakeOrSpawn(host, personality, { reason: "restart", runtime: rt });
 }
 

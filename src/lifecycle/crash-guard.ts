@@ -40,9 +40,11 @@ export function recordDeath(host: Host, death: DeathRecord): string | undefined 
     if (!peer) return undefined;
     let level = peer.backoffLevel;
     if (death.uptimeS !== undefined && death.uptimeS > config.crashWindowSecs) level = 0;
-    const since = new Date(now.getTime() - config.crashWindowSecs * 1000).toISOString();
+    const windowStart = new Date(now.getTime() - config.crashWindowSecs * 1000).toISOString();
+    const reset = guardResetAt(host, death.personality);
+    const since = reset && reset > windowStart ? reset : windowStart;
     const { n } = store.db
-      .query("SELECT COUNT(*) AS n FROM deaths WHERE personality = ? AND ts > ?")
+      .query("SELECT COUNT(*) AS n FROM deaths WHERE personality = ? AND ts >= ?")
       .get(death.personality, since) as { n: number };
     if (n < config.crashLimit) {
       if (level !== peer.backoffLevel) setFailed(store, death.personality, peer.failedUntil, level);
@@ -60,6 +62,30 @@ export function recordDeath(host: Host, death: DeathRecord): string | undefined 
       until,
     });
     return until;
+  });
+}
+
+const resetKey = (personality: string) => `crash-guard-reset:${personality}`;
+
+/** When a person last started the peer again: deaths before it no longer count. */
+function guardResetAt(host: Host, personality: string): string | undefined {
+  const row = host.store.db
+    .query("SELECT value FROM meta WHERE key = ?")
+    .get(resetKey(personality)) as { value: string } | null;
+  return row?.value;
+}
+
+/**
+ * A person's `start` or `restart`: the guard is cleared and its window starts now, so the deaths
+ * that tripped it are not counted again and the next death reports its own cause instead of a
+ * refusal that asks for the `start` just given.
+ */
+export function resetCrashGuard(host: Host, personality: string): void {
+  host.store.write(() => {
+    setFailed(host.store, personality, undefined, 0);
+    host.store.db
+      .query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
+      .run(resetKey(personality), nowOf(host).toISOString());
   });
 }
 
