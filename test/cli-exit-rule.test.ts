@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runSource } from "./helpers/cli";
+import { inBatches, runSource, runSourceAsync } from "./helpers/cli";
 import { tempDir } from "./helpers/temp";
 
 /**
@@ -117,29 +117,36 @@ describe("the exit-code and JSON rule", () => {
 });
 
 describe("--help", () => {
-  /** Every command path, nested ones included, from the COMMANDS section of each help. */
-  function allPaths(): string[][] {
-    const paths: string[][] = [];
-    const visit = (path: string[]) => {
-      const help = runSource([...path, "--help"]).stdout;
-      const section = help.split("COMMANDS")[1]?.split("\n\n")[1] ?? "";
-      const subs = [...section.matchAll(/^\s+(\S+)\s{2,}/gm)].map((m) => m[1] as string);
-      if (path.length > 0) paths.push(path);
-      for (const sub of subs) visit([...path, sub]);
-    };
-    visit([]);
-    return paths;
+  /** Every command path, nested ones included, with its help, from each help's COMMANDS. */
+  async function allHelps(): Promise<{ path: string[]; code: number; stdout: string }[]> {
+    const found: { path: string[]; code: number; stdout: string }[] = [];
+    let level: string[][] = [[]];
+    while (level.length > 0) {
+      const helps = await inBatches(level, 4, async (path) => ({
+        path,
+        ...(await runSourceAsync([...path, "--help"])),
+      }));
+      level = [];
+      for (const h of helps) {
+        if (h.path.length > 0) found.push(h);
+        const section = h.stdout.split("COMMANDS")[1]?.split("\n\n")[1] ?? "";
+        for (const m of section.matchAll(/^\s+(\S+)\s{2,}/gm))
+          level.push([...h.path, m[1] as string]);
+      }
+    }
+    return found;
   }
 
-  test("every command's usage starts with iapeer and names it; every option is described", () => {
-    const paths = allPaths();
+  test("every command's usage starts with iapeer and names it; every option is described", async () => {
+    const helps = await allHelps();
+    const paths = helps.map((h) => h.path);
     expect(paths).toContainEqual(["service", "install"]);
-    for (const path of paths) {
-      const r = runSource([...path, "--help"]);
-      expect({ path, code: r.code }).toEqual({ path, code: 0 });
-      expect(r.stdout).toContain(`USAGE iapeer ${path.join(" ")}`);
+    expect(paths).toContainEqual(["daemon", "restart"]);
+    for (const { path, code, stdout } of helps) {
+      expect({ path, code }).toEqual({ path, code: 0 });
+      expect(stdout).toContain(`USAGE iapeer ${path.join(" ")}`);
       for (const section of ["ARGUMENTS", "OPTIONS"]) {
-        const body = r.stdout.split(`${section}\n\n`)[1]?.split("\n\n")[0] ?? "";
+        const body = stdout.split(`${section}\n\n`)[1]?.split("\n\n")[0] ?? "";
         for (const line of body.split("\n").filter((l) => l.trim() !== "")) {
           // A flag and its description, at least two spaces apart.
           expect({ path, line: line.trim(), described: /\S\s{2,}\S/.test(line.trim()) }).toEqual({
