@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { processState } from "../src/launch/pid";
 import { runSource } from "./helpers/cli";
 import { startDaemon } from "./helpers/daemon";
 import { type Sandbox, sandbox } from "./helpers/sandbox";
@@ -116,6 +117,26 @@ describe("iapeer up", () => {
       { peer: "cmd", stopped: ["command-cmd"] },
     ]);
     expect(Object.values(listed(cli)).map((r) => r.state)).toEqual(["stopped", "stopped"]);
+  });
+
+  test("switching a peer's runtime stops the old runtime's session: nothing runs unseen", async () => {
+    const { sb, write, cli } = home();
+    const file = write('[peers.ana]\nruntime = "echo"\n');
+    expect(cli(["up", file]).code).toBe(0);
+    const old = listed(cli).ana;
+    expect(old?.state).toBe("live");
+    write(`[peers.ana]\nruntime = "command"\ncommand = "${shout("new")}"\nformat = "text"\n`);
+    const up = cli(["up", file]);
+    expect(up.code).toBe(0);
+    expect(JSON.parse(cli(["list", "--json"]).stdout)).toEqual([
+      expect.objectContaining({ personality: "ana", runtime: "command", state: "live" }),
+    ]);
+    // The echo session is gone, its tmux server and socket with it.
+    expect(existsSync(join(sb.layout.tmuxSockDir, "echo-ana.sock"))).toBe(false);
+    await until(
+      () => ["Z", undefined].includes(processState(old?.pid as number)) || undefined,
+      "the old echo session to end",
+    );
   });
 
   test("a bad file is exit 2 naming the file, the line and the key, and nothing is changed", () => {
