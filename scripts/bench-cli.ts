@@ -97,12 +97,16 @@ export async function cliBench(binary: string, opts: { baseline?: string; pm2?: 
     for (let i = 0; i < PEERS; i++)
       iapeer("create", `p${i}`, "--runtime", "command", "--command", "sleep 3600");
     iapeer("wake", "all");
+    // A warm send: the echo peer is live and the daemon up; the CLI's whole round trip.
+    iapeer("create", "echo0", "--runtime", "echo");
+    iapeer("send", "echo0", "-m", "warm-up");
     const hello = time([helloBinary(dir)], env);
     const rows: Record<string, Summary> = {
       hello_bun_binary: hello,
       iapeer_version: time([binary, "--version"], env),
       iapeer_list_json: time([binary, "list", "--json"], env),
       iapeer_status: time([binary, "status"], env),
+      iapeer_send_warm_echo: time([binary, "send", "echo0", "-m", "a warm send"], env),
       tmux_ls_one_server: time(
         ["tmux", "-S", join(dir, "run", "tmux", "command-p0.sock"), "ls"],
         env,
@@ -120,7 +124,12 @@ export async function cliBench(binary: string, opts: { baseline?: string; pm2?: 
       peers: PEERS,
       runs: RUNS,
       ms: rows,
-      targets: { list_json_50_live_median_ms: 60 },
+      targets: {
+        version_over_hello_max: 1.5,
+        list_over_hello_max: 2,
+        pm2_jlist_over_list_min: 8,
+        send_warm_echo_median_ms_max: 100,
+      },
       ratios: {
         version_over_hello: ratio(rows.iapeer_version, hello),
         list_over_hello: ratio(rows.iapeer_list_json, hello),
@@ -132,9 +141,18 @@ export async function cliBench(binary: string, opts: { baseline?: string; pm2?: 
           pm2_jlist_over_list: ratio(rows.pm2_jlist, rows.iapeer_list_json),
         }),
       },
+      met: {
+        version: (ratio(rows.iapeer_version, hello) ?? Infinity) <= 1.5,
+        list: (ratio(rows.iapeer_list_json, hello) ?? Infinity) <= 2,
+        send_warm: (rows.iapeer_send_warm_echo?.median ?? Infinity) <= 100,
+        ...(rows.pm2_jlist && {
+          pm2: (ratio(rows.pm2_jlist, rows.iapeer_list_json) ?? 0) >= 8,
+        }),
+      },
     };
   } finally {
     Bun.spawnSync([binary, "stop", "all"], { env, stdout: "ignore", stderr: "ignore" });
+    Bun.spawnSync([binary, "daemon", "stop"], { env, stdout: "ignore", stderr: "ignore" });
     rmSync(dir, { recursive: true, force: true });
   }
 }
