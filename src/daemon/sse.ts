@@ -1,12 +1,31 @@
 import type { Store } from "../store/db";
-import { eventsSince } from "../store/journal";
-
-const POLL_MS = 200;
-const KEEPALIVE_MS = 15_000;
+import { eventsSince, onEvent } from "../store/journal";
 
 /**
- * Server-sent events from the events table: a replay from `since`, then new events as any
- * process writes them (the table is the one source, so CLI-made events are included).
+ * The daemon's own events are pushed at once; the commands that change the registry write theirs
+ * from their own processes, and are found by a look at the table this often.
+ */
+const OTHERS_MS = 1000;
+const KEEPALIVE_MS = 15_000;
+
+/** Resolves at the next event written in this process, or after `ms`. */
+function nextEvent(store: Store, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const stop = onEvent(store, done);
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+/**
+ * Server-sent events from the events table: a replay from `since`, then new events as they are
+ * written (the table is the one source, so events other processes write are included).
  * Unnamed, every event reaches a browser's `EventSource.onmessage` (a name needs a listener each).
  */
 export function eventStream(
@@ -22,7 +41,7 @@ export function eventStream(
     async start(controller) {
       // At once, so the headers go out and the client knows it is following, events or not.
       controller.enqueue(encoder.encode(": following\n\n"));
-      let quiet = 0;
+      let quiet = Date.now();
       while (!signal.aborted) {
         const batch = eventsSince(store, last);
         for (const event of batch) {
@@ -33,12 +52,12 @@ export function eventStream(
           );
           last = event.id;
         }
-        quiet = batch.length > 0 ? 0 : quiet + POLL_MS;
-        if (quiet >= KEEPALIVE_MS) {
+        if (batch.length > 0) quiet = Date.now();
+        if (Date.now() - quiet >= KEEPALIVE_MS) {
           controller.enqueue(encoder.encode(": keep-alive\n\n"));
-          quiet = 0;
+          quiet = Date.now();
         }
-        await Bun.sleep(POLL_MS);
+        await nextEvent(store, OTHERS_MS, signal);
       }
       controller.close();
     },

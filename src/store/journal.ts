@@ -12,6 +12,20 @@ export interface EventSink {
  * `iapeer events`, `--follow` and the SSE stream, whichever process wrote it). Like the file
  * log, it never throws into the caller.
  */
+/** Who follows the events of a database in this process (the event stream, the dashboard). */
+const followers = new WeakMap<Store, Set<() => void>>();
+
+/** Be told, in this process, each time an event is written to `store`; returns the unsubscribe. */
+export function onEvent(store: Store, told: () => void): () => void {
+  let set = followers.get(store);
+  if (!set) {
+    set = new Set();
+    followers.set(store, set);
+  }
+  set.add(told);
+  return () => set.delete(told);
+}
+
 export class Journal implements EventSink {
   constructor(
     readonly file: EventLog,
@@ -28,6 +42,7 @@ export class Journal implements EventSink {
       this.store.db
         .query("INSERT INTO events (ts, ev, identity, fields) VALUES (?, ?, ?, ?)")
         .run(now.toISOString(), ev, identity, JSON.stringify(stored));
+      for (const told of followers.get(this.store) ?? []) told();
       return wrote;
     } catch {
       return false;
