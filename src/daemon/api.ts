@@ -1,3 +1,4 @@
+import { bridgeRoute } from "../bridge/routes";
 import { validatePersonality } from "../core/names";
 import type { Host } from "../lifecycle/context";
 import { startPeer, stopPeer } from "../lifecycle/control";
@@ -103,6 +104,13 @@ export async function handleRequest(
       return json(401, { error: "a peer's token is required (Authorization: Bearer <token>)" });
     caller = { kind: "peer", personality };
   }
+  const bridged = await bridgeRoute(
+    req,
+    url,
+    host,
+    caller.kind === "peer" ? caller.personality : undefined,
+  );
+  if (bridged) return bridged;
 
   if (req.method === "GET" && path === "/v1/peers") {
     if (url.searchParams.get("all") !== "1") return json(200, allStates(host));
