@@ -29,7 +29,10 @@ export interface BridgeFleet {
   telegram: FakeTelegram;
   tokenFile: string;
   env: Record<string, string>;
-  cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  cli(
+    args: string[],
+    extraEnv?: Record<string, string>,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   daemon: { pid: number; info: DaemonInfo; kill(): Promise<void> };
   /** Bodies of the envelopes the echo peer got, whole (attributes included). */
   received(peer: string): string[];
@@ -60,9 +63,9 @@ export async function bridgeFleet(extraEnv: Record<string, string> = {}): Promis
     ...extraEnv,
   };
   const iapeer = iapeerUnderTest();
-  const cli = async (args: string[]) => {
+  const cli = async (args: string[], extraEnv: Record<string, string> = {}) => {
     const proc = Bun.spawn([...iapeer, ...args], {
-      env,
+      env: { ...env, ...extraEnv },
       stdout: "pipe",
       stderr: "pipe",
       stdin: "ignore",
