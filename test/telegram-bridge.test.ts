@@ -280,3 +280,63 @@ async function bridgePid(f: BridgeFleet): Promise<number> {
     return rows.find((r) => r.personality === "bot")?.pid;
   }, "the bridge's pid");
 }
+
+describe("the telegram bridge, in the chat", () => {
+  test("/peers lists the peers and their states, /queue what waits", async () => {
+    const f = await bridgeFleet();
+    await bridgeUp(f);
+    f.telegram.push(chatMessage(CHAT, "/peers"));
+    const peers = await until(
+      () => f.telegram.sent.find((m) => m.text.includes("bot (telegram)")),
+      "the answer to /peers",
+      60_000,
+    );
+    expect(peers.text).toBe("ana (echo): asleep\nbot (telegram): live");
+    f.telegram.push(chatMessage(CHAT, "/queue@iapeer_test_bot"));
+    await until(
+      () => f.telegram.sent.find((m) => m.text === "Nothing is waiting."),
+      "the answer to /queue",
+      60_000,
+    );
+    f.telegram.push(chatMessage(CHAT, "no one named"));
+    await until(
+      () => f.telegram.sent.find((m) => m.text.startsWith("Who is it for?")),
+      "the bridge to ask who a message is for",
+      60_000,
+    );
+    f.telegram.push(chatMessage(CHAT, "@nobody hello"));
+    const refused = await until(
+      () => f.telegram.sent.find((m) => m.text.startsWith("Not sent:")),
+      "the refusal of a message to no peer",
+      60_000,
+    );
+    expect(refused.text).toContain("no peer named nobody");
+  }, 120_000);
+
+  test("with no chat allowed it hears no one, logs who writes, and keeps messages for later", async () => {
+    const f = await bridgeFleet({ IAPEER_TELEGRAM_CHATS: "" });
+    await bridgeUp(f);
+    f.telegram.push(chatMessage(CHAT, "@ana hello?"));
+    await until(
+      () => f.bridgeLog().includes(`ev=telegram-stranger chat=${CHAT}`),
+      "the bridge to log the writer's chat id",
+    );
+    const out = await sendJson(f, ["bot", "--no-wait", "--message", "kept for later"]);
+    // A full long poll of Telegram later, it is still waiting, not taken.
+    const polls = f.telegram.calls.filter((c) => c.method === "getUpdates").length;
+    await until(
+      () => f.telegram.calls.filter((c) => c.method === "getUpdates").length > polls + 1,
+      "two more polls",
+    );
+    expect(await messageState(f, out.id as string)).toBe("queued");
+    expect(f.received("ana")).toEqual([]);
+    // The person's chat is allowed: the message waiting goes to it.
+    expect((await f.cli(["set", "bot", `chats=${CHAT}`])).code).toBe(0);
+    expect((await f.cli(["restart", "bot"])).code).toBe(0);
+    await until(
+      () => f.telegram.sent.find((m) => m.text === "human:\nkept for later"),
+      "the kept message in the chat",
+      60_000,
+    );
+  }, 120_000);
+});

@@ -52,6 +52,13 @@ export async function runBridge(peer: string, stop: AbortSignal): Promise<Result
     chats: settings.value.chats.length,
     api: new URL(settings.value.api).host,
   });
-  await Promise.all([passOnMessages(bridge), hearChats(bridge)]);
+  if (settings.value.chats.length === 0) {
+    log("bridge-hears-no-one", {
+      fix: `iapeer set ${peer} chats=<id> (a stranger's id is logged when they write)`,
+    });
+    await hearChats(bridge);
+  } else {
+    await Promise.all([passOnMessages(bridge), hearChats(bridge)]);
+  }
   return { ok: true, value: undefined };
 }

@@ -66,11 +66,9 @@ export function bridgeSettings(
     );
   const token = readTokenFile(tokenFile);
   if (!token.ok) return token;
+  // None allowed is allowed: the bridge then only logs who writes (how a person finds their
+  // chat's id), and messages for the chat wait in the queue.
   const chats = profile.chats ?? env.chats;
-  if (chats.length === 0)
-    return fail(
-      `no chat is allowed, so no one would be heard: set IAPEER_TELEGRAM_CHATS, or \`iapeer set ${peer} chats=<id>\``,
-    );
   return ok({
     token: token.value,
     tokenFile,
