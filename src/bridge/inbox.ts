@@ -38,6 +38,8 @@ export function inboxHead(host: Host, recipient: string): Message | undefined {
 
 /** Hand the head to the bridge: from here it is `delivering` until it is acknowledged. */
 export function takeNext(host: Host, recipient: string): Message | undefined {
+  // Looked at first without the write lock: a waiting bridge asks several times a second.
+  if (!inboxHead(host, recipient)) return undefined;
   return host.store.write(() => {
     const head = inboxHead(host, recipient);
     if (!head) return undefined;
