@@ -267,6 +267,32 @@ describe("the telegram bridge loses nothing", () => {
   }, 120_000);
 });
 
+describe("the telegram bridge loses nothing, whoever restarts", () => {
+  test("a daemon killed while Telegram is down: the message reaches the chat once both are back", async () => {
+    const f = await bridgeFleet();
+    await bridgeUp(f);
+    f.telegram.hold();
+    const out = await sendJson(f, ["bot", "--no-wait", "--message", "through it all"]);
+    await until(() => f.telegram.held() === 1, "the bridge to be sending it");
+    await f.daemon.kill();
+    // Telegram answers the held request 502 (an outage): the bridge tries again, and its ack
+    // waits for the daemon to be back.
+    f.telegram.release();
+    await f.daemon.start();
+    await until(
+      () => f.telegram.sent.find((m) => m.text === "human:\nthrough it all"),
+      "the message in the chat",
+      60_000,
+    );
+    await until(
+      async () => (await messageState(f, out.id as string)) === "delivered",
+      "the new daemon to have it delivered",
+    );
+    expect(f.telegram.sent.filter((m) => m.text.includes("through it all")).length).toBe(1);
+    expect(f.bridgeLog()).toContain("ev=telegram-retry");
+  }, 120_000);
+});
+
 async function messageState(f: BridgeFleet, id: string): Promise<string | undefined> {
   const res = await fetch(`http://localhost/v1/messages/${id}`, { unix: f.daemon.info.socket });
   return ((await res.json()) as { state?: string }).state;

@@ -33,7 +33,8 @@ export interface BridgeFleet {
     args: string[],
     extraEnv?: Record<string, string>,
   ): Promise<{ code: number; stdout: string; stderr: string }>;
-  daemon: { pid: number; info: DaemonInfo; kill(): Promise<void> };
+  /** The fleet's daemon: killed with SIGKILL, started again on the same home. */
+  daemon: { readonly info: DaemonInfo; kill(): Promise<void>; start(): Promise<void> };
   /** Bodies of the envelopes the echo peer got, whole (attributes included). */
   received(peer: string): string[];
   /** The bridge's session log (its output). */
@@ -79,19 +80,23 @@ export async function bridgeFleet(extraEnv: Record<string, string> = {}): Promis
     processes.delete(proc);
     return { code, stdout, stderr };
   };
-  const proc = Bun.spawn([...iapeer, "daemon"], {
-    env,
-    stdout: "ignore",
-    stderr: "ignore",
-    stdin: "ignore",
-  });
-  processes.add(proc);
-  const info = await until(() => {
-    const path = sb.layout.daemonInfo;
-    if (!existsSync(path)) return undefined;
-    const read = JSON.parse(readFileSync(path, "utf8")) as DaemonInfo;
-    return read.pid === proc.pid ? read : undefined;
-  }, "the daemon's daemon.json");
+  const startDaemon = async () => {
+    const proc = Bun.spawn([...iapeer, "daemon"], {
+      env,
+      stdout: "ignore",
+      stderr: "ignore",
+      stdin: "ignore",
+    });
+    processes.add(proc);
+    const info = await until(() => {
+      const path = sb.layout.daemonInfo;
+      if (!existsSync(path)) return undefined;
+      const read = JSON.parse(readFileSync(path, "utf8")) as DaemonInfo;
+      return read.pid === proc.pid ? read : undefined;
+    }, "the daemon's daemon.json");
+    return { proc, info };
+  };
+  let daemon = await startDaemon();
   for (const args of [
     ["create", "ana", "--runtime", "echo"],
     ["create", "bot", "--runtime", "telegram"],
@@ -106,12 +111,16 @@ export async function bridgeFleet(extraEnv: Record<string, string> = {}): Promis
     env,
     cli,
     daemon: {
-      pid: proc.pid,
-      info,
+      get info() {
+        return daemon.info;
+      },
       async kill() {
-        proc.kill("SIGKILL");
-        await proc.exited;
-        processes.delete(proc);
+        daemon.proc.kill("SIGKILL");
+        await daemon.proc.exited;
+        processes.delete(daemon.proc);
+      },
+      async start() {
+        daemon = await startDaemon();
       },
     },
     received(peer) {
