@@ -61,6 +61,11 @@ describe("how the bridge reads the chat", () => {
       to: "ana",
       body: "hi",
     });
+    expect(readChatMessage("@Ana, look", ctx)).toEqual({
+      kind: "message",
+      to: "ana",
+      body: "look",
+    });
     expect(readChatMessage("@ana", ctx)).toEqual({ kind: "empty" });
   });
 

@@ -88,9 +88,9 @@ export function readChatMessage(text: string, ctx: ChatContext): ChatIntent {
   }
   if (mention) {
     const body = (mention[2] as string).trim();
-    return body === ""
-      ? { kind: "empty" }
-      : { kind: "message", to: (mention[1] as string).replace(/[,:]$/, ""), body };
+    // A phone capitalises the first word; peer names are lowercase.
+    const to = (mention[1] as string).replace(/[,:]$/, "").toLowerCase();
+    return body === "" ? { kind: "empty" } : { kind: "message", to, body };
   }
   if (rest === "") return { kind: "empty" };
   const to = (ctx.replyTo !== undefined ? senderOf(ctx.replyTo) : undefined) ?? ctx.defaultPeer;
