@@ -82,8 +82,12 @@ describe("a bridge peer's inbox", () => {
 
   test("a held request answers as soon as a message arrives", async () => {
     const { host, call } = home();
-    const waiting = call("GET", "/v1/peers/bot/inbox?wait=30");
+    let answered = false;
+    const waiting = call("GET", "/v1/peers/bot/inbox?wait=30").finally(() => {
+      answered = true;
+    });
     await Bun.sleep(300);
+    expect(answered).toBe(false);
     const id = store(host, "late");
     const t = performance.now();
     expect(((await waiting).body.message as { id: string }).id).toBe(id);

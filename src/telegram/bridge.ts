@@ -33,7 +33,7 @@ export async function runBridge(peer: string, stop: AbortSignal): Promise<Result
   if (!settings.ok) return settings;
   const api = new BotApi(settings.value.api, settings.value.token);
   const bridge: Bridge = { api, daemon, settings: settings.value, log, stop };
-  const me = await persist<{ username?: string }>(
+  const me = await persist<{ id?: number; username?: string }>(
     () => api.call("getMe", {}),
     (why, waitMs) => log("telegram-retry", { call: "getMe", why, wait_ms: waitMs }),
     stop,
@@ -46,6 +46,7 @@ export async function runBridge(peer: string, stop: AbortSignal): Promise<Result
     );
   }
   if (me.result.username) bridge.botName = me.result.username;
+  if (me.result.id !== undefined) bridge.botId = me.result.id;
   log("bridge-start", {
     peer,
     bot: bridge.botName,

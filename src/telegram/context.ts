@@ -13,6 +13,8 @@ export interface Bridge {
   stop: AbortSignal;
   /** The bot's username, for `/peers@bot` and `@bot …` in groups. */
   botName?: string;
+  /** The bot's user id: a reply to its message (not another bot's) answers that message's sender. */
+  botId?: number;
 }
 
 const DAEMON_RETRY_MS = 1000;

@@ -87,10 +87,12 @@ export async function say(bridge: Bridge, chat: number, text: string, replyTo?: 
 async function handleMessage(bridge: Bridge, m: TgMessage): Promise<void> {
   const text = m.text ?? m.caption;
   if (text === undefined) return say(bridge, m.chat.id, "Only text is carried.", m.message_id);
+  // Only a reply to this bot's own message names a peer by its header.
   const reply = m.reply_to_message;
+  const ours = reply?.from !== undefined && reply.from.id === bridge.botId;
   const intent = readChatMessage(text, {
     ...(bridge.botName !== undefined && { botName: bridge.botName }),
-    ...(reply?.from?.is_bot && reply.text !== undefined && { replyTo: reply.text }),
+    ...(ours && reply?.text !== undefined && { replyTo: reply.text }),
     ...(bridge.settings.defaultPeer !== undefined && { defaultPeer: bridge.settings.defaultPeer }),
   });
   switch (intent.kind) {
