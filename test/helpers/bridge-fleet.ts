@@ -1,8 +1,10 @@
+import { expect } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { receivedLog } from "../../src/agent/echo-agent";
 import { peerLog } from "../../src/core/paths";
 import type { DaemonInfo } from "../../src/daemon/info";
+import type { SendOutcome } from "../../src/transport/types";
 import { ROOT } from "./cli";
 import { type Sandbox, sandbox } from "./sandbox";
 import { type FakeTelegram, fakeTelegram } from "./telegram";
@@ -151,4 +153,36 @@ export async function cleanupBridgeFleets(): Promise<void> {
     await proc.exited;
   }
   processes.clear();
+}
+
+/** Wake the bridge and wait until it polls Telegram. */
+export async function bridgeUp(f: BridgeFleet): Promise<void> {
+  const woke = await f.cli(["wake", "bot"]);
+  expect(woke.code).toBe(0);
+  await until(
+    () => f.telegram.calls.some((c) => c.method === "getUpdates"),
+    "the bridge's first getUpdates",
+    30_000,
+  );
+}
+
+/** `iapeer send … --json`, its outcome. */
+export async function sendJson(f: BridgeFleet, args: string[]): Promise<SendOutcome> {
+  const r = await f.cli(["send", ...args, "--json"]);
+  return JSON.parse(r.stdout) as SendOutcome;
+}
+
+/** A message's state, from the daemon. */
+export async function messageState(f: BridgeFleet, id: string): Promise<string | undefined> {
+  const res = await fetch(`http://localhost/v1/messages/${id}`, { unix: f.daemon.info.socket });
+  return ((await res.json()) as { state?: string }).state;
+}
+
+/** The bridge's process (its session's pane), from `iapeer list`. */
+export async function bridgePid(f: BridgeFleet): Promise<number> {
+  return until(async () => {
+    const list = await f.cli(["list", "--json"]);
+    const rows = JSON.parse(list.stdout) as { personality: string; pid?: number }[];
+    return rows.find((r) => r.personality === "bot")?.pid;
+  }, "the bridge's pid");
 }
