@@ -113,13 +113,19 @@ describe("doctor", () => {
     const open = tokenFile(`${TOKEN}\n`, 0o644);
     const bridges: [string, RuntimeSettings][] = [
       ["good", { tokenFile: good, chats: ["1"] }],
+      ["sleepy", { tokenFile: good, chats: ["1"] }],
       ["open", { tokenFile: open, chats: ["1"] }],
       ["deaf", { tokenFile: good }],
       ["none", {}],
       ["own", { bin: "/opt/my-bridge" }],
     ];
     for (const [name, settings] of bridges) {
-      const made = createPeer(host, { name, runtime: "telegram", settings });
+      const made = createPeer(host, {
+        name,
+        runtime: "telegram",
+        settings,
+        alwaysOn: name !== "sleepy",
+      });
       if (!made.ok) throw new Error(made.error);
     }
     const checks = telegramChecks(sb.config, sb.layout);
@@ -130,8 +136,14 @@ describe("doctor", () => {
       "telegram:good",
       "telegram:none",
       "telegram:open",
+      "telegram:sleepy",
     ]);
     expect(by["telegram:good"]).toMatchObject({ level: "ok" });
+    // Asleep it hears no one: worth fixing, not blocking.
+    expect(by["telegram:sleepy"]).toMatchObject({
+      level: "warn",
+      fix: "`iapeer set sleepy always-on=true`",
+    });
     expect(by["telegram:open"]).toMatchObject({ level: "fail" });
     expect(by["telegram:open"]?.detail).toContain("mode 644");
     expect(by["telegram:deaf"]?.detail).toContain("no chat is allowed");

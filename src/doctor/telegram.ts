@@ -7,10 +7,12 @@ import { takesFromInbox } from "../runtimes/telegram";
 import type { RuntimeSettings } from "../runtimes/types";
 import { openStore } from "../store/db";
 import { readTokenFile } from "../telegram/settings";
-import { bad, type Check, ok } from "./checks";
+import { bad, type Check, ok, warn } from "./checks";
 
 /** The telegram peers that run the built-in bridge, with their own bridge settings. */
-function bridgePeers(layout: Layout): { personality: string; settings: RuntimeSettings }[] {
+function bridgePeers(
+  layout: Layout,
+): { personality: string; settings: RuntimeSettings; alwaysOn: boolean }[] {
   if (!existsSync(layout.dbPath)) return [];
   const store = openStore(layout.dbPath);
   if (!store.ok) return [];
@@ -18,7 +20,11 @@ function bridgePeers(layout: Layout): { personality: string; settings: RuntimeSe
     return listPeers(store.value)
       .map((p) => p.profile)
       .filter((p: Profile) => p.runtimes.includes("telegram"))
-      .map((p) => ({ personality: p.personality, settings: p.settings.telegram ?? {} }))
+      .map((p) => ({
+        personality: p.personality,
+        settings: p.settings.telegram ?? {},
+        alwaysOn: p.wake === "always-on",
+      }))
       .filter((p) => takesFromInbox(p.settings));
   } finally {
     store.value.close();
@@ -26,7 +32,12 @@ function bridgePeers(layout: Layout): { personality: string; settings: RuntimeSe
 }
 
 /** One bridge's token file (there, mode 0600, a token in it) and allow-list. */
-function bridgeCheck(config: Config, name: string, settings: RuntimeSettings): Check {
+function bridgeCheck(
+  config: Config,
+  name: string,
+  settings: RuntimeSettings,
+  alwaysOn = true,
+): Check {
   const check = `telegram:${name}`;
   const tokenFile = settings.tokenFile ?? config.telegram.tokenFile;
   if (tokenFile === undefined)
@@ -45,10 +56,15 @@ function bridgeCheck(config: Config, name: string, settings: RuntimeSettings): C
       `token file ${tokenFile} (0600), but no chat is allowed: the bridge would hear no one`,
       `\`iapeer set ${name} chats=<id>\` (or IAPEER_TELEGRAM_CHATS); a stranger's chat id is in \`iapeer logs ${name}\``,
     );
-  return ok(
-    check,
-    `token file ${tokenFile} (0600); ${chats.length} chat${chats.length === 1 ? "" : "s"} allowed`,
-  );
+  const detail = `token file ${tokenFile} (0600); ${chats.length} chat${chats.length === 1 ? "" : "s"} allowed`;
+  // Asleep, a bridge does not hear the chat: only a message to it wakes it.
+  return alwaysOn
+    ? ok(check, detail)
+    : warn(
+        check,
+        `${detail}; on-demand, so it hears the chat only while awake`,
+        `\`iapeer set ${name} always-on=true\``,
+      );
 }
 
 /**
@@ -57,7 +73,8 @@ function bridgeCheck(config: Config, name: string, settings: RuntimeSettings): C
  */
 export function telegramChecks(config: Config, layout: Layout): Check[] {
   const peers = bridgePeers(layout);
-  if (peers.length > 0) return peers.map((p) => bridgeCheck(config, p.personality, p.settings));
+  if (peers.length > 0)
+    return peers.map((p) => bridgeCheck(config, p.personality, p.settings, p.alwaysOn));
   const { tokenFile, chats } = config.telegram;
   if (tokenFile === undefined && chats.length === 0) return [];
   return [bridgeCheck(config, "<peer>", {})];
