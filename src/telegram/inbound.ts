@@ -1,8 +1,9 @@
 import { persist } from "./bot-api";
+import { handleButton } from "./buttons";
 import { readChatMessage } from "./chat-text";
 import { answerCommand, HELP } from "./commands";
 import { type Bridge, pause } from "./context";
-import type { TgCallbackQuery, TgMessage, TgUpdate } from "./updates";
+import type { TgMessage, TgUpdate } from "./updates";
 
 /** How long one getUpdates waits for something to happen (long polling). */
 const POLL_SECS = 25;
@@ -124,28 +125,4 @@ async function handleMessage(bridge: Bridge, m: TgMessage): Promise<void> {
     bridge.log("daemon-unreachable", { error: sent.error });
     await pause(bridge);
   }
-}
-
-/**
- * Button taps. The bridge sends no buttons yet; a tap on an old one is answered so the
- * phone stops waiting. Handlers by the button's data prefix go here (approvals).
- */
-const BUTTONS: Record<
-  string,
-  (bridge: Bridge, q: TgCallbackQuery, arg: string) => Promise<string>
-> = {};
-
-async function handleButton(bridge: Bridge, q: TgCallbackQuery): Promise<void> {
-  const [prefix = "", arg = ""] = (q.data ?? "").split(":", 2);
-  const handler = BUTTONS[prefix];
-  const text = handler ? await handler(bridge, q, arg) : "This button no longer does anything.";
-  bridge.log("telegram-button", { chat: q.message?.chat.id, user: q.from.id, known: !!handler });
-  const answered = await persist(
-    () => bridge.api.call("answerCallbackQuery", { callback_query_id: q.id, text }),
-    (why, waitMs) =>
-      bridge.log("telegram-retry", { call: "answerCallbackQuery", why, wait_ms: waitMs }),
-    bridge.stop,
-  );
-  if (answered.kind !== "ok")
-    bridge.log("telegram-refused", { call: "answerCallbackQuery", why: answered.why });
 }
