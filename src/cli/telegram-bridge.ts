@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { peerEnvironment } from "../core/config";
+import { formatLine } from "../core/logfmt";
 import { validatePersonality } from "../core/names";
 import { usageError } from "./exit-codes";
 
@@ -28,7 +29,9 @@ export default defineCommand({
       });
     // Loaded here only: no other command carries the bridge.
     const { runBridge } = await import("../telegram/bridge");
-    const ended = await runBridge(peer.value, stop.signal);
+    const ended = await runBridge(peer.value, stop.signal, (ev, fields) =>
+      process.stdout.write(`${formatLine(ev, fields)}\n`),
+    );
     if (!ended.ok) {
       console.error(`iapeer telegram-bridge: ${ended.error}`);
       process.exit(1);

@@ -1,5 +1,5 @@
 import { loadConfig } from "../core/config";
-import { formatLine, type LogFields } from "../core/logfmt";
+import type { LogFields } from "../core/logfmt";
 import { layoutOf } from "../core/paths";
 import { fail, type Result } from "../core/result";
 import { BotApi, persist } from "./bot-api";
@@ -9,9 +9,6 @@ import { hearChats } from "./inbound";
 import { passOnMessages } from "./outbound";
 import { bridgeSettings } from "./settings";
 
-const log = (ev: string, fields: LogFields = {}) =>
-  process.stdout.write(`${formatLine(ev, fields)}\n`);
-
 /** How long the bridge waits for the daemon to answer at start (it may be starting too). */
 const DAEMON_START_MS = 60_000;
 
@@ -19,7 +16,12 @@ const DAEMON_START_MS = 60_000;
  * The built-in telegram bridge, run as the telegram peer's session: a client of the daemon on
  * one side and of the Bot API on the other. It ends only with a reason (a failure is a value).
  */
-export async function runBridge(peer: string, stop: AbortSignal): Promise<Result<void>> {
+export async function runBridge(
+  peer: string,
+  stop: AbortSignal,
+  /** Where its logfmt lines go: the session's output, so its pane log. */
+  log: (ev: string, fields?: LogFields) => void,
+): Promise<Result<void>> {
   const config = loadConfig();
   if (!config.ok) return config;
   const daemon = new DaemonLink(layoutOf(config.value).daemonSock, peer);
