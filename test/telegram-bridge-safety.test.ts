@@ -36,6 +36,10 @@ describe("the telegram bridge, who is heard", () => {
         data: "approve:1",
       },
     });
+    // Another bot in an allowed chat is no person either.
+    f.telegram.push(
+      chatMessage(CHAT, "@ana from a bot", { from: { id: 77, is_bot: true, first_name: "B" } }),
+    );
     // After the stranger's updates: once this one is through, theirs were handled.
     f.telegram.push(chatMessage(CHAT, "@ana after the stranger"));
     await until(
@@ -44,6 +48,7 @@ describe("the telegram bridge, who is heard", () => {
       60_000,
     );
     expect(f.received("ana").join("\n")).not.toContain("stranger says");
+    expect(f.received("ana").join("\n")).not.toContain("from a bot");
     expect(f.telegram.sent.filter((m) => m.chat === String(STRANGER))).toEqual([]);
     const answered = f.telegram.calls
       .filter((c) => c.method === "answerCallbackQuery")

@@ -52,6 +52,9 @@ async function handleUpdate(bridge: Bridge, update: TgUpdate): Promise<void> {
   if (update.message) {
     const m = update.message;
     if (!allowed(bridge, m.chat.id)) return stranger(bridge, m.chat.id, m.from?.id);
+    // Another bot in an allowed group is no person: answering it could loop the two bots.
+    if (m.from?.is_bot)
+      return bridge.log("telegram-bot-ignored", { chat: m.chat.id, user: m.from.id });
     return handleMessage(bridge, m);
   }
   if (update.callback_query) {
