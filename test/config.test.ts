@@ -77,6 +77,9 @@ describe("overrides", () => {
       IAPEER_BACKOFF_MAX_SECS: "100",
       IAPEER_THROTTLE_SECS: "30",
       IAPEER_MESH_TTL_SECS: "600",
+      IAPEER_TELEGRAM_TOKEN_FILE: "/run/secrets/tg",
+      IAPEER_TELEGRAM_CHATS: "123",
+      IAPEER_TELEGRAM_API: "http://127.0.0.1:8081/",
     });
     expect(c.home).toBe("/srv/iapeer");
     expect(c.sockDir).toBe("/run/ip");
@@ -93,6 +96,11 @@ describe("overrides", () => {
     ]);
     expect(c.throttleSecs).toBe(30);
     expect(c.meshTtlSecs).toBe(600);
+    expect(c.telegram).toEqual({
+      tokenFile: "/run/secrets/tg",
+      chats: ["123"],
+      api: "http://127.0.0.1:8081",
+    });
     // The mesh's knobs exclude each other in part: test/mesh-config.test.ts covers them.
     const plain = KNOBS.map((k) => k.name).filter((name) => !MESH_KNOBS.includes(name));
     expect([...c.fromEnv].sort()).toEqual(plain.sort());

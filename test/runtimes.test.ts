@@ -217,8 +217,11 @@ describe("argv", () => {
     expect(missing.ok).toBe(false);
   });
 
-  test("telegram: <bridge> run; echo: this iapeer's echo-agent", () => {
-    expect(telegramAdapter.argv(ctx())).toEqual({ ok: true, value: ["iapeer-telegram", "run"] });
+  test("telegram: this iapeer's bridge, or <bin> run; echo: this iapeer's echo-agent", () => {
+    expect(telegramAdapter.argv(ctx())).toEqual({
+      ok: true,
+      value: ["/usr/local/bin/iapeer", "telegram-bridge"],
+    });
     expect(telegramAdapter.argv(ctx({ settings: { bin: "/opt/tg" } }))).toEqual({
       ok: true,
       value: ["/opt/tg", "run"],

@@ -2,10 +2,12 @@
 // shared helper module would be registered only for the first file that imports it.
 import { afterEach, setDefaultTimeout } from "bun:test";
 import { cleanupAgents } from "./helpers/agents";
+import { cleanupBridgeFleets } from "./helpers/bridge-fleet";
 import { cleanupBrowsers } from "./helpers/browser";
 import { cleanupDaemons } from "./helpers/daemon";
 import { cleanupNats } from "./helpers/nats";
 import { cleanupSandboxes } from "./helpers/sandbox";
+import { cleanupTelegram } from "./helpers/telegram";
 import { cleanupTempDirs } from "./helpers/temp";
 
 // One test's ceiling, the same when one file runs alone (`bun test test/x.test.ts`) as in the
@@ -18,6 +20,8 @@ afterEach(async () => {
   await cleanupAgents();
   await cleanupDaemons();
   await cleanupNats();
+  await cleanupBridgeFleets();
+  cleanupTelegram();
   cleanupSandboxes();
   cleanupTempDirs();
 });

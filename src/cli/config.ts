@@ -30,6 +30,9 @@ const VALUES: Record<string, (c: Config) => string | number> = {
   IAPEER_NATS_CA: (c) => c.mesh?.ca ?? "",
   IAPEER_NATS_INSECURE: (c) => (c.mesh?.insecure ? 1 : 0),
   IAPEER_MESH_TTL_SECS: (c) => c.meshTtlSecs,
+  IAPEER_TELEGRAM_TOKEN_FILE: (c) => c.telegram.tokenFile ?? "",
+  IAPEER_TELEGRAM_CHATS: (c) => c.telegram.chats.join(","),
+  IAPEER_TELEGRAM_API: (c) => c.telegram.api,
 };
 
 export interface KnobValue {

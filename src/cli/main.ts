@@ -38,6 +38,7 @@ export const main: CommandDef = defineCommand({
     "run-always-on": () => import("./run-always-on").then((m) => m.default),
     config: () => import("./config").then((m) => m.default),
     "echo-agent": () => import("./echo-agent").then((m) => m.default),
+    "telegram-bridge": () => import("./telegram-bridge").then((m) => m.default),
     completion: () => import("./completion").then((m) => m.default),
   },
 });

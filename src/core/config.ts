@@ -3,6 +3,7 @@ import { isAbsolute, join, normalize } from "node:path";
 import { loadHostName, loadMeshConfig, type MeshConfig } from "./mesh-config";
 import { fail, ok, type Result } from "./result";
 import { defaultSockDir, longestSocketPath, sockDirFits, socketPathLimit } from "./socket-path";
+import { loadTelegramConfig, TELEGRAM_API, type TelegramConfig } from "./telegram-config";
 
 /**
  * The one place that reads the environment. Every IAPEER_* knob is parsed and validated here;
@@ -42,6 +43,8 @@ export interface Config {
   readonly mesh: MeshConfig | undefined;
   /** How long a message for another host may take to be delivered there before it fails. */
   readonly meshTtlSecs: number;
+  /** The built-in telegram bridge's defaults. */
+  readonly telegram: TelegramConfig;
   /** Knobs whose value came from the environment (the rest are defaults). */
   readonly fromEnv: readonly string[];
   readonly platform: string;
@@ -173,6 +176,22 @@ export const KNOBS: readonly Knob[] = [
       "seconds a message for another host may wait to be delivered there before it fails (1-604800)",
     defaultText: "86400 (24 h)",
   },
+  {
+    name: "IAPEER_TELEGRAM_TOKEN_FILE",
+    meaning:
+      "file (absolute path, mode 0600) holding the telegram bridge's bot token; a bridge peer's tokenFile wins",
+    defaultText: "unset",
+  },
+  {
+    name: "IAPEER_TELEGRAM_CHATS",
+    meaning: "chat ids the telegram bridge hears, comma-separated (anyone else gets nothing)",
+    defaultText: "unset (no chat is heard)",
+  },
+  {
+    name: "IAPEER_TELEGRAM_API",
+    meaning: "the Telegram Bot API's base URL",
+    defaultText: TELEGRAM_API,
+  },
 ];
 
 export interface ConfigInput {
@@ -300,6 +319,9 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
   const meshTtlSecs = integer(env, "IAPEER_MESH_TTL_SECS", DAY_SECS, 1, 7 * DAY_SECS);
   if (!meshTtlSecs.ok) return meshTtlSecs;
 
+  const telegram = loadTelegramConfig(env);
+  if (!telegram.ok) return telegram;
+
   const mesh = loadMeshConfig(env);
   if (!mesh.ok) return mesh;
   const host = loadHostName(env, machineName, mesh.value !== undefined);
@@ -325,6 +347,7 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       host: host.value,
       mesh: mesh.value,
       meshTtlSecs: meshTtlSecs.value,
+      telegram: telegram.value,
       fromEnv: Object.freeze(
         KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
       ),

@@ -1,3 +1,4 @@
+import { bridgeRoute } from "../bridge/routes";
 import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
 import { adoptRunningSessions } from "../lifecycle/adopt";
@@ -105,6 +106,13 @@ export async function handleRequest(
       return json(401, { error: "a peer's token is required (Authorization: Bearer <token>)" });
     caller = { kind: "peer", personality };
   }
+  const bridged = await bridgeRoute(
+    req,
+    url,
+    host,
+    caller.kind === "peer" ? caller.personality : undefined,
+  );
+  if (bridged) return bridged;
 
   // A session that runs but the database forgot (its rows lost) is found before it is reported.
   if (req.method === "GET" && (path === "/v1/status" || path.startsWith("/v1/peers")))

@@ -12,6 +12,7 @@ import { openStore } from "../store/db";
 import { describeDamage, inspectDatabaseFile } from "../store/health";
 import { SCHEMA_VERSION } from "../store/schema";
 import { tmuxVersion } from "../tmux/client";
+import { telegramChecks } from "./telegram";
 
 export type Level = "ok" | "warn" | "fail";
 
@@ -234,7 +235,6 @@ function runtimeChecks(config: Config, run: CommandRunner): Check[] {
   for (const [runtime, bin, flag] of [
     ["claude", "claude", "--version"],
     ["codex", "codex", "--version"],
-    ["telegram", "iapeer-telegram", "--version"],
   ] as const) {
     const path = Bun.which(bin, { PATH: config.path });
     if (!path) {
@@ -242,9 +242,7 @@ function runtimeChecks(config: Config, run: CommandRunner): Check[] {
         warn(
           `runtime:${runtime}`,
           `${bin} not found on PATH`,
-          runtime === "telegram"
-            ? 'install the bridge, or set the peer\'s "bin"'
-            : `npm install -g ${runtime === "claude" ? "@anthropic-ai/claude-code" : "@openai/codex"}`,
+          `npm install -g ${runtime === "claude" ? "@anthropic-ai/claude-code" : "@openai/codex"}`,
         ),
       );
       continue;
@@ -325,6 +323,8 @@ export function runChecks({ config, run, iapeer }: DoctorInput): Check[] {
     daemonCheck(layout),
     ...serviceManagerCheck(config, layout, run, iapeer),
     ...runtimeChecks(config, run),
+    // The telegram bridge is built in: what it needs is its token and its allow-list.
+    ...telegramChecks(config, layout),
     ok("service-path", `a service gets PATH=${servicePath(config.path)}`),
   ];
 }

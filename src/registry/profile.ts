@@ -12,6 +12,7 @@ import {
 import { fail, ok, type Result } from "../core/result";
 import { checkReadyPattern } from "../runtimes/command";
 import { checkPrompt } from "../runtimes/prompt";
+import { checkTelegramSettings } from "../runtimes/telegram-settings";
 import { MESSAGE_FORMATS, type RuntimeSettings } from "../runtimes/types";
 
 /**
@@ -80,6 +81,10 @@ function checkSettings(runtime: string, settings: RuntimeSettings | undefined): 
   for (const key of ["bin", "prompt", "systemPromptFile", "permissionMode", "command"] as const) {
     if (settings[key] !== undefined && typeof settings[key] !== "string")
       return `settings.${runtime}.${key} must be a string`;
+  }
+  if (runtime === "telegram") {
+    const bad = checkTelegramSettings(settings);
+    if (bad) return bad;
   }
   if (settings.prompt !== undefined) {
     const bad = checkPrompt(settings.prompt);

@@ -1,4 +1,7 @@
+import { isAbsolute } from "node:path";
+import { validatePersonality } from "../core/names";
 import { fail, ok, type Result } from "../core/result";
+import { parseApiUrl, parseChats } from "../core/telegram-config";
 import { checkReadyPattern } from "../runtimes/command";
 import { checkPrompt } from "../runtimes/prompt";
 import { adapterFor } from "../runtimes/registry";
@@ -21,6 +24,10 @@ type Field = keyof Pick<
   | "systemPromptFile"
   | "args"
   | "reply"
+  | "tokenFile"
+  | "chats"
+  | "api"
+  | "defaultPeer"
 >;
 
 interface RuntimeKey {
@@ -111,6 +118,35 @@ export const RUNTIME_KEYS: Record<string, RuntimeKey> = {
       if (text === "true") return ok(true);
       if (text === "false") return ok(false);
       return fail(`${label} must be true or false (got ${JSON.stringify(text)})`);
+    },
+  },
+  "token-file": {
+    field: "tokenFile",
+    describe: "a file of mode 0600 holding the bot token (absolute path)",
+    runtimes: ["telegram"],
+    parse(text, label) {
+      return isAbsolute(text) ? ok(text) : fail(`${label} must be an absolute path`);
+    },
+  },
+  chats: {
+    field: "chats",
+    describe: "the chat ids the bridge hears, comma-separated",
+    runtimes: ["telegram"],
+    parse: (text, label) => parseChats(text, label),
+  },
+  api: {
+    field: "api",
+    describe: "the Telegram Bot API's base URL",
+    runtimes: ["telegram"],
+    parse: (text, label) => parseApiUrl(text, label),
+  },
+  "default-peer": {
+    field: "defaultPeer",
+    describe: "who a chat message that names no peer goes to",
+    runtimes: ["telegram"],
+    parse(text, label) {
+      const name = validatePersonality(text);
+      return name.ok ? name : fail(`${label}: ${name.error}`);
     },
   },
 };

@@ -53,6 +53,14 @@ export interface RuntimeSettings {
   bootDialog?: boolean;
   /** echo: answer peers' messages (bounded). */
   reply?: boolean;
+  /** telegram: a file of mode 0600 holding the bot token (wins over IAPEER_TELEGRAM_TOKEN_FILE). */
+  tokenFile?: string;
+  /** telegram: the chat ids heard (wins over IAPEER_TELEGRAM_CHATS). */
+  chats?: string[];
+  /** telegram: the Bot API's base URL (wins over IAPEER_TELEGRAM_API). */
+  api?: string;
+  /** telegram: who a chat message that names no peer goes to. */
+  defaultPeer?: string;
 }
 
 export interface RuntimeContext {

@@ -1,3 +1,4 @@
+import { inboxStep } from "../bridge/inbox-step";
 import { buildEnvelope } from "../codec/envelope";
 import { plainText } from "../codec/plain-text";
 import { makeIdentity } from "../core/names";
@@ -47,6 +48,9 @@ export async function deliverNext(
 }
 
 async function deliverOne(host: Host, recipient: string, typing: TypeInOptions): Promise<Step> {
+  // A bridge takes its messages from its inbox: nothing to type, and none is left mid-typing.
+  const fromInbox = await inboxStep(host, recipient);
+  if (fromInbox) return fromInbox;
   // Holding the lock, anything still `delivering` was left by a process that died.
   await recoverInFlight(host, recipient);
   const msg = nextQueued(host.store, recipient);
