@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { BUILTIN_RUNTIMES, isBuiltinRuntime } from "../core/names";
+import { controlCharProblem } from "../core/one-line";
 import { peerDir } from "../core/paths";
 import type { Host } from "../lifecycle/context";
 import { profileChanges } from "../lifecycle/update";
@@ -71,6 +72,12 @@ const kindName = (key: string): string =>
     string: "a string",
   })[KINDS[key] ?? "string"];
 
+/** A string (or list of strings) value's control character, named, or undefined. */
+const controlCharIn = (value: unknown): string | undefined =>
+  (Array.isArray(value) ? value : [value])
+    .map((v) => (typeof v === "string" ? controlCharProblem("the value", v) : undefined))
+    .find((bad) => bad !== undefined);
+
 /** ~ is the user's home; a relative path is from the fleet file's folder. */
 function folderOf(file: string, path: string, home: string): string {
   if (path === "~" || path.startsWith("~/")) return join(home, path.slice(1));
@@ -90,8 +97,11 @@ export function entryProfile(
   };
   const reserved = reservedName(name);
   if (reserved) throw error(reserved);
-  for (const [key, value] of Object.entries(keys))
+  for (const [key, value] of Object.entries(keys)) {
     if (asText(key, value) === undefined) throw error(`must be ${kindName(key)}`, key);
+    const bad = controlCharIn(value);
+    if (bad) throw error(bad, key);
+  }
   if (keys.runtime !== undefined && keys.runtimes !== undefined)
     throw error("give runtime or runtimes, not both", "runtimes");
   const listed = asText("runtimes", keys.runtimes ?? keys.runtime);
@@ -142,6 +152,8 @@ export function entryProfile(
     for (const [key, value] of Object.entries(table)) {
       const text = asText(key, value);
       if (text === undefined) throw error(`must be ${kindName(key)}`, key, runtime);
+      const bad = controlCharIn(value);
+      if (bad) throw error(bad, key, runtime);
       const one = setRuntimeKey(runtime, {}, key, text, `peers.${name}.${runtime}.${key}`);
       if (!one.ok)
         throw new FleetError(

@@ -9,6 +9,7 @@ import {
   validatePersonality,
   validateRuntime,
 } from "../core/names";
+import { controlCharProblem } from "../core/one-line";
 import { fail, ok, type Result } from "../core/result";
 import { checkReadyPattern } from "../runtimes/command";
 import { checkPrompt } from "../runtimes/prompt";
@@ -81,6 +82,14 @@ function checkSettings(runtime: string, settings: RuntimeSettings | undefined): 
     if (settings[key] !== undefined && typeof settings[key] !== "string")
       return `settings.${runtime}.${key} must be a string`;
   }
+  for (const [key, value] of Object.entries(settings)) {
+    const texts = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
+    for (const text of texts) {
+      const bad =
+        typeof text === "string" && controlCharProblem(`settings.${runtime}.${key}`, text);
+      if (bad) return bad;
+    }
+  }
   if (settings.prompt !== undefined) {
     const bad = checkPrompt(settings.prompt);
     if (bad) return `settings.${runtime}.prompt: ${bad}`;
@@ -127,6 +136,8 @@ export function validateProfile(raw: unknown): Result<Profile> {
     );
   }
   const description = p.description === undefined ? "" : String(p.description);
+  const badText = controlCharProblem("the description", description);
+  if (badText) return fail(badText);
   if (chars(description) > MAX_DESCRIPTION_CHARS) {
     return fail(
       `the description is ${chars(description)} characters, the limit is ${MAX_DESCRIPTION_CHARS}`,
