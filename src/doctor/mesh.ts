@@ -7,6 +7,7 @@ import { Directory } from "../mesh/directory";
 import { defaultReplicas } from "../mesh/stream";
 import { STREAM } from "../mesh/subjects";
 import { bad, type Check, ok, warn } from "./checks";
+import { isolationCheck } from "./mesh-isolation";
 
 /** More than this between this host's clock and the server's is worth fixing. */
 export const SKEW_WARN_MS = 5_000;
@@ -77,6 +78,7 @@ async function jetStreamChecks(nc: NatsConnection, host: string): Promise<Check[
     );
   }
   checks.push(await clockCheck(nc, host));
+  checks.push(await isolationCheck(nc, host));
   return checks;
 }
 
