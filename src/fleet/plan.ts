@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { BUILTIN_RUNTIMES, isBuiltinRuntime } from "../core/names";
 import { controlCharProblem } from "../core/one-line";
 import { peerDir } from "../core/paths";
+import { validatePatterns } from "../core/peer-pattern";
 import type { Host } from "../lifecycle/context";
 import { profileChanges } from "../lifecycle/update";
 import { type Assignment, applyAssignments } from "../registry/assign";
@@ -49,7 +50,14 @@ const KINDS: Record<string, "string" | "boolean" | "list-or-string"> = {
   reply: "boolean",
   args: "list-or-string",
   runtimes: "list-or-string",
+  "accepts-from": "list-or-string",
+  "may-send-to": "list-or-string",
 };
+
+const POLICY_KEYS = { "accepts-from": true, "may-send-to": true };
+
+/** Lists that `set` takes comma-separated (the others, as JSON). */
+const COMMA_LISTS = new Set(["runtimes", "accepts-from", "may-send-to"]);
 
 /** A TOML value as the text `set` would take for its key; undefined when its type is wrong. */
 function asText(key: string, value: unknown): string | undefined {
@@ -61,7 +69,7 @@ function asText(key: string, value: unknown): string | undefined {
     Array.isArray(value) &&
     value.every((v) => typeof v === "string")
   )
-    return key === "runtimes" ? value.join(",") : JSON.stringify(value);
+    return COMMA_LISTS.has(key) ? value.join(",") : JSON.stringify(value);
   return undefined;
 }
 
@@ -101,6 +109,14 @@ export function entryProfile(
     if (asText(key, value) === undefined) throw error(`must be ${kindName(key)}`, key);
     const bad = controlCharIn(value);
     if (bad) throw error(bad, key);
+    if (key in POLICY_KEYS) {
+      const list = (asText(key, value) as string).split(",").map((p) => p.trim());
+      const patterns = validatePatterns(
+        list.filter((p) => p !== ""),
+        key,
+      );
+      if (!patterns.ok) throw error(patterns.error.slice(key.length + 2), key);
+    }
   }
   if (keys.runtime !== undefined && keys.runtimes !== undefined)
     throw error("give runtime or runtimes, not both", "runtimes");

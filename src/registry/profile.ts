@@ -10,6 +10,7 @@ import {
   validateRuntime,
 } from "../core/names";
 import { controlCharProblem } from "../core/one-line";
+import { validatePatterns } from "../core/peer-pattern";
 import { fail, ok, type Result } from "../core/result";
 import { checkReadyPattern } from "../runtimes/command";
 import { checkPrompt } from "../runtimes/prompt";
@@ -35,6 +36,10 @@ export interface Profile {
   wake: WakePolicy;
   /** Per-runtime settings, e.g. `{"command": {"command": "aider --yes"}}`. */
   settings: Record<string, RuntimeSettings>;
+  /** Whom it takes messages from (patterns, core/peer-pattern); none: anyone. */
+  acceptsFrom?: string[];
+  /** Whom it may send to; none: anyone. */
+  maySendTo?: string[];
 }
 
 /** Who is behind each runtime, unless the profile says otherwise. */
@@ -161,6 +166,16 @@ export function validateProfile(raw: unknown): Result<Profile> {
     const bad = checkSettings(rt, settings[rt]);
     if (bad) return fail(bad);
   }
+  const policy: Pick<Profile, "acceptsFrom" | "maySendTo"> = {};
+  for (const [key, label] of [
+    ["acceptsFrom", "accepts-from"],
+    ["maySendTo", "may-send-to"],
+  ] as const) {
+    if (p[key] === undefined) continue;
+    const list = validatePatterns(p[key], label);
+    if (!list.ok) return list;
+    policy[key] = list.value;
+  }
   return ok({
     version: PROFILE_VERSION,
     personality: personality.value,
@@ -170,6 +185,7 @@ export function validateProfile(raw: unknown): Result<Profile> {
     intelligence,
     wake,
     settings,
+    ...policy,
   });
 }
 
