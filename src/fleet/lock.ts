@@ -20,7 +20,14 @@ let flock: Flock | null | undefined;
 /** flock(2) from the C library, or null where it cannot be loaded. */
 async function loadFlock(): Promise<Flock | null> {
   if (flock !== undefined) return flock;
-  const { dlopen, FFIType } = await import("bun:ffi");
+  let ffi: typeof import("bun:ffi");
+  try {
+    ffi = await import("bun:ffi");
+  } catch {
+    flock = null;
+    return flock;
+  }
+  const { dlopen, FFIType } = ffi;
   const names =
     process.platform === "darwin"
       ? ["libSystem.B.dylib"]
