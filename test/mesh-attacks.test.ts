@@ -7,6 +7,7 @@ import { Directory } from "../src/mesh/directory";
 import { MeshLink } from "../src/mesh/link";
 import { publishMessage } from "../src/mesh/publish";
 import { publishReceipt } from "../src/mesh/receipts";
+import { ensureStream, streamConfig } from "../src/mesh/stream";
 import { hostMessages, inboxConsumer } from "../src/mesh/subjects";
 import type { WireMessage } from "../src/mesh/wire";
 import { newMessageId } from "../src/transport/messages";
@@ -275,6 +276,19 @@ natsDescribe("a host attacking another's messages under README's configuration",
     await jetstream(nc).publish("iapeer.msg.linux.bob.linux", "{}", { msgID: newMessageId() });
     await Bun.sleep(500);
     expect(mini2.messages).toEqual([]);
+  });
+
+  test("a stream someone made republish its messages is refused, never used", async () => {
+    const server = await startNats();
+    const nc = await connectAs(server, "linux");
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      ...streamConfig({ replicas: 1, duplicateWindowMs: 60_000, maxAgeMs: 3_600_000 }),
+      republish: { src: "iapeer.msg.>", dest: "spy.>" },
+    } as never);
+    const r = await ensureStream(nc);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toContain("republishes iapeer.msg.> to spy.>");
   });
 
   test("doctor: isolation ok under README's configuration, a warning on an open server", async () => {
