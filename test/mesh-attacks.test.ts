@@ -1,10 +1,13 @@
 import { afterEach, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { loadMeshConfig, type MeshConfig } from "../src/core/mesh-config";
 import { connectMesh } from "../src/mesh/connect";
 import { Directory } from "../src/mesh/directory";
 import { MeshLink } from "../src/mesh/link";
+import { accountsConfig } from "../src/mesh/permissions";
 import { publishMessage } from "../src/mesh/publish";
 import { publishReceipt } from "../src/mesh/receipts";
 import { ensureStream, streamConfig } from "../src/mesh/stream";
@@ -323,5 +326,25 @@ natsDescribe("a host attacking another's messages under README's configuration",
     const jsm = await jetstreamManager(nc);
     const streams = await jsm.streams.names().next();
     expect(streams).toEqual([]);
+  });
+
+  test("doctor: a server configured from an older README (_INBOX.>) is named as the cause", async () => {
+    const conf = join(tempDir(), "nats.conf");
+    const users = [{ host: "mini2", password: "mini2-pw" }];
+    writeFileSync(conf, accountsConfig(users).replace("_INBOX_mini2.>", "_INBOX.>"));
+    const server = await startNats(["--config", conf]);
+    const r = runSource(["doctor", "--json"], {
+      IAPEER_HOME: tempDir(),
+      IAPEER_SERVICE_MANAGER: "none",
+      IAPEER_HOST: "mini2",
+      IAPEER_NATS_URL: server.url,
+      IAPEER_NATS_USER: "mini2",
+      IAPEER_NATS_PASSWORD: "mini2-pw",
+    });
+    const checks = JSON.parse(r.stdout) as { check: string; level: string; fix?: string }[];
+    expect(checks.find((c) => c.check === "jetstream")).toMatchObject({
+      level: "fail",
+      fix: "let this host's NATS user subscribe to _INBOX_mini2.> (the configuration in README, Several hosts)",
+    });
   });
 });
