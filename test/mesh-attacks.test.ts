@@ -179,6 +179,14 @@ natsDescribe("a host attacking another's messages under README's configuration",
           },
         },
       ],
+      [
+        "a consumer of the stream through the directory's permission",
+        `${api}.CREATE.KV_iapeer-directory.spy.${theirs}`,
+        {
+          stream_name: "IAPEER",
+          config: { durable_name: "spy", ack_policy: "explicit", filter_subject: theirs },
+        },
+      ],
       ["pull from linux's inbox", `${api}.MSG.NEXT.IAPEER.inbox-linux`, { batch: 1, expires: 1e9 }],
       ["delete linux's inbox", `${api}.DELETE.IAPEER.inbox-linux`, {}],
       [
