@@ -6,8 +6,8 @@ import { ownOrigins } from "../ui/gate";
  * The loopback TCP listener's door. A browser on this machine can be made to call it (DNS
  * rebinding, a hostile page), so a foreign Host or Origin is refused before the token is even
  * looked at, as the MCP specification asks of a local server. Any local user can reach it, so a
- * caller then proves a peer's token before anything else happens: before the idle timeout is lifted for a long send, before
- * a body is read. The unauthenticated are answered and cut off at once (`Connection: close`),
+ * caller then proves a peer's token before anything else happens: before the idle timeout is
+ * lifted for a long send, before a body is read. The unauthenticated are answered and cut off at once (`Connection: close`),
  * and a cap on requests in flight keeps a flood from taking the file descriptors that the unix
  * socket (the local user's own way in) and the liveness checks need.
  */
