@@ -78,7 +78,7 @@ describe("Host and Origin on the daemon's TCP endpoints", () => {
       expect(mcp.status).toBe(200);
       expect(mcp.text).toContain("serverInfo");
     }
-  });
+  }, 60_000);
 
   test("a foreign Host is 421 on /mcp and /v1, token or not, and nothing is sent", async () => {
     const { port, host, auth } = await daemonWithPeer();
@@ -109,7 +109,7 @@ describe("Host and Origin on the daemon's TCP endpoints", () => {
       n: number;
     };
     expect(messages.n).toBe(0);
-  });
+  }, 60_000);
 
   test("a foreign Origin is 403 even with the loopback Host and a valid token", async () => {
     const { port, auth } = await daemonWithPeer();
@@ -132,7 +132,7 @@ describe("Host and Origin on the daemon's TCP endpoints", () => {
       expect(mcp.status).toBe(403);
       expect(mcp.text).toContain("refused");
     }
-  });
+  }, 60_000);
 
   test("the Host is checked before the token: a foreign Host with no token is 421, not 401", async () => {
     const { port } = await daemonWithPeer();
@@ -145,5 +145,5 @@ describe("Host and Origin on the daemon's TCP endpoints", () => {
       (await rawRequest(port, "GET", "/v1/peers", { ...h, Origin: "http://evil.example.com" }))
         .status,
     ).toBe(403);
-  });
+  }, 60_000);
 });

@@ -41,7 +41,7 @@ function refused(r: ReturnType<typeof runSource>, ...words: string[]): void {
 }
 
 describe("a hostile fleet file is refused fast, before it is parsed", () => {
-  test("50,000 keys: refused in well under the parser's 12 s, one line, nothing created", () => {
+  test("50,000 keys: refused well before the parser's 12 s, one line, nothing created", () => {
     const { dir, cli } = home();
     const file = join(dir, "iapeer.toml");
     const keys = Array.from({ length: 50_000 }, (_, i) => `k${i} = "v"`).join("\n");
@@ -50,7 +50,7 @@ describe("a hostile fleet file is refused fast, before it is parsed", () => {
     const r = cli(["up", file]);
     const ms = performance.now() - started;
     refused(r, `${file}: it has 50002 keys and tables, the limit is 5000`);
-    expect(ms).toBeLessThan(3000);
+    expect(ms).toBeLessThan(8000);
     expect(peers(cli)).toEqual([]);
   });
 
@@ -63,7 +63,7 @@ describe("a hostile fleet file is refused fast, before it is parsed", () => {
     closeSync(fd);
     const started = performance.now();
     const r = cli(["up", file]);
-    expect(performance.now() - started).toBeLessThan(3000);
+    expect(performance.now() - started).toBeLessThan(8000);
     refused(r, "it is 52428800 bytes, the limit is 1048576 (1 MiB)");
     expect(peers(cli)).toEqual([]);
   });
@@ -102,6 +102,15 @@ describe("a hostile fleet file is refused fast, before it is parsed", () => {
       expect(r.stderr).toMatch(/iapeer\.toml:[45]:/);
     }
     expect(peers(cli)).toEqual([]);
+  });
+
+  test("a key holding ESC and a newline is quoted escaped, on one line", () => {
+    const { dir, cli } = home();
+    const file = join(dir, "iapeer.toml");
+    writeFileSync(file, '[peers.ana]\nruntime = "echo"\n"k\\u001b[2J\\nx" = 1\n');
+    const r = cli(["up", file]);
+    refused(r, "peers.ana.k\\u001b[2J\\u000ax: unknown key");
+    expect(r.stderr).not.toContain("\u001b");
   });
 
   test("the UTF-8 check finds the first bad byte: overlong forms, surrogates, cut sequences", () => {
@@ -197,5 +206,5 @@ describe("runs of one fleet file at once", () => {
     }[];
     expect(rows.map((r) => r.personality).sort()).toEqual(["ana", "bob", "cy"]);
     for (const row of rows) expect(row.state).toBe("live");
-  });
+  }, 120_000);
 });

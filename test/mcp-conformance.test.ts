@@ -85,7 +85,7 @@ describe.skipIf(!bin)("the MCP conformance suite against /mcp", () => {
           new Response(run.stderr).text(),
         ]);
         expect(`${out}${err}`).not.toContain("FAIL");
-      expect(out).toMatch(/Passed: (\d+)\/\1, 0 failed/);
+        expect(out).toMatch(/Passed: (\d+)\/\1, 0 failed/);
         expect(code).toBe(0);
       } finally {
         await proxy.stop(true);

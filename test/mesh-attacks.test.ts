@@ -257,7 +257,7 @@ natsDescribe("a host attacking another's messages under README's configuration",
     expect(linux.messages.map((x) => x.body)).toEqual(["for linux only"]);
     expect(mini2.messages).toEqual([]);
     for (const e of ears) expect(e.sub.getProcessed()).toBe(0);
-  });
+  }, 60_000);
 
   test("a daemon puts its own consumer right when it finds its filter changed", async () => {
     // An open server, where anyone may change a consumer: the daemon notices and makes it again.
@@ -287,7 +287,7 @@ natsDescribe("a host attacking another's messages under README's configuration",
     await jetstream(nc).publish("iapeer.msg.linux.bob.linux", "{}", { msgID: newMessageId() });
     await Bun.sleep(500);
     expect(mini2.messages).toEqual([]);
-  });
+  }, 60_000);
 
   test("a stream someone made republish its messages is refused, never used", async () => {
     const server = await startNats();
@@ -300,7 +300,7 @@ natsDescribe("a host attacking another's messages under README's configuration",
     const r = await ensureStream(nc);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toContain("republishes iapeer.msg.> to spy.>");
-  });
+  }, 60_000);
 
   test("doctor: isolation ok under README's configuration, a warning on an open server", async () => {
     const { server, ca } = await readmeNatsServer(["mini2"]);
@@ -334,7 +334,7 @@ natsDescribe("a host attacking another's messages under README's configuration",
     const jsm = await jetstreamManager(nc);
     const streams = await jsm.streams.names().next();
     expect(streams).toEqual([]);
-  });
+  }, 60_000);
 
   test("doctor: a server configured from an older README (_INBOX.>) is named as the cause", async () => {
     const conf = join(tempDir(), "nats.conf");
@@ -354,5 +354,5 @@ natsDescribe("a host attacking another's messages under README's configuration",
       level: "fail",
       fix: "let this host's NATS user subscribe to _INBOX_mini2.> (the configuration in README, Several hosts)",
     });
-  });
+  }, 60_000);
 });

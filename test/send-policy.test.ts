@@ -95,7 +95,7 @@ describe("who may talk to whom, on one host", () => {
     // Emptied, it takes anyone again.
     expect(cli(["set", "bob", "accepts-from="]).code).toBe(0);
     expect(cli(["send", "bob", "--from", "carl", "-m", "hi", "--no-wait"]).code).toBe(10);
-  });
+  }, 60_000);
 
   test("may-send-to: a peer sends only where it may", () => {
     const { sb, cli } = home();
@@ -111,7 +111,7 @@ describe("who may talk to whom, on one host", () => {
     expect(cli(["send", "bob", "--from", "ana", "-m", "hi", "--no-wait"]).code).toBe(10);
     // The person at the CLI is nobody's may-send-to.
     expect(cli(["send", "carl", "-m", "hi", "--no-wait"]).code).toBe(10);
-  });
+  }, 60_000);
 
   test("a bad pattern is exit 2 in set and in a fleet file (with its line); a good list is kept", () => {
     const { sb, cli } = home();
@@ -133,7 +133,7 @@ describe("who may talk to whom, on one host", () => {
     const wrong = cli(["up", file]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("iapeer.toml:4:");
-  });
+  }, 60_000);
 
   test("the API and the MCP tool refuse too: a failed outcome, a tool error", async () => {
     const port = await freePort();
@@ -171,7 +171,7 @@ describe("who may talk to whom, on one host", () => {
     expect(tool.content[0]?.text).toContain("peer bob does not accept messages from ana");
     expect(messageCount(sb)).toBe(0);
     expect(refusals(sb)).toHaveLength(2);
-  });
+  }, 60_000);
 
   test("the envelope names the sender's host and kind", async () => {
     const { sb, cli } = home();
@@ -189,7 +189,7 @@ describe("who may talk to whom, on one host", () => {
     expect(lines).toContain(
       'from=\\"ana\\" runtime=\\"echo\\" intelligence=\\"absent\\" host=\\"mini2\\" kind=\\"agent\\"',
     );
-  });
+  }, 60_000);
 });
 
 natsDescribe("who may talk to whom, across hosts", () => {
@@ -232,5 +232,5 @@ natsDescribe("who may talk to whom, across hosts", () => {
     expect(b.received("zoe")).toEqual([
       expect.objectContaining({ from: "ana@hosta", host: "hosta", kind: "agent", body: "welcome" }),
     ]);
-  });
+  }, 60_000);
 });

@@ -6,6 +6,12 @@
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/gu;
+
+/** Text to show on one line of a terminal: each control character written as `\u001b`. */
+export const printable = (text: string): string =>
+  text.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 const NAMES: Record<number, string> = { 9: "TAB", 10: "LF", 13: "CR", 27: "ESC", 127: "DEL" };
 

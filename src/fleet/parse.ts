@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { validatePersonality } from "../core/names";
+import { printable } from "../core/one-line";
 import { PROFILE_KEYS } from "../registry/assign";
 import { RUNTIME_KEYS } from "../registry/settings-keys";
 import { boundedText, MAX_FLEET_BYTES } from "./bounds";
@@ -33,7 +34,8 @@ export class FleetError extends Error {
     readonly key: string | undefined,
     readonly reason: string,
   ) {
-    super(`${file}${line ? `:${line}` : ""}: ${key ? `${key}: ` : ""}${reason}`);
+    // A key or value quoted from a hostile file must not redraw the terminal it is shown on.
+    super(printable(`${file}${line ? `:${line}` : ""}: ${key ? `${key}: ` : ""}${reason}`));
     this.name = "FleetError";
   }
 }
