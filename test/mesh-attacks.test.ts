@@ -2,7 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { loadMeshConfig, type MeshConfig } from "../src/core/mesh-config";
 import { connectMesh } from "../src/mesh/connect";
 import { Directory } from "../src/mesh/directory";
@@ -240,6 +240,36 @@ natsDescribe("a host attacking another's messages under README's configuration",
     expect((await jsm.consumers.info("IAPEER", inboxConsumer("mini2"))).config.filter_subject).toBe(
       hostMessages("mini2"),
     );
+
+    // A forged message (from studio) written as mini2's own directory entry, pushed by a directory
+    // consumer onto linux's message subject as studio: the stream never takes it.
+    const forgedId = newMessageId();
+    const forgedWire = {
+      v: 1,
+      id: forgedId,
+      from: { personality: "boss", host: "studio", runtime: "claude", intelligence: "artificial" },
+      to: { personality: "bob", host: "linux" },
+      body: "FORGED",
+      attachments: [],
+      createdAt: new Date().toISOString(),
+    };
+    const h = headers();
+    h.set("Nats-Msg-Id", forgedId);
+    await jetstream(nc).publish("$KV.iapeer-directory.mini2.x", JSON.stringify(forgedWire), {
+      headers: h,
+    });
+    const push = `${api}.CREATE.KV_iapeer-directory.push.$KV.iapeer-directory.mini2.x`;
+    await attempt(nc, push, {
+      stream_name: "KV_iapeer-directory",
+      config: {
+        name: "push",
+        filter_subject: "$KV.iapeer-directory.mini2.x",
+        ack_policy: "none",
+        deliver_subject: "iapeer.msg.linux.bob.studio",
+      },
+    });
+    await Bun.sleep(1_000);
+    expect((await jsm.streams.info("IAPEER")).state.messages).toBe(0);
 
     // A private message studio sends to bob@linux reaches linux, and nobody else.
     const m: WireMessage = {
