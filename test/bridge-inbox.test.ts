@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { inboxStep } from "../src/bridge/inbox-step";
 import { bridgeRoute } from "../src/bridge/routes";
-import type { Host } from "../src/lifecycle/context";
+import type { Host } from "../src/home/host";
 import { createPeer } from "../src/registry/create";
 import { setStopped } from "../src/registry/registry";
 import { acceptMessage } from "../src/transport/accept";

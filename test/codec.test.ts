@@ -67,13 +67,25 @@ describe("round trip", () => {
     const text = build({});
     expect(text).toBe(
       [
-        '<iapeer-message from="ana" runtime="claude" intelligence="artificial" ts="2026-11-24T12:00:00.000Z">',
+        '<iapeer-message from="ana" runtime="claude" intelligence="artificial" kind="agent" ts="2026-11-24T12:00:00.000Z">',
         "<body><![CDATA[hello]]></body>",
         "</iapeer-message>",
       ].join("\n"),
     );
     const back = decodeEnvelope(text);
-    expect(back.ok && back.value).toEqual({ ...base, attachments: [] });
+    expect(back.ok && back.value).toEqual({ ...base, kind: "agent", attachments: [] });
+  });
+
+  test("the sender's host and kind: a person at the CLI, an agent, a bridge", () => {
+    const person = build({ from: "human", runtime: "cli", intelligence: "natural", host: "mini2" });
+    expect(person).toContain(
+      'from="human" runtime="cli" intelligence="natural" host="mini2" kind="person"',
+    );
+    expect(build({ runtime: "telegram" })).toContain('kind="bridge"');
+    const back = decodeEnvelope(person);
+    expect(back.ok && back.value).toMatchObject({ host: "mini2", kind: "person" });
+    expect(decodeEnvelope(person.replace('kind="person"', 'kind="robot"')).ok).toBe(false);
+    expect(decodeEnvelope(person.replace('host="mini2"', 'host="Mini 2"')).ok).toBe(false);
   });
 
   test("every field survives, attributes entity-escaped", () => {
@@ -91,6 +103,7 @@ describe("round trip", () => {
     const back = decodeEnvelope(text);
     expect(back.ok && back.value).toEqual({
       ...input,
+      kind: "agent",
       attachments: [...(input.attachments ?? [])],
     });
   });

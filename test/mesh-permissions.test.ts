@@ -15,8 +15,8 @@ import type { WireMessage } from "../src/mesh/wire";
 import { newMessageId } from "../src/transport/messages";
 import { type NatsServer, startNats } from "./helpers/nats";
 import { natsDescribe } from "./helpers/needs";
+import { readmeNatsConf, readmeNatsServer } from "./helpers/readme-nats";
 import { tempDir } from "./helpers/temp";
-import { makeCerts } from "./helpers/tls";
 import { until } from "./helpers/until";
 
 const HOSTS = ["mini2", "linux"];
@@ -165,29 +165,11 @@ natsDescribe("the documented server permissions", () => {
   });
 
   test("the README's server configuration, a user copied per host as it says, over TLS", async () => {
-    const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
-    const start = readme.indexOf("```conf\n# /etc/nats-server.conf");
-    expect(start).toBeGreaterThan(0);
-    let conf = readme.slice(start + "```conf\n".length, readme.indexOf("\n```", start));
     // The README lists what the code's permissions are, no more, no less.
-    const listed = [...conf.matchAll(/^ {10}"([^"]+)"$/gm)].map((m) => m[1]);
+    const listed = [...readmeNatsConf().matchAll(/^ {10}"([^"]+)"$/gm)].map((m) => m[1]);
     expect(listed).toEqual(hostPermissions("mini2").publish.allow);
-    const userStart = conf.indexOf('      { user: "mini2"');
-    const userEnd = conf.indexOf("      } }\n", userStart) + "      } }\n".length;
-    const user = conf.slice(userStart, userEnd);
-    conf = conf.slice(0, userEnd) + user.replaceAll("mini2", "linux") + conf.slice(userEnd);
-    const certs = makeCerts();
-    // The helper's flags put it on loopback ports and a store of its own.
-    conf = conf
-      .replace('jetstream { store_dir: "/var/lib/nats" }', "jetstream {}")
-      .replace("/etc/nats/server.pem", certs.cert)
-      .replace("/etc/nats/server-key.pem", certs.key)
-      .replaceAll('password: "change-me"', 'password: "PW"');
-    conf = conf.replace(/user: "(\w+)", password: "PW"/g, 'user: "$1", password: "$1-pw"');
-    const file = join(tempDir(), "nats-server.conf");
-    writeFileSync(file, conf);
-    const server = await startNats(["--config", file]);
-    const tls = { ca: certs.ca };
+    const { server, ca } = await readmeNatsServer(HOSTS);
+    const tls = { ca };
     const mini2 = linkAs(server, "mini2", tls);
     const linux = linkAs(server, "linux", tls);
     await until(() => mini2.link.state() === "up" && linux.link.state() === "up", "both up");

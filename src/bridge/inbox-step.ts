@@ -1,5 +1,5 @@
 import { makeIdentity } from "../core/names";
-import { type Host, nowOf } from "../lifecycle/context";
+import { type Host, nowOf } from "../home/host";
 import { getSession } from "../lifecycle/sessions";
 import { isLive, wakeOrSpawn } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";

@@ -1,5 +1,5 @@
 import type { Intelligence } from "../codec/envelope";
-import { type Host, nowOf } from "../lifecycle/context";
+import { type Host, nowOf } from "../home/host";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { takesFromInbox } from "../runtimes/telegram";
 import {

@@ -1,5 +1,5 @@
 import { validatePersonality } from "../core/names";
-import { type Host, nowOf } from "../lifecycle/context";
+import { type Host, nowOf } from "../home/host";
 import { getMessage, recipientCounts } from "../transport/messages";
 import { ackMessage, inboxPeer, takeNext, toInboxMessage } from "./inbox";
 

@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { ok } from "../core/result";
+import { lockFleet } from "../fleet/lock";
 import { fleetMembers, setFleetMembers } from "../fleet/members";
-import { FleetError, readFleet } from "../fleet/parse";
+import { FleetError, type FleetFile, readFleet } from "../fleet/parse";
 import { FleetRefusal, type PlannedPeer, planFleet } from "../fleet/plan";
 import type { Host } from "../home/host";
 import { removePeer } from "../lifecycle/control";
@@ -135,39 +136,53 @@ export default defineCommand({
   async run({ args }) {
     const fleet = await loadFleet(args.file);
     const host = requireHost({ check: true });
-    const members = fleetMembers(host.layout, fleet.path);
-    let plan: PlannedPeer[];
-    try {
-      plan = planFleet(host, fleet, members, args.prune);
-    } catch (error) {
-      if (error instanceof FleetError) throw usageError(error.message);
-      if (error instanceof FleetRefusal) throw actionError(`${fleet.path}: ${error.message}`);
-      throw error;
-    }
-    // The file's entries are its peers from now on (a prune may later remove only those).
-    const listed = fleet.entries.map((e) => e.name);
-    const record = (names: string[]) => {
-      const r = host.store.write(() => setFleetMembers(host.layout, fleet.path, names));
-      if (!r.ok) consola.warn(`cannot record the fleet's peers: ${r.error}`);
-    };
-    record([...members, ...listed]);
-    const reports: PeerReport[] = [];
-    for (const p of plan) {
-      const r = await apply(host, p);
-      reports.push(r);
-      if (!args.json) tell(r);
-    }
-    const pruned = new Set(
-      reports.filter((r) => r.ok && r.action === "removed").map((r) => r.peer),
+    // Runs of one file wait for each other, then each finds what the one before made.
+    const lock = await lockFleet(host.layout, FLEET_LOCK_WAIT_MS, () =>
+      consola.info("waiting for another `iapeer up` in this home to finish"),
     );
-    if (pruned.size > 0) record([...members, ...listed].filter((n) => !pruned.has(n)));
-    const changed = reports.some((r) => r.action !== "unchanged");
-    const allOk = reports.every((r) => r.ok);
-    if (!allOk) process.exitCode = EXIT.failed;
-    if (args.json) return printJson({ ok: allOk, file: fleet.path, changed, peers: reports });
-    if (reports.length === 0) consola.info(`${fleet.path} lists no peers`);
-    else if (!changed && !reports.some((r) => r.started === "woke"))
-      consola.info(`nothing changed: ${reports.length} peers as ${fleet.path} says, all up`);
-    else if (!changed) consola.info(`no settings changed: the peers are as ${fleet.path} says`);
+    if (!lock.ok) throw actionError(lock.error);
+    try {
+      await upLocked(host, fleet, args.prune, args.json);
+    } finally {
+      lock.release();
+    }
   },
 });
+
+/** How long an `up` waits for another one: starting many agents can take minutes. */
+const FLEET_LOCK_WAIT_MS = 10 * 60_000;
+
+async function upLocked(host: Host, fleet: FleetFile, prune: boolean, json: boolean) {
+  const members = fleetMembers(host.layout, fleet.path);
+  let plan: PlannedPeer[];
+  try {
+    plan = planFleet(host, fleet, members, prune);
+  } catch (error) {
+    if (error instanceof FleetError) throw usageError(error.message);
+    if (error instanceof FleetRefusal) throw actionError(`${fleet.path}: ${error.message}`);
+    throw error;
+  }
+  // The file's entries are its peers from now on (a prune may later remove only those).
+  const listed = fleet.entries.map((e) => e.name);
+  const record = (names: string[]) => {
+    const r = host.store.write(() => setFleetMembers(host.layout, fleet.path, names));
+    if (!r.ok) consola.warn(`cannot record the fleet's peers: ${r.error}`);
+  };
+  record([...members, ...listed]);
+  const reports: PeerReport[] = [];
+  for (const p of plan) {
+    const r = await apply(host, p);
+    reports.push(r);
+    if (!json) tell(r);
+  }
+  const pruned = new Set(reports.filter((r) => r.ok && r.action === "removed").map((r) => r.peer));
+  if (pruned.size > 0) record([...members, ...listed].filter((n) => !pruned.has(n)));
+  const changed = reports.some((r) => r.action !== "unchanged");
+  const allOk = reports.every((r) => r.ok);
+  if (!allOk) process.exitCode = EXIT.failed;
+  if (json) return printJson({ ok: allOk, file: fleet.path, changed, peers: reports });
+  if (reports.length === 0) consola.info(`${fleet.path} lists no peers`);
+  else if (!changed && !reports.some((r) => r.started === "woke"))
+    consola.info(`nothing changed: ${reports.length} peers as ${fleet.path} says, all up`);
+  else if (!changed) consola.info(`no settings changed: the peers are as ${fleet.path} says`);
+}

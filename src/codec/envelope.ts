@@ -1,5 +1,5 @@
 import { parseAddress } from "../core/address";
-import { validatePersonality, validateRuntime } from "../core/names";
+import { validateHostName, validatePersonality, validateRuntime } from "../core/names";
 import { fail, ok, type Result } from "../core/result";
 import {
   charCount,
@@ -14,7 +14,7 @@ import { cdata, escapeAttr, readCdata, unescapeAttr } from "./xml";
 /**
  * The envelope is how a message looks when it is typed into a peer's terminal:
  *
- *   <iapeer-message id="…" from="ana" runtime="claude" intelligence="artificial" ts="…" topic="…">
+ *   <iapeer-message id="…" from="ana" runtime="claude" intelligence="artificial" host="mini2" kind="agent" ts="…" topic="…">
  *   <attachment><![CDATA[/abs/path]]></attachment>
  *   <body><![CDATA[text]]></body>
  *   </iapeer-message>
@@ -27,11 +27,28 @@ export const ENVELOPE_TAG = "iapeer-message";
 export const INTELLIGENCES = ["artificial", "natural", "absent"] as const;
 export type Intelligence = (typeof INTELLIGENCES)[number];
 
+/**
+ * Who sent it, so that a receiving agent can weigh it: a person at a CLI, an agent, or a bridge
+ * (telegram) relaying people it cannot vouch for.
+ */
+export const SENDER_KINDS = ["person", "agent", "bridge"] as const;
+export type SenderKind = (typeof SENDER_KINDS)[number];
+
+/** The kind of a sender, by the runtime it sends from (`cli`: the person at iapeer's CLI). */
+export function senderKind(runtime: string): SenderKind {
+  if (runtime === "cli") return "person";
+  return runtime === "telegram" ? "bridge" : "agent";
+}
+
 export interface EnvelopeInput {
   id?: string;
   from: string;
   runtime: string;
   intelligence: Intelligence;
+  /** The sender's host, when it is known (always in a mesh). */
+  host?: string;
+  /** Default: by the runtime (senderKind). */
+  kind?: SenderKind;
   ts: string;
   topic?: string;
   attachments?: readonly string[];
@@ -66,6 +83,12 @@ function check(m: EnvelopeInput): string | undefined {
   if (!from.ok) return `sender: ${from.error}`;
   const runtime = validateRuntime(m.runtime);
   if (!runtime.ok) return `sender ${runtime.error}`;
+  if (m.host !== undefined) {
+    const host = validateHostName(m.host);
+    if (!host.ok) return `sender's ${host.error}`;
+  }
+  if (m.kind !== undefined && !(SENDER_KINDS as readonly string[]).includes(m.kind))
+    return `invalid sender kind ${JSON.stringify(m.kind)}: use ${SENDER_KINDS.join(", ")}`;
   if (!(INTELLIGENCES as readonly string[]).includes(m.intelligence)) {
     return `invalid intelligence ${JSON.stringify(m.intelligence)}: use ${INTELLIGENCES.join(", ")}`;
   }
@@ -99,6 +122,8 @@ export function buildEnvelope(input: EnvelopeInput): Result<string> {
     ["from", input.from],
     ["runtime", input.runtime],
     ["intelligence", input.intelligence],
+    ["host", input.host],
+    ["kind", input.kind ?? senderKind(input.runtime)],
     ["ts", input.ts],
     ["topic", input.topic === undefined ? undefined : terminalSafe(input.topic)],
   ];
@@ -114,7 +139,16 @@ export function buildEnvelope(input: EnvelopeInput): Result<string> {
 
 const OPEN_TAG = new RegExp(`^<${ENVELOPE_TAG}((?:\\s+[a-z]+="[^"<]*")*)\\s*>`);
 const ATTR = /([a-z]+)="([^"<]*)"/g;
-const KNOWN_ATTRS = new Set(["id", "from", "runtime", "intelligence", "ts", "topic"]);
+const KNOWN_ATTRS = new Set([
+  "id",
+  "from",
+  "runtime",
+  "intelligence",
+  "host",
+  "kind",
+  "ts",
+  "topic",
+]);
 
 function skipSpace(text: string, i: number): number {
   while (i < text.length && /\s/.test(text[i] as string)) i++;
@@ -170,6 +204,8 @@ export function decodeEnvelope(text: string): Result<Envelope> {
     from: attrs.from ?? "",
     runtime: attrs.runtime ?? "",
     intelligence: (attrs.intelligence ?? "") as Intelligence,
+    ...(attrs.host !== undefined && { host: attrs.host }),
+    ...(attrs.kind !== undefined && { kind: attrs.kind as SenderKind }),
     ts: attrs.ts ?? "",
     ...(attrs.topic !== undefined && { topic: attrs.topic }),
     attachments,

@@ -1,10 +1,13 @@
 import type { Host } from "../home/host";
 import { peerForToken } from "../registry/tokens";
+import { ownOrigins } from "../ui/gate";
 
 /**
- * The loopback TCP listener's door. Any local user can reach it, so a caller proves a peer's
- * token before anything else happens: before the idle timeout is lifted for a long send, before
- * a body is read. The unauthenticated are answered and cut off at once (`Connection: close`),
+ * The loopback TCP listener's door. A browser on this machine can be made to call it (DNS
+ * rebinding, a hostile page), so a foreign Host or Origin is refused before the token is even
+ * looked at, as the MCP specification asks of a local server. Any local user can reach it, so a
+ * caller then proves a peer's token before anything else happens: before the idle timeout is
+ * lifted for a long send, before a body is read. The unauthenticated are answered and cut off at once (`Connection: close`),
  * and a cap on requests in flight keeps a flood from taking the file descriptors that the unix
  * socket (the local user's own way in) and the liveness checks need.
  */
@@ -27,10 +30,33 @@ export function busyRefusal(inFlight: number): Response | undefined {
   return closing(503, { error: "too many requests in flight; try again" }, { "Retry-After": "1" });
 }
 
+/**
+ * A request not addressed to this listener by its loopback name (421, as the dashboard answers),
+ * or sent from another origin's page (403, as the MCP specification says for a bad Origin).
+ */
+export function foreignRequestRefusal(req: Request, port: number): Response | undefined {
+  const own = ownOrigins(port);
+  const host = (req.headers.get("host") ?? "").toLowerCase();
+  if (!own.includes(host))
+    return closing(421, { error: `this daemon answers only to ${own.join(" or ")}` });
+  const origin = req.headers.get("origin");
+  // A native client (an agent's MCP client, curl) sends none; a browser always does.
+  if (origin !== null && !own.some((o) => origin.toLowerCase() === `http://${o}`))
+    return closing(403, { error: `requests from ${origin} are refused` });
+  return undefined;
+}
+
 /** The answer that turns a TCP request away, or undefined to let it in. */
-export function tcpRefusal(req: Request, host: Host, inFlight: number): Response | undefined {
+export function tcpRefusal(
+  req: Request,
+  host: Host,
+  port: number,
+  inFlight: number,
+): Response | undefined {
   const busy = busyRefusal(inFlight);
   if (busy) return busy;
+  const foreign = foreignRequestRefusal(req, port);
+  if (foreign) return foreign;
   const token = bearerToken(req);
   if (token !== undefined && peerForToken(host.store, token) !== undefined) return undefined;
   return closing(

@@ -95,7 +95,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
                 ),
             });
           }
-          const refused = tcpRefusal(req, host, inFlight);
+          const refused = tcpRefusal(req, host, server.port ?? port, inFlight);
           if (refused) return refused;
           // Only a proven peer's request may outlive the idle timeout (a send waits for a wake).
           server.timeout(req, 0);

@@ -5,8 +5,9 @@ import type { MeshConfig } from "../core/mesh-config";
 import { connectMesh } from "../mesh/connect";
 import { Directory } from "../mesh/directory";
 import { defaultReplicas } from "../mesh/stream";
-import { STREAM } from "../mesh/subjects";
+import { inboxPrefix, STREAM } from "../mesh/subjects";
 import { bad, type Check, ok, warn } from "./checks";
+import { isolationCheck } from "./mesh-isolation";
 
 /** More than this between this host's clock and the server's is worth fixing. */
 export const SKEW_WARN_MS = 5_000;
@@ -53,9 +54,12 @@ async function jetStreamChecks(nc: NatsConnection, host: string): Promise<Check[
     const jsm = await jetstreamManager(nc);
     info = await jsm.streams.info(STREAM).catch(() => undefined);
   } catch (e) {
-    return [
-      bad("jetstream", `JetStream is not available: ${reason(e)}`, "run nats-server with -js"),
-    ];
+    // A server configured from an older README lets a host listen on _INBOX.>, not its own prefix.
+    const inbox = inboxPrefix(host);
+    const fix = reason(e).includes(`Subscription to "${inbox}.`)
+      ? `let this host's NATS user subscribe to ${inbox}.> (the configuration in README, Several hosts)`
+      : "run nats-server with -js";
+    return [bad("jetstream", `JetStream is not available: ${reason(e)}`, fix)];
   }
   const checks = [ok("jetstream", "JetStream is enabled")];
   if (!info) {
@@ -77,6 +81,7 @@ async function jetStreamChecks(nc: NatsConnection, host: string): Promise<Check[
     );
   }
   checks.push(await clockCheck(nc, host));
+  checks.push(await isolationCheck(nc, host));
   return checks;
 }
 

@@ -1,7 +1,9 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { validatePersonality } from "../core/names";
+import { printable } from "../core/one-line";
 import { PROFILE_KEYS } from "../registry/assign";
 import { RUNTIME_KEYS } from "../registry/settings-keys";
+import { boundedText, MAX_FLEET_BYTES } from "./bounds";
 
 /**
  * A fleet file (`iapeer.toml`): one `[peers.<name>]` table per peer, with the keys `set` takes
@@ -32,7 +34,8 @@ export class FleetError extends Error {
     readonly key: string | undefined,
     readonly reason: string,
   ) {
-    super(`${file}${line ? `:${line}` : ""}: ${key ? `${key}: ` : ""}${reason}`);
+    // A key or value quoted from a hostile file must not redraw the terminal it is shown on.
+    super(printable(`${file}${line ? `:${line}` : ""}: ${key ? `${key}: ` : ""}${reason}`));
     this.name = "FleetError";
   }
 }
@@ -94,14 +97,38 @@ async function syntaxLine(path: string): Promise<number | undefined> {
   return undefined;
 }
 
+/**
+ * The file's size and its bytes, never more than `limit` of them: a 50 MB file (or a pipe that
+ * never ends) costs no more than a 1 MB one.
+ */
+function readAtMost(path: string, limit: number): { size: number; bytes: Uint8Array } {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size >= limit) return { size, bytes: new Uint8Array(0) };
+    const buffer = new Uint8Array(limit);
+    let got = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, got, limit - got, null);
+      if (n === 0 || got + n >= limit) return { size: got + n, bytes: buffer.subarray(0, got + n) };
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Read and parse a fleet file; its shape is checked here, its values by the plan. */
 export async function readFleet(path: string): Promise<FleetFile> {
-  let text: string;
+  let read: { size: number; bytes: Uint8Array };
   try {
-    text = readFileSync(path, "utf8");
+    read = readAtMost(path, MAX_FLEET_BYTES + 1);
   } catch (error) {
     throw new FleetError(path, undefined, undefined, `cannot read it: ${(error as Error).message}`);
   }
+  const bounded = boundedText(read.bytes, read.size);
+  if (!bounded.ok) throw new FleetError(path, bounded.line, undefined, bounded.reason);
+  const text = bounded.text;
   let raw: unknown;
   try {
     raw = Bun.TOML.parse(text);

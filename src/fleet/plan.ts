@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { BUILTIN_RUNTIMES, isBuiltinRuntime } from "../core/names";
+import { controlCharProblem } from "../core/one-line";
 import { peerDir } from "../core/paths";
+import { validatePatterns } from "../core/peer-pattern";
 import type { Host } from "../home/host";
 import { profileChanges } from "../lifecycle/update";
 import { type Assignment, applyAssignments } from "../registry/assign";
@@ -48,7 +50,14 @@ const KINDS: Record<string, "string" | "boolean" | "list-or-string"> = {
   reply: "boolean",
   args: "list-or-string",
   runtimes: "list-or-string",
+  "accepts-from": "list-or-string",
+  "may-send-to": "list-or-string",
 };
+
+const POLICY_KEYS = { "accepts-from": true, "may-send-to": true };
+
+/** Lists that `set` takes comma-separated (the others, as JSON). */
+const COMMA_LISTS = new Set(["runtimes", "accepts-from", "may-send-to"]);
 
 /** A TOML value as the text `set` would take for its key; undefined when its type is wrong. */
 function asText(key: string, value: unknown): string | undefined {
@@ -60,7 +69,7 @@ function asText(key: string, value: unknown): string | undefined {
     Array.isArray(value) &&
     value.every((v) => typeof v === "string")
   )
-    return key === "runtimes" ? value.join(",") : JSON.stringify(value);
+    return COMMA_LISTS.has(key) ? value.join(",") : JSON.stringify(value);
   return undefined;
 }
 
@@ -70,6 +79,12 @@ const kindName = (key: string): string =>
     "list-or-string": "a string or a list of strings",
     string: "a string",
   })[KINDS[key] ?? "string"];
+
+/** A string (or list of strings) value's control character, named, or undefined. */
+const controlCharIn = (value: unknown): string | undefined =>
+  (Array.isArray(value) ? value : [value])
+    .map((v) => (typeof v === "string" ? controlCharProblem("the value", v) : undefined))
+    .find((bad) => bad !== undefined);
 
 /** ~ is the user's home; a relative path is from the fleet file's folder. */
 function folderOf(file: string, path: string, home: string): string {
@@ -90,8 +105,19 @@ export function entryProfile(
   };
   const reserved = reservedName(name);
   if (reserved) throw error(reserved);
-  for (const [key, value] of Object.entries(keys))
+  for (const [key, value] of Object.entries(keys)) {
     if (asText(key, value) === undefined) throw error(`must be ${kindName(key)}`, key);
+    const bad = controlCharIn(value);
+    if (bad) throw error(bad, key);
+    if (key in POLICY_KEYS) {
+      const list = (asText(key, value) as string).split(",").map((p) => p.trim());
+      const patterns = validatePatterns(
+        list.filter((p) => p !== ""),
+        key,
+      );
+      if (!patterns.ok) throw error(patterns.error.slice(key.length + 2), key);
+    }
+  }
   if (keys.runtime !== undefined && keys.runtimes !== undefined)
     throw error("give runtime or runtimes, not both", "runtimes");
   const listed = asText("runtimes", keys.runtimes ?? keys.runtime);
@@ -142,6 +168,8 @@ export function entryProfile(
     for (const [key, value] of Object.entries(table)) {
       const text = asText(key, value);
       if (text === undefined) throw error(`must be ${kindName(key)}`, key, runtime);
+      const bad = controlCharIn(value);
+      if (bad) throw error(bad, key, runtime);
       const one = setRuntimeKey(runtime, {}, key, text, `peers.${name}.${runtime}.${key}`);
       if (!one.ok)
         throw new FleetError(

@@ -9,20 +9,34 @@ import type { WireMessage } from "./wire";
  * again) is a no-op. True when it was stored now.
  */
 export function insertArrival(store: Store, w: WireMessage, now: Date): boolean {
+  return insert(store, w, now, undefined);
+}
+
+/**
+ * Recorded as failed, without its body or attachments, under its id: its refusal goes back to
+ * its sender as a receipt, and a repeat is a no-op. True when it was recorded now.
+ */
+export function refuseArrival(store: Store, w: WireMessage, now: Date, error: string): boolean {
+  return insert(store, w, now, error);
+}
+
+function insert(store: Store, w: WireMessage, now: Date, refusal: string | undefined): boolean {
   const r = store.db
     .query(
       `INSERT OR IGNORE INTO messages (id, sender, recipient, runtime, topic, body, attachments, state,
-         created_at, updated_at, from_host, sender_runtime, sender_intelligence, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`,
+         error, created_at, updated_at, from_host, sender_runtime, sender_intelligence, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       w.id,
       `${w.from.personality}@${w.from.host}`,
       w.to.personality,
       w.runtime ?? null,
-      w.topic ?? null,
-      w.body,
-      JSON.stringify(w.attachments),
+      refusal === undefined ? (w.topic ?? null) : null,
+      refusal === undefined ? w.body : "",
+      refusal === undefined ? JSON.stringify(w.attachments) : "[]",
+      refusal === undefined ? "queued" : "failed",
+      refusal ?? null,
       w.createdAt,
       now.toISOString(),
       w.from.host,

@@ -7,6 +7,7 @@ import {
 } from "@nats-io/transport-node";
 import type { MeshConfig } from "../core/mesh-config";
 import { fail, ok, type Result } from "../core/result";
+import { inboxPrefix } from "./subjects";
 
 export interface ConnectTuning {
   /** Keep trying until the first connection is made, instead of failing at once. */
@@ -34,6 +35,8 @@ export function connectionOptions(
   return {
     servers: mesh.urls.map((url) => url.replace(/^(nats|tls):\/\//, "")),
     name: `iapeer-${host}`,
+    // Its replies and pulled items come under a prefix only its NATS user may listen on.
+    inboxPrefix: inboxPrefix(host),
     ...(mesh.tls && { tls: mesh.ca ? { caFile: mesh.ca } : {} }),
     ...(auth.kind === "token" && { token: auth.token }),
     ...(auth.kind === "user" && { user: auth.user, pass: auth.password }),

@@ -35,6 +35,8 @@ export interface DurableSettings {
   retryDelayMs?: number;
   /** Told of each handler failure and each item that cannot be taken. */
   onError?: (error: string) => void;
+  /** Told when the consumer was found diverted (another filter) and made again. */
+  onRepaired?: (detail: string) => void;
 }
 
 export interface Running {
@@ -52,11 +54,30 @@ const PULL_EXPIRES_MS = 5_000;
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Make the durable consumer exist with this ack wait. */
+/**
+ * What makes a consumer not this host's any more, whoever changed it: another filter (another
+ * host's messages), several filters, or a push consumer handing items to some subject.
+ */
+export function divertedBy(have: Partial<ConsumerConfig>, spec: DurableSpec): string | undefined {
+  if ((have.filter_subjects?.length ?? 0) > 0)
+    return `filters ${have.filter_subjects?.join(", ")} instead of ${spec.filter}`;
+  if (have.filter_subject !== spec.filter)
+    return `filter ${have.filter_subject || "(none)"} instead of ${spec.filter}`;
+  if (have.deliver_subject) return `pushes to ${have.deliver_subject}`;
+  if (have.ack_policy !== AckPolicy.Explicit) return `ack policy ${have.ack_policy}`;
+  return undefined;
+}
+
+/**
+ * Make the durable consumer exist with this ack wait, and as this host's: one found diverted
+ * (its filter changed, say) is deleted and made again, told through `onRepaired`. Made again, it
+ * starts from the stream's first item: what was already taken comes again and is absorbed by id.
+ */
 export async function ensureDurable(
   nc: NatsConnection,
   spec: DurableSpec,
   ackWaitMs = DEFAULT_ACK_WAIT_MS,
+  onRepaired: (detail: string) => void = () => {},
 ): Promise<Result<void>> {
   const want: Partial<ConsumerConfig> = {
     durable_name: spec.name,
@@ -70,7 +91,12 @@ export async function ensureDurable(
     const jsm = await jetstreamManager(nc);
     try {
       const have = (await jsm.consumers.info(STREAM, spec.name)).config;
-      if (have.ack_wait !== want.ack_wait) {
+      const diverted = divertedBy(have, spec);
+      if (diverted) {
+        await jsm.consumers.delete(STREAM, spec.name);
+        await jsm.consumers.add(STREAM, want);
+        onRepaired(`${spec.name} had ${diverted}: made again`);
+      } else if (have.ack_wait !== want.ack_wait) {
         await jsm.consumers.update(STREAM, spec.name, { ack_wait: want.ack_wait });
       }
     } catch (e) {
@@ -101,7 +127,7 @@ export async function runDurable(
   const ackWaitMs = settings.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const retryDelayMs = settings.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
   const report = settings.onError ?? (() => {});
-  const ensured = await ensureDurable(nc, spec, ackWaitMs);
+  const ensured = await ensureDurable(nc, spec, ackWaitMs, settings.onRepaired);
   if (!ensured.ok) return ensured;
   const drop = (m: JsMsg, why: string) => {
     report(`${spec.name}: dropped stream item ${m.seq} on ${m.subject}: ${why}`);

@@ -170,15 +170,18 @@ export class MeshLink {
     if (!dir.ok) return dir;
     this.dir = dir.value;
     const onError = (error: string) => this.event("mesh-error", { error });
+    const onRepaired = (detail: string) => this.event("mesh-consumer-repaired", { detail });
     const ackWait = this.settings.ackWaitMs !== undefined && { ackWaitMs: this.settings.ackWaitMs };
     const inbox = await openInbox(nc, this.host, (m) => this.take(m), {
       onError,
+      onRepaired,
       ...ackWait,
     });
     if (!inbox.ok) return inbox;
     this.consumers.push(inbox.value);
     const receipts = await openReceipts(nc, this.host, (r) => this.handlers.onReceipt(r), {
       onError,
+      onRepaired,
       ...ackWait,
     });
     if (!receipts.ok) return receipts;

@@ -1,8 +1,9 @@
 import { type Host, nowOf } from "../home/host";
 import type { Dispatcher } from "../transport/dispatcher";
 import type { Message } from "../transport/messages";
+import { acceptsFromRefusal } from "../transport/policy";
 import type { MeshRoute } from "../transport/route";
-import { insertArrival, markReceipted, receiptsDue } from "./arrivals";
+import { insertArrival, markReceipted, receiptsDue, refuseArrival } from "./arrivals";
 import { startDirectorySync } from "./directory-sync";
 import { MeshLink } from "./link";
 import {
@@ -64,6 +65,20 @@ export function startMeshNode(host: Host, dispatcher: Dispatcher): MeshNode | un
 
   const link = MeshLink.start(mesh, thisHost, {
     async onMessage(w: WireMessage) {
+      const from = `${w.from.personality}@${w.from.host}`;
+      const refusal = acceptsFromRefusal(host, w.from, w.to.personality);
+      if (refusal) {
+        // Its sender learns why from the failed receipt; its body is not kept.
+        if (store.write(() => refuseArrival(store, w, nowOf(host), refusal)))
+          host.events.write("send-refused", {
+            id: w.id,
+            from,
+            to: w.to.personality,
+            error: refusal,
+          });
+        receipter.kick();
+        return;
+      }
       const stored = store.write(() => insertArrival(store, w, nowOf(host)));
       if (stored)
         host.events.write("message-queued", {

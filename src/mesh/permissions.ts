@@ -1,9 +1,24 @@
-import { DIRECTORY_BUCKET, inboxConsumer, receiptsConsumer, STREAM } from "./subjects";
+import {
+  DIRECTORY_BUCKET,
+  hostMessages,
+  hostReceipts,
+  inboxConsumer,
+  inboxPrefix,
+  receiptsConsumer,
+  STREAM,
+} from "./subjects";
 
 /**
  * What one host's NATS user may do, so that a host can act only as itself: send messages to any
  * peer, but report receipts, write directory entries and take messages only as and for itself.
  * Rendered into the server's configuration (README "Several hosts").
+ *
+ * A host may make and change only its own two consumers, and only through the create subject
+ * that carries the filter (`CONSUMER.CREATE.<stream>.<consumer>.<filter>`, nats-server ≥ 2.9):
+ * the server refuses a request whose filter is not the one in its subject, and the permission
+ * names the filter, so a host can never point its consumer at another host's messages. The
+ * older `CONSUMER.DURABLE.CREATE`, which carries no filter, is not allowed. It listens only
+ * under its own inbox prefix, where the server hands it its replies and its consumers' items.
  */
 export interface HostPermissions {
   publish: { allow: string[] };
@@ -14,7 +29,10 @@ const KV_STREAM = `KV_${DIRECTORY_BUCKET}`;
 
 export function hostPermissions(host: string): HostPermissions {
   const api = "$JS.API";
-  const own = [inboxConsumer(host), receiptsConsumer(host)];
+  const own: [string, string][] = [
+    [inboxConsumer(host), hostMessages(host)],
+    [receiptsConsumer(host), hostReceipts(host)],
+  ];
   return {
     publish: {
       allow: [
@@ -38,16 +56,17 @@ export function hostPermissions(host: string): HostPermissions {
         `${api}.CONSUMER.DELETE.${KV_STREAM}.*`,
         `$JS.FC.${KV_STREAM}.>`,
         // Its own consumers only: nobody else's inbox or receipts.
-        ...own.flatMap((c) => [
+        ...own.flatMap(([c, filter]) => [
           `${api}.CONSUMER.INFO.${STREAM}.${c}`,
-          `${api}.CONSUMER.CREATE.${STREAM}.${c}.>`,
-          `${api}.CONSUMER.DURABLE.CREATE.${STREAM}.${c}`,
+          `${api}.CONSUMER.CREATE.${STREAM}.${c}.${filter}`,
+          // To put it right when it was changed in a way no update can undo.
+          `${api}.CONSUMER.DELETE.${STREAM}.${c}`,
           `${api}.CONSUMER.MSG.NEXT.${STREAM}.${c}`,
           `$JS.ACK.${STREAM}.${c}.>`,
         ]),
       ],
     },
-    subscribe: { allow: ["_INBOX.>"] },
+    subscribe: { allow: [`${inboxPrefix(host)}.>`] },
   };
 }
 

@@ -94,6 +94,12 @@ export async function ensureStream(
       const made = await jsm.value.streams.add(want);
       return ok({ replicas: made.config.num_replicas });
     }
+    // A stream that republishes hands every message to whoever listens there: refused loudly,
+    // never used (the server lets no update take a republish away).
+    if (have.republish)
+      return fail(
+        `the JetStream stream ${STREAM} republishes ${have.republish.src ?? ">"} to ${have.republish.dest}: someone changed it; delete the stream (nats stream rm ${STREAM}) and let the daemons make it again`,
+      );
     const replicas = Math.max(have.num_replicas, want.num_replicas ?? 1);
     const differs =
       replicas !== have.num_replicas ||

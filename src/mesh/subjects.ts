@@ -37,6 +37,13 @@ export const inboxConsumer = (host: string): string => `inbox-${host}`;
 /** The durable consumer through which a host takes the receipts for what it sent. */
 export const receiptsConsumer = (host: string): string => `receipts-${host}`;
 
+/**
+ * Where the server answers this host's requests and hands it its consumers' items. One prefix per
+ * host, so that a host's NATS user may listen on its own replies only: under the shared
+ * `_INBOX.>` any host could read the messages another host pulls.
+ */
+export const inboxPrefix = (host: string): string => `_INBOX_${host}`;
+
 export const directoryKey = (host: string, personality: string): string => `${host}.${personality}`;
 
 /** Who a message subject is addressed to and which host sent it; undefined for another shape. */

@@ -18,6 +18,9 @@ export const PROFILE_KEYS: Record<string, string> = {
   "default-runtime": "the runtime a message or a wake goes to",
   runtimes: `its runtimes, comma-separated (${BUILTIN_RUNTIMES.join(", ")})`,
   intelligence: `who is behind it: ${INTELLIGENCES.join(", ")}`,
+  "accepts-from":
+    "whom it takes messages from, comma-separated: *, a name, name@host, *@host, human (empty: anyone)",
+  "may-send-to": "whom it may send to, as accepts-from (empty: anyone)",
 };
 
 export interface Assignment {
@@ -76,6 +79,16 @@ function applyProfileKey(p: Profile, a: Assignment): Result<Profile> {
       return ok({ ...p, defaultRuntime: a.value });
     case "intelligence":
       return ok({ ...p, intelligence: a.value as Profile["intelligence"] });
+    case "accepts-from":
+    case "may-send-to": {
+      const field = a.key === "accepts-from" ? "acceptsFrom" : "maySendTo";
+      const list = a.value
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== "");
+      const { [field]: _, ...rest } = p;
+      return ok(list.length === 0 ? rest : { ...rest, [field]: list });
+    }
     case "runtimes": {
       const runtimes = a.value
         .split(",")

@@ -9,6 +9,8 @@ import {
   validatePersonality,
   validateRuntime,
 } from "../core/names";
+import { controlCharProblem } from "../core/one-line";
+import { validatePatterns } from "../core/peer-pattern";
 import { fail, ok, type Result } from "../core/result";
 import { checkReadyPattern } from "../runtimes/command";
 import { checkPrompt } from "../runtimes/prompt";
@@ -35,6 +37,10 @@ export interface Profile {
   wake: WakePolicy;
   /** Per-runtime settings, e.g. `{"command": {"command": "aider --yes"}}`. */
   settings: Record<string, RuntimeSettings>;
+  /** Whom it takes messages from (patterns, core/peer-pattern); none: anyone. */
+  acceptsFrom?: string[];
+  /** Whom it may send to; none: anyone. */
+  maySendTo?: string[];
 }
 
 /** Who is behind each runtime, unless the profile says otherwise. */
@@ -86,6 +92,14 @@ function checkSettings(runtime: string, settings: RuntimeSettings | undefined): 
     const bad = checkTelegramSettings(settings);
     if (bad) return bad;
   }
+  for (const [key, value] of Object.entries(settings)) {
+    const texts = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
+    for (const text of texts) {
+      const bad =
+        typeof text === "string" && controlCharProblem(`settings.${runtime}.${key}`, text);
+      if (bad) return bad;
+    }
+  }
   if (settings.prompt !== undefined) {
     const bad = checkPrompt(settings.prompt);
     if (bad) return `settings.${runtime}.prompt: ${bad}`;
@@ -132,6 +146,8 @@ export function validateProfile(raw: unknown): Result<Profile> {
     );
   }
   const description = p.description === undefined ? "" : String(p.description);
+  const badText = controlCharProblem("the description", description);
+  if (badText) return fail(badText);
   if (chars(description) > MAX_DESCRIPTION_CHARS) {
     return fail(
       `the description is ${chars(description)} characters, the limit is ${MAX_DESCRIPTION_CHARS}`,
@@ -155,6 +171,16 @@ export function validateProfile(raw: unknown): Result<Profile> {
     const bad = checkSettings(rt, settings[rt]);
     if (bad) return fail(bad);
   }
+  const policy: Pick<Profile, "acceptsFrom" | "maySendTo"> = {};
+  for (const [key, label] of [
+    ["acceptsFrom", "accepts-from"],
+    ["maySendTo", "may-send-to"],
+  ] as const) {
+    if (p[key] === undefined) continue;
+    const list = validatePatterns(p[key], label);
+    if (!list.ok) return list;
+    policy[key] = list.value;
+  }
   return ok({
     version: PROFILE_VERSION,
     personality: personality.value,
@@ -164,6 +190,7 @@ export function validateProfile(raw: unknown): Result<Profile> {
     intelligence,
     wake,
     settings,
+    ...policy,
   });
 }
 

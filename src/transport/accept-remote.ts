@@ -19,7 +19,7 @@ export function acceptRemote(
       true,
     );
   }
-  const checked = checkSend(host, req);
+  const checked = checkSend(host, req, to);
   if (!checked.ok) return checked;
   const { id, now, createdAt, sender } = checked;
   const recipient = `${to.personality}@${to.host}`;

@@ -1,9 +1,11 @@
 import { buildEnvelope } from "../codec/envelope";
 import { validatePersonality, validateRuntime } from "../core/names";
+import type { Party } from "../core/peer-pattern";
 import type { Host } from "../home/host";
 import { nowOf } from "../home/host";
 import { getPeer } from "../registry/registry";
 import { getMessage, insertMessage, type Message, messageByKey, newMessageId } from "./messages";
+import { sendPolicyRefusal } from "./policy";
 import { HUMAN_SENDER, type SenderInfo, senderInfo } from "./sender";
 import type { SendOutcome, SendRequest } from "./types";
 
@@ -21,16 +23,20 @@ export const refused = (error: string, badInput: boolean): Refused => ({
   outcome: { ok: false, outcome: "failed", woke: false, error },
 });
 
-/** A send's checks that do not depend on where its recipient is, and its id and time. */
+const formatParty = (p: Party): string =>
+  p.host === undefined ? p.personality : `${p.personality}@${p.host}`;
+
+/** A send's checks, and its id and time. */
 export type Checked =
   | { ok: true; id: string; now: Date; createdAt: string; sender: SenderInfo }
   | Refused;
 
 /**
- * The runtime's name, the sender, and the envelope built once, so limits and names are checked
- * before anything is stored, for a peer of this host or another.
+ * The runtime's name, the sender, whether the sender may send to `to` and `to` takes it from the
+ * sender, and the envelope built once, so all is checked before anything is stored, for a peer
+ * of this host or another.
  */
-export function checkSend(host: Host, req: SendRequest): Checked {
+export function checkSend(host: Host, req: SendRequest, to: Party): Checked {
   if (req.runtime !== undefined) {
     const rt = validateRuntime(req.runtime);
     if (!rt.ok) return refused(rt.error, true);
@@ -41,6 +47,11 @@ export function checkSend(host: Host, req: SendRequest): Checked {
       `unknown sender ${JSON.stringify(req.from)}: --from takes a peer's name, or ${HUMAN_SENDER} (the default)`,
       true,
     );
+  }
+  const policy = sendPolicyRefusal(host, req.from, to);
+  if (policy) {
+    host.events.write("send-refused", { from: req.from, to: formatParty(to), error: policy });
+    return refused(policy, false);
   }
   const now = nowOf(host);
   const id = newMessageId(now.getTime());
@@ -64,7 +75,7 @@ export function checkSend(host: Host, req: SendRequest): Checked {
 export function acceptMessage(host: Host, req: SendRequest): Accepted {
   const to = validatePersonality(req.to);
   if (!to.ok) return refused(`recipient: ${to.error}`, true);
-  const checked = checkSend(host, req);
+  const checked = checkSend(host, req, { personality: to.value, host: undefined });
   if (!checked.ok) return checked;
   const { id, createdAt } = checked;
   return host.store.write((): Accepted => {

@@ -103,6 +103,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
       runtime: "cli",
       intelligence: "natural" as const,
     };
+  const senderHost = msg.fromHost ?? host.config.host;
   // `text`: the body alone, for a program that does not read envelopes (a shell, a REPL).
   const text =
     messageFormat(settings) === "text"
@@ -110,6 +111,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
       : buildEnvelope({
           id: msg.id,
           ...sender,
+          ...(senderHost !== undefined && { host: senderHost }),
           ts: msg.createdAt,
           body: msg.body,
           ...(msg.topic !== undefined && { topic: msg.topic }),

@@ -3,9 +3,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 /**
- * The real agent CLIs the real-agent tests drive: versions pinned in scripts/agents.json (moving
- * a pin is a one-line change there), installed by scripts/install-agents.ts outside the project's
- * dependencies.
+ * The real agent CLIs the real-agent tests drive, and the MCP conformance suite the MCP endpoint
+ * is checked with: versions pinned in scripts/agents.json (moving a pin is a one-line change
+ * there), installed by scripts/install-agents.ts outside the project's dependencies.
  */
 
 export interface AgentPin {
@@ -17,7 +17,7 @@ export interface AgentPin {
 const ROOT = join(import.meta.dir, "..", "..");
 export const PINS = JSON.parse(
   readFileSync(join(ROOT, "scripts", "agents.json"), "utf8"),
-) as Record<"claude" | "codex", AgentPin>;
+) as Record<"claude" | "codex" | "conformance", AgentPin>;
 
 export function agentsDir(): string {
   return process.env.IAPEER_AGENTS_DIR || join(homedir(), ".cache", "iapeer", "agents");
@@ -28,7 +28,7 @@ export function installDir(pin: AgentPin): string {
 }
 
 /** The pinned CLI's folder of executables, when it is installed. */
-export function agentBinDir(runtime: "claude" | "codex"): string | undefined {
+export function agentBinDir(runtime: keyof typeof PINS): string | undefined {
   const pin = PINS[runtime];
   const dir = join(installDir(pin), "node_modules", ".bin");
   return existsSync(join(dir, pin.bin)) ? dir : undefined;
