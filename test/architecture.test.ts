@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["launch"],
   ["registry"],
   ["runtimes"],
-  ["agent"],
+  ["agent", "telegram"],
   ["home"],
   ["store", "codec", "tmux"],
   ["core"],

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { inboxStep } from "../src/bridge/inbox-step";
-import { bridgeRoute } from "../src/bridge/routes";
+import { bridgeRoute } from "../src/daemon/inbox-routes";
 import type { Host } from "../src/home/host";
 import { createPeer } from "../src/registry/create";
 import { setStopped } from "../src/registry/registry";
 import { acceptMessage } from "../src/transport/accept";
+import { inboxStep } from "../src/transport/inbox-step";
 import { getMessage } from "../src/transport/messages";
 import { sandbox } from "./helpers/sandbox";
 

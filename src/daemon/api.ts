@@ -1,4 +1,3 @@
-import { bridgeRoute } from "../bridge/routes";
 import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
 import { adoptRunningSessions } from "../lifecycle/adopt";
@@ -17,6 +16,7 @@ import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
 import type { UiLogins } from "../ui/auth";
 import { bearerToken } from "./gate";
+import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
 import { hostStatus, peerDetail } from "./peer-detail";
 import { eventStream } from "./sse";

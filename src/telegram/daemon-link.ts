@@ -1,7 +1,7 @@
-import type { InboxMessage } from "../bridge/inbox";
 import { fail, ok, type Result } from "../core/result";
 import type { PeerRuntimeState } from "../lifecycle/state";
 import type { RuntimeSettings } from "../runtimes/types";
+import type { InboxMessage } from "../transport/inbox";
 import type { RecipientCounts } from "../transport/messages";
 import type { SendOutcome } from "../transport/types";
 

@@ -1,4 +1,4 @@
-import type { InboxMessage } from "../bridge/inbox";
+import type { InboxMessage } from "../transport/inbox";
 import { persist } from "./bot-api";
 import { chatMessages } from "./chat-text";
 import { type Bridge, pause } from "./context";

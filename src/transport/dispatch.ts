@@ -1,4 +1,3 @@
-import { inboxStep } from "../bridge/inbox-step";
 import { buildEnvelope } from "../codec/envelope";
 import { plainText } from "../codec/plain-text";
 import { makeIdentity } from "../core/names";
@@ -10,6 +9,7 @@ import { getPeer } from "../registry/registry";
 import { adapterFor, deliveryMarkers, messageFormat } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import { awaitInputLine } from "./await-input";
+import { inboxStep } from "./inbox-step";
 import { submitOwnLeftover } from "./leftover";
 import {
   finishMessage,

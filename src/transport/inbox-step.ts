@@ -3,9 +3,9 @@ import { type Host, nowOf } from "../home/host";
 import { getSession } from "../lifecycle/sessions";
 import { isLive, wakeOrSpawn } from "../lifecycle/wake";
 import { getPeer } from "../registry/registry";
-import type { Step } from "../transport/dispatch";
-import { finishMessage } from "../transport/messages";
+import type { Step } from "./dispatch";
 import { inboxHead, isInboxPeer } from "./inbox";
+import { finishMessage } from "./messages";
 
 /**
  * The delivery worker's step for a peer whose bridge takes its messages from the inbox

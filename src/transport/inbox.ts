@@ -10,8 +10,8 @@ import {
   markDelivering,
   type Row,
   SELECT,
-} from "../transport/messages";
-import { senderInfo } from "../transport/sender";
+} from "./messages";
+import { senderInfo } from "./sender";
 
 /**
  * A bridge peer's inbox: its program (the built-in telegram bridge) takes its messages from the

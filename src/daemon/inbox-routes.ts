@@ -1,7 +1,7 @@
 import { validatePersonality } from "../core/names";
 import { type Host, nowOf } from "../home/host";
+import { ackMessage, inboxPeer, takeNext, toInboxMessage } from "../transport/inbox";
 import { getMessage, recipientCounts } from "../transport/messages";
-import { ackMessage, inboxPeer, takeNext, toInboxMessage } from "./inbox";
 
 /** The longest a bridge's inbox request is held open while nothing waits for it. */
 export const MAX_INBOX_WAIT_SECS = 60;
