@@ -6,8 +6,6 @@ import { iapeerArgv } from "../core/self";
 import { callDaemon } from "../daemon/client";
 import { type DaemonInfo, runningDaemon } from "../daemon/info";
 import { daemonSettings, describeDifferences, settingsDiffer } from "../daemon/settings";
-import { daemonServiceArgv } from "../service/daemon-service";
-import { runCommand } from "../service/runner";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
 import { requireConfig } from "./need-config";
@@ -72,6 +70,7 @@ async function startInBackground(config: Config, layout: Layout): Promise<Daemon
 
 /** Ask the service manager that holds the daemon to start it, and wait for it to answer. */
 async function startByServiceManager(argv: string[], layout: Layout): Promise<DaemonInfo> {
+  const { runCommand } = await import("../service/runner");
   const res = runCommand(argv);
   if (res.code !== 0)
     throw actionError(
@@ -101,6 +100,8 @@ export async function daemonFor(config: Config = requireConfig()): Promise<Daemo
   }
   const made = ensureLayout(layout, config.uid);
   if (!made.ok) throw actionError(made.error);
+  // Loaded only here: a running daemon is found without the service modules.
+  const { daemonServiceArgv } = await import("../service/daemon-service");
   const managed = daemonServiceArgv(config, "start");
   const starting = () =>
     managed ? startByServiceManager(managed, layout) : startInBackground(config, layout);

@@ -2,7 +2,6 @@ import { defineCommand } from "citty";
 import { layoutOf } from "../core/paths";
 import type { PeerRuntimeState } from "../lifecycle/state";
 import type { MeshFleet } from "../mesh/fleet";
-import { registeredNames } from "../registry/names";
 import { askDaemon } from "./daemon-client";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
@@ -28,6 +27,7 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args.names) {
+      const { registeredNames } = await import("../registry/names");
       const names = registeredNames(layoutOf(requireConfig()).dbPath);
       if (!names.ok) throw actionError(names.error);
       if (args.json) return printJson(names.value);

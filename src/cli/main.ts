@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
-import { type CommandDef, defineCommand } from "citty";
-import { VERSION } from "../core/version";
-import { runCli } from "./run";
+import type { CommandDef } from "citty";
+import { VERSION, versionLine } from "../core/version";
 
-export const main: CommandDef = defineCommand({
+// A plain object (citty's defineCommand only returns it): `--version` loads no more than this.
+export const main: CommandDef = {
   meta: {
     name: "iapeer",
     version: VERSION,
@@ -41,7 +41,17 @@ export const main: CommandDef = defineCommand({
     "telegram-bridge": () => import("./telegram-bridge").then((m) => m.default),
     completion: () => import("./completion").then((m) => m.default),
   },
-});
+};
+
+const VERSION_FLAGS = new Set(["--version", "-v", "-V"]);
 
 // Imported (by the completion tests, for the command tree), it only defines it.
-if (import.meta.main) await runCli(main, process.argv.slice(2));
+if (import.meta.main) {
+  const argv = process.argv.slice(2);
+  if (argv.length === 1 && VERSION_FLAGS.has(argv[0] as string)) {
+    console.log(versionLine());
+    process.exit(0);
+  }
+  const { runCli } = await import("./run");
+  await runCli(main, argv);
+}
