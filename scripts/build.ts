@@ -1,17 +1,23 @@
 #!/usr/bin/env bun
 /**
  * Compile the single-file executable: `dist/iapeer` for this host, or with `--all` a release:
- * one binary per target (`iapeer-<os>-<arch>`) and SHA256SUMS.
+ * one binary per target (`iapeer-<os>-<arch>`), SHA256SUMS, and the npm packages in `npm/`.
  *
- *   bun scripts/build.ts [--all [--targets linux-x64,…]] [--out DIR]
+ * With every target it also writes the Homebrew formula `iapeer.rb`, downloading from
+ * `--release-url` (the folder a release's files are uploaded to; default: the output folder).
+ *
+ *   bun scripts/build.ts [--all [--targets linux-x64,…] [--release-url URL]] [--out DIR]
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/core/version";
 import { renderSums, sha256File } from "./release/checksums";
 import { compile, gitCommit, ROOT } from "./release/compile";
 import { settleDarwinSignature } from "./release/darwin-signature";
+import { renderFormula } from "./release/homebrew-formula";
+import { packNpmPackages } from "./release/npm-packages";
 import { RELEASE_TARGETS, type ReleaseTarget, releaseFile } from "./release/targets";
 
 function fail(message: string): never {
@@ -24,6 +30,7 @@ async function buildRelease(
   out: string,
   commit: string,
   targets: readonly ReleaseTarget[],
+  releaseUrl: string,
 ): Promise<void> {
   const sums = new Map<string, string>();
   for (const target of targets) {
@@ -39,6 +46,25 @@ async function buildRelease(
   }
   writeFileSync(join(out, "SHA256SUMS"), renderSums(sums));
   console.log(`wrote ${join(out, "SHA256SUMS")}`);
+  const packed = await packNpmPackages(out, VERSION);
+  if (!packed.ok) fail(packed.error);
+  for (const tarball of packed.tarballs) console.log(`packed ${tarball}`);
+  const formula = renderFormula({
+    version: VERSION,
+    releaseUrl,
+    homepage: homepageOf(releaseUrl),
+    sums,
+  });
+  if (!formula.ok) console.log(`no Homebrew formula: ${formula.error}`);
+  else {
+    writeFileSync(join(out, "iapeer.rb"), formula.text);
+    console.log(`wrote ${join(out, "iapeer.rb")} (downloads from ${releaseUrl})`);
+  }
+}
+
+/** A GitHub release's repository page, or the release folder itself. */
+function homepageOf(releaseUrl: string): string {
+  return /^(https:\/\/github\.com\/[^/]+\/[^/]+)\/releases\//.exec(releaseUrl)?.[1] ?? releaseUrl;
 }
 
 /** `--targets a,b` picks release targets by name; without it, all of them. */
@@ -60,6 +86,7 @@ async function main(): Promise<void> {
       all: { type: "boolean", default: false },
       targets: { type: "string" },
       out: { type: "string" },
+      "release-url": { type: "string" },
     },
   });
   const out = resolve(values.out ?? join(ROOT, "dist"));
@@ -72,7 +99,9 @@ async function main(): Promise<void> {
     console.log(`built ${file} (iapeer ${VERSION})`);
     return;
   }
-  await buildRelease(out, commit, chosenTargets(values.targets));
+  // Until the release is uploaded, the formula installs from this folder (brew takes file://).
+  const releaseUrl = values["release-url"] ?? pathToFileURL(out).href;
+  await buildRelease(out, commit, chosenTargets(values.targets), releaseUrl);
 }
 
 if (import.meta.main) await main();

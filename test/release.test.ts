@@ -1,10 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseSums, sha256File } from "../scripts/release/checksums";
 import { type ExecutableFormat, executableFormat } from "../scripts/release/executable-format";
-import { RELEASE_TARGETS, releaseFile } from "../scripts/release/targets";
+import { hostTarget, RELEASE_TARGETS, releaseFile } from "../scripts/release/targets";
+import { VERSION } from "../src/core/version";
+import { formulaDownloads } from "./helpers/formula-reader";
+import { ruby } from "./helpers/needs";
 import { releaseUnderTest } from "./helpers/release";
+import { tempDir } from "./helpers/temp";
 
 // Built once for this file (~20 s), or given by .ci/run.
 const release = releaseUnderTest();
@@ -101,5 +105,113 @@ describe("the header reader itself", () => {
       expect(executableFormat(bytes).signature?.mismatchedPages).toBe(1);
     },
     SLOW,
+  );
+});
+
+describe("the npm packages", () => {
+  const host = hostTarget();
+  const hostBuilt = host !== undefined && release.built.includes(host.name);
+  const tarball = (name: string) => join(release.dir, "npm", `${name}-${VERSION}.tgz`);
+  const node = Bun.which("node");
+  // Node and tmux, never Bun: what a user who runs `npm install -g iapeer` has.
+  const userPath = (prefix: string) =>
+    [join(prefix, "bin"), ...(node ? [dirname(node)] : []), "/usr/bin", "/bin"].join(":");
+  const install = (prefix: string, tarballs: string[]) =>
+    Bun.spawnSync(
+      [
+        "npm",
+        "install",
+        "-g",
+        "--prefix",
+        prefix,
+        "--cache",
+        join(prefix, ".npm"),
+        "--offline",
+      ].concat(["--no-audit", "--no-fund", ...tarballs]),
+      { stdout: "pipe", stderr: "pipe" },
+    );
+  const run = (prefix: string, args: string[]) =>
+    Bun.spawnSync([join(prefix, "bin", "iapeer"), ...args], {
+      env: {
+        HOME: prefix,
+        PATH: userPath(prefix),
+        IAPEER_HOME: join(prefix, "iapeer-home"),
+        NO_COLOR: "1",
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+
+  test("the launcher depends on every platform's package at its own version", () => {
+    const res = Bun.spawnSync(["tar", "-xzOf", tarball("iapeer"), "package/package.json"]);
+    const manifest = JSON.parse(res.stdout.toString()) as Record<string, unknown>;
+    expect(manifest.bin).toEqual({ iapeer: "bin/iapeer.js" });
+    expect(manifest.optionalDependencies).toEqual(
+      Object.fromEntries(RELEASE_TARGETS.map((t) => [`@iapeer/${t.name}`, VERSION])),
+    );
+  });
+
+  (hostBuilt && node ? test : test.skip)(
+    "installed globally from its two tarballs with Node alone, iapeer answers --version and passes selftest",
+    () => {
+      const prefix = tempDir("iapeer-npm-");
+      const installed = install(prefix, [tarball("iapeer"), tarball(`iapeer-${host?.name}`)]);
+      expect(installed.stderr.toString()).not.toContain("ERR!");
+      expect(installed.exitCode).toBe(0);
+      expect(Bun.which("bun", { PATH: userPath(prefix) })).toBeNull();
+      const version = run(prefix, ["--version"]);
+      expect(version.stdout.toString()).toMatch(
+        new RegExp(`^iapeer ${VERSION.replaceAll(".", "\\.")} \\(`),
+      );
+      expect(version.exitCode).toBe(0);
+      const selftest = run(prefix, ["selftest", "--json"]);
+      expect(selftest.stderr.toString()).toBe("");
+      expect(JSON.parse(selftest.stdout.toString()).ok).toBe(true);
+      expect(selftest.exitCode).toBe(0);
+    },
+    SLOW * 3,
+  );
+
+  (node ? test : test.skip)(
+    "without its platform's package the launcher says which one is missing",
+    () => {
+      const prefix = tempDir("iapeer-npm-");
+      expect(install(prefix, [tarball("iapeer")]).exitCode).toBe(0);
+      const res = run(prefix, ["--version"]);
+      expect(res.stderr.toString()).toContain(
+        `@iapeer/${process.platform}-${process.arch} is not installed`,
+      );
+      expect(res.exitCode).toBe(1);
+    },
+    SLOW,
+  );
+});
+
+describe("the Homebrew formula", () => {
+  const rubyPath = ruby();
+  const formula = join(release.dir, "iapeer.rb");
+  const complete = release.built.length === RELEASE_TARGETS.length;
+  const runs = complete && rubyPath !== undefined;
+
+  (runs ? test : test.skip)("ruby -c parses it", () => {
+    const res = Bun.spawnSync([rubyPath ?? "ruby", "-c", formula]);
+    expect(res.stdout.toString().trim()).toBe("Syntax OK");
+    expect(res.exitCode).toBe(0);
+  });
+
+  (runs ? test : test.skip)(
+    "each OS and CPU downloads its own binary, with SHA256SUMS's digest",
+    () => {
+      const sums = parseSums(readFileSync(join(release.dir, "SHA256SUMS"), "utf8"));
+      const downloads = formulaDownloads(rubyPath ?? "ruby", formula);
+      expect(downloads.map((d) => `${d.os}-${d.cpu}`).sort()).toEqual(
+        RELEASE_TARGETS.map((t) => t.name).sort(),
+      );
+      for (const d of downloads) {
+        const file = `iapeer-${d.os}-${d.cpu}`;
+        expect(d.url.endsWith(`/${file}`)).toBe(true);
+        expect(d.sha256).toBe(sums.get(file) ?? "missing");
+      }
+    },
   );
 });
