@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, rmSync, watch } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
 import { portsToTry, rememberPort } from "../core/home-port";
-import { VERSION } from "../core/version";
+import { COMMIT, VERSION } from "../core/version";
 import { processToken } from "../launch/pid";
 import type { Host } from "../lifecycle/context";
 import { superviseTick } from "../lifecycle/supervise";
@@ -135,6 +135,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     socket: layout.daemonSock,
     port: tcp?.port ?? 0,
     version: VERSION,
+    commit: COMMIT,
     startedAt: new Date().toISOString(),
   };
   writeFileAtomic(layout.daemonInfo, `${JSON.stringify(info, null, 2)}\n`);
