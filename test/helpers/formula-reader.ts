@@ -1,7 +1,7 @@
 /**
- * Read a Homebrew formula the way brew's DSL would run it, without Homebrew: a stand-in
- * `Formula` class records each `url` and `sha256` with the `on_macos`/`on_linux` and
- * `on_arm`/`on_intel` blocks they were declared in.
+ * Read a Homebrew formula the way brew's DSL would run it, without Homebrew: a stand-in `Formula`
+ * class records each `url` and `sha256` with the `on_macos`/`on_linux` and `on_arm`/`on_intel`
+ * blocks they were declared in. Plain Ruby 2.6 syntax, for macOS's own ruby.
  */
 const STAND_IN = `
 require "json"
@@ -9,15 +9,20 @@ $found = []
 $where = {}
 class Formula
   class << self
-    def method_missing(*) = nil
-    def test(*) = nil
-    def respond_to_missing?(*) = true
-    def on_macos = (($where[:os] = "darwin"); yield; $where.delete(:os))
-    def on_linux = (($where[:os] = "linux"); yield; $where.delete(:os))
-    def on_arm = (($where[:cpu] = "arm64"); yield; $where.delete(:cpu))
-    def on_intel = (($where[:cpu] = "x64"); yield; $where.delete(:cpu))
-    def url(u) = ($where[:url] = u)
-    def sha256(s) = $found << $where.merge(sha256: s)
+    def method_missing(*); end
+    def respond_to_missing?(*); true; end
+    def test(*); end
+    def within(key, value)
+      $where[key] = value
+      yield
+      $where.delete(key)
+    end
+    def on_macos(&block); within(:os, "darwin", &block); end
+    def on_linux(&block); within(:os, "linux", &block); end
+    def on_arm(&block); within(:cpu, "arm64", &block); end
+    def on_intel(&block); within(:cpu, "x64", &block); end
+    def url(u); $where[:url] = u; end
+    def sha256(s); $found << $where.merge(sha256: s); end
   end
 end
 load ARGV[0]
