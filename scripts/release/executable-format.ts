@@ -82,7 +82,9 @@ function checkSignature(bytes: Uint8Array, view: DataView, base: number): CodeSi
   for (let i = 0; i < count; i++) {
     const type = view.getUint32(base + 12 + i * 8);
     const cd = base + view.getUint32(base + 16 + i * 8);
-    if (type !== 0 || view.getUint32(cd) !== CSMAGIC_CODEDIRECTORY) continue;
+    // The CodeDirectory (slot 0) or an alternate one (0x1000…): codesign may add a SHA-1 one.
+    const directory = type === 0 || (type >= 0x1000 && type < 0x1005);
+    if (!directory || view.getUint32(cd) !== CSMAGIC_CODEDIRECTORY) continue;
     const flags = view.getUint32(cd + 12);
     const hashOffset = view.getUint32(cd + 16);
     const nCodeSlots = view.getUint32(cd + 28);
@@ -90,7 +92,7 @@ function checkSignature(bytes: Uint8Array, view: DataView, base: number): CodeSi
     const hashSize = bytes[cd + 36] ?? 0;
     const hashType = bytes[cd + 37];
     const pageSize = 2 ** (bytes[cd + 39] ?? 12);
-    if (hashType !== CS_HASHTYPE_SHA256) return { ...none, adhoc: (flags & CS_ADHOC) !== 0 };
+    if (hashType !== CS_HASHTYPE_SHA256) continue;
     let mismatchedPages = 0;
     for (let slot = 0; slot < nCodeSlots; slot++) {
       const page = bytes.subarray(slot * pageSize, Math.min((slot + 1) * pageSize, codeLimit));
