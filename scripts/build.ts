@@ -40,7 +40,7 @@ async function buildRelease(
     if (!built.ok) fail(built.error);
     const signed = settleDarwinSignature(join(out, file), target);
     if (!signed.ok) fail(signed.error);
-    if (signed.note) console.warn(`warning: ${signed.note}`);
+    if (signed.note) console.log(signed.note);
     sums.set(file, sha256File(join(out, file)));
     console.log(`built ${join(out, file)}`);
   }

@@ -1,9 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { adhocSign } from "../scripts/release/adhoc-sign";
 import { parseSums, sha256File } from "../scripts/release/checksums";
 import { type ExecutableFormat, executableFormat } from "../scripts/release/executable-format";
-import { hostTarget, RELEASE_TARGETS, releaseFile } from "../scripts/release/targets";
+import {
+  hostTarget,
+  RELEASE_TARGETS,
+  type ReleaseTarget,
+  releaseFile,
+} from "../scripts/release/targets";
 import { VERSION } from "../src/core/version";
 import { formulaDownloads } from "./helpers/formula-reader";
 import { ruby } from "./helpers/needs";
@@ -52,11 +58,9 @@ describe("release binaries", () => {
       SLOW,
     );
     // Apple silicon kills an arm64 binary whose signature does not match its bytes. Bun's
-    // cross-compiled darwin-x64 signature stops short of the bundle (a Bun bug): off macOS it is
-    // expected to fail, and build.ts re-signs with codesign when it runs on macOS.
-    const matches = target.cpu === "arm64" || process.platform === "darwin";
-    (built ? (matches ? test : test.failing) : test.skip)(
-      `${releaseFile(target)}'s ad-hoc signature covers its bytes${matches ? "" : " (not off macOS: Bun bug)"}`,
+    // darwin-x64 output keeps the runtime's own signature, which build.ts replaces.
+    (built ? test : test.skip)(
+      `${releaseFile(target)}'s ad-hoc signature covers its bytes`,
       () => {
         const { signature } = formatOf(file);
         expect(signature?.adhoc).toBe(true);
@@ -89,7 +93,7 @@ describe("release binaries", () => {
   );
 });
 
-describe("the header reader itself", () => {
+describe("the signature reader and signer themselves", () => {
   test(
     "refuses what is not an executable, and sees a changed byte under a signature",
     () => {
@@ -103,6 +107,43 @@ describe("the header reader itself", () => {
       const bytes = readFileSync(join(release.dir, releaseFile(darwin)));
       bytes[100_000] = (bytes[100_000] ?? 0) ^ 0xff;
       expect(executableFormat(bytes).signature?.mismatchedPages).toBe(1);
+    },
+    SLOW,
+  );
+
+  // Bun signs darwin-arm64 itself, as Apple's linker does, and macOS runs it: the signer must
+  // write that same CodeDirectory (only the padding after the signature differs, so page 0 too).
+  const arm64 = RELEASE_TARGETS.find((t) => t.name === "darwin-arm64");
+  (arm64 && release.built.includes(arm64.name) ? test : test.skip)(
+    "re-signing Bun's darwin-arm64 output gives Bun's own CodeDirectory",
+    () => {
+      const bytes = readFileSync(join(release.dir, releaseFile(arm64 as ReleaseTarget)));
+      const signed = adhocSign(bytes, "a.out");
+      if (!signed.ok) throw new Error(signed.error);
+      const directory = (b: Uint8Array) => {
+        const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        // LC_CODE_SIGNATURE's dataoff is the same in both: the signature is not moved.
+        let at = 32;
+        for (let i = 0; i < view.getUint32(16, true); i++) {
+          if (view.getUint32(at, true) === 0x1d) return b.subarray(view.getUint32(at + 8, true));
+          at += view.getUint32(at + 4, true);
+        }
+        throw new Error("no LC_CODE_SIGNATURE");
+      };
+      const theirs = directory(bytes);
+      const ours = directory(signed.bytes);
+      const length = new DataView(theirs.buffer, theirs.byteOffset).getUint32(4);
+      const firstHash = 20 + 88 + "a.out\0".length;
+      expect(Buffer.from(ours.subarray(0, firstHash))).toEqual(
+        Buffer.from(theirs.subarray(0, firstHash)),
+      );
+      expect(Buffer.from(ours.subarray(firstHash + 32, length))).toEqual(
+        Buffer.from(theirs.subarray(firstHash + 32, length)),
+      );
+      expect(executableFormat(signed.bytes).signature).toMatchObject({
+        adhoc: true,
+        mismatchedPages: 0,
+      });
     },
     SLOW,
   );

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { adhocSign } from "./adhoc-sign";
 import { executableFormat } from "./executable-format";
 import type { ReleaseTarget } from "./targets";
 
@@ -11,25 +12,37 @@ function run(argv: string[]): { code: number; said: string } {
 
 /**
  * A darwin binary must carry an ad-hoc signature of its final bytes: Apple silicon kills an arm64
- * one without it. Bun signs what it compiles, but its darwin-x64 signature stops short of the
- * appended bundle. On macOS, codesign re-signs and verifies every darwin binary; elsewhere the
- * signature is read from the file, an arm64 one that does not match fails the build and an x64
- * one is reported.
+ * one without it, and a signature that does not match is worse than none. Bun signs its
+ * darwin-arm64 output, but its darwin-x64 output keeps the runtime's own signature, which the
+ * appended program breaks. On macOS, codesign re-signs and verifies every darwin binary;
+ * elsewhere one whose signature does not match is re-signed ad hoc here. Either way the
+ * signature is then read back from the file and its page hashes checked.
  */
 export function settleDarwinSignature(file: string, target: ReleaseTarget): Settled {
   if (target.os !== "darwin") return { ok: true };
+  let note: string | undefined;
   if (process.platform === "darwin") {
     const signed = run(["codesign", "--force", "--sign", "-", file]);
     if (signed.code !== 0) return { ok: false, error: `codesign ${file}: ${signed.said}` };
     const verified = run(["codesign", "--verify", "--strict", file]);
     if (verified.code !== 0)
       return { ok: false, error: `codesign --verify ${file}: ${verified.said}` };
+  } else {
+    const bytes = readFileSync(file);
+    const { signature } = executableFormat(bytes);
+    if (signature?.mismatchedPages !== 0) {
+      const signed = adhocSign(bytes, "iapeer");
+      if (!signed.ok) return { ok: false, error: `${file}: ${signed.error}` };
+      writeFileSync(file, signed.bytes);
+      note = `${file}: Bun's signature did not match its bytes; signed it ad hoc`;
+    }
   }
   const { signature } = executableFormat(readFileSync(file));
   if (!signature) return { ok: false, error: `${file} carries no code signature` };
-  if (signature.mismatchedPages === 0) return { ok: true };
-  const problem = `${file}: its signature does not match ${signature.mismatchedPages} of its pages`;
-  if (target.cpu === "arm64")
-    return { ok: false, error: `${problem}; Apple silicon would kill it` };
-  return { ok: true, note: `${problem}; build the release on macOS, where codesign re-signs it` };
+  if (signature.mismatchedPages !== 0 || !signature.adhoc)
+    return {
+      ok: false,
+      error: `${file}: its signature does not match ${signature.mismatchedPages} of its pages`,
+    };
+  return note ? { ok: true, note } : { ok: true };
 }
