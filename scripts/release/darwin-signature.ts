@@ -14,28 +14,27 @@ function run(argv: string[]): { code: number; said: string } {
  * A darwin binary must carry an ad-hoc signature of its final bytes: Apple silicon kills an arm64
  * one without it, and a signature that does not match is worse than none. Bun signs its
  * darwin-arm64 output, but its darwin-x64 output keeps the runtime's own signature, which the
- * appended program breaks. On macOS, codesign re-signs and verifies every darwin binary;
- * elsewhere one whose signature does not match is re-signed ad hoc here. Either way the
- * signature is then read back from the file and its page hashes checked.
+ * appended program breaks. One whose signature does not match is signed ad hoc here; on macOS
+ * codesign then signs and verifies every darwin binary. Either way the signature is read back
+ * from the file and its page hashes checked.
  */
 export function settleDarwinSignature(file: string, target: ReleaseTarget): Settled {
   if (target.os !== "darwin") return { ok: true };
   let note: string | undefined;
+  const bytes = readFileSync(file);
+  if (executableFormat(bytes).signature?.mismatchedPages !== 0) {
+    const signed = adhocSign(bytes, "iapeer");
+    if (!signed.ok) return { ok: false, error: `${file}: ${signed.error}` };
+    writeFileSync(file, signed.bytes);
+    note = `${file}: Bun's signature did not match its bytes; signed it ad hoc`;
+  }
+  // On macOS, Apple's own tool signs and verifies it (over a signature it can always parse).
   if (process.platform === "darwin") {
     const signed = run(["codesign", "--force", "--sign", "-", file]);
     if (signed.code !== 0) return { ok: false, error: `codesign ${file}: ${signed.said}` };
     const verified = run(["codesign", "--verify", "--strict", file]);
     if (verified.code !== 0)
       return { ok: false, error: `codesign --verify ${file}: ${verified.said}` };
-  } else {
-    const bytes = readFileSync(file);
-    const { signature } = executableFormat(bytes);
-    if (signature?.mismatchedPages !== 0) {
-      const signed = adhocSign(bytes, "iapeer");
-      if (!signed.ok) return { ok: false, error: `${file}: ${signed.error}` };
-      writeFileSync(file, signed.bytes);
-      note = `${file}: Bun's signature did not match its bytes; signed it ad hoc`;
-    }
   }
   const { signature } = executableFormat(readFileSync(file));
   if (!signature) return { ok: false, error: `${file} carries no code signature` };
