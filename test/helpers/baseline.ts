@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { ROOT } from "./cli";
 
 /** What users upgrade from before the first release tag: the commit the install work starts from. */
-const BEFORE_THE_FIRST_TAG = "807151a";
+const BEFORE_THE_FIRST_TAG = "807151a0d9b1a8de98c39aebae62a71a5c2e5c81";
 
 function git(args: string[]): { code: number; out: string } {
   const res = Bun.spawnSync(["git", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
@@ -30,7 +30,10 @@ export function baselineCommit(): string {
   const tag = git(["describe", "--tags", "--abbrev=0"]);
   const rev = tag.code === 0 && tag.out ? tag.out : BEFORE_THE_FIRST_TAG;
   const sha = git(["rev-parse", "--verify", `${rev}^{commit}`]);
-  if (sha.code !== 0) throw new Error(`no commit ${rev} in this repository`);
+  if (sha.code !== 0)
+    throw new Error(
+      `no commit ${rev} in this repository: a shallow clone lacks it (git fetch --unshallow --tags)`,
+    );
   return sha.out;
 }
 
