@@ -46,7 +46,7 @@ async function buildRelease(
   }
   writeFileSync(join(out, "SHA256SUMS"), renderSums(sums));
   console.log(`wrote ${join(out, "SHA256SUMS")}`);
-  const packed = await packNpmPackages(out, VERSION);
+  const packed = await packNpmPackages(out, VERSION, targets);
   if (!packed.ok) fail(packed.error);
   for (const tarball of packed.tarballs) console.log(`packed ${tarball}`);
   const formula = renderFormula({
@@ -55,8 +55,11 @@ async function buildRelease(
     homepage: homepageOf(releaseUrl),
     sums,
   });
-  if (!formula.ok) console.log(`no Homebrew formula: ${formula.error}`);
-  else {
+  if (!formula.ok) {
+    // A formula left by an earlier build would name binaries this one did not make.
+    rmSync(join(out, "iapeer.rb"), { force: true });
+    console.log(`no Homebrew formula: ${formula.error}`);
+  } else {
     writeFileSync(join(out, "iapeer.rb"), formula.text);
     console.log(`wrote ${join(out, "iapeer.rb")} (downloads from ${releaseUrl})`);
   }

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   launcherManifest,
@@ -37,10 +37,14 @@ function writeJson(path: string, value: unknown): void {
 }
 
 /**
- * `<release>/npm/*.tgz`: the launcher and one package per binary present in the release folder.
+ * `<release>/npm/*.tgz`: the launcher (naming every target) and one package per binary built.
  * Each is staged in a folder of its own and packed with `npm pack`, as `npm publish` would.
  */
-export async function packNpmPackages(release: string, version: string): Promise<Packed> {
+export async function packNpmPackages(
+  release: string,
+  version: string,
+  built: readonly ReleaseTarget[],
+): Promise<Packed> {
   const into = join(release, "npm");
   rmSync(into, { recursive: true, force: true });
   const stage = join(into, "stage");
@@ -52,7 +56,6 @@ export async function packNpmPackages(release: string, version: string): Promise
     writeJson(join(dir, "package.json"), platformManifest(target, version));
     return dir;
   };
-  const present = RELEASE_TARGETS.filter((t) => existsSync(join(release, releaseFile(t))));
   const launcher = join(stage, "iapeer");
   mkdirSync(join(launcher, "bin"), { recursive: true });
   writeFileSync(join(launcher, "bin", "iapeer.js"), launcherScript(RELEASE_TARGETS), {
@@ -62,7 +65,7 @@ export async function packNpmPackages(release: string, version: string): Promise
   writeJson(join(launcher, "package.json"), launcherManifest(RELEASE_TARGETS, version));
   // Gzipping ~100 MB each: in parallel.
   const packed = await Promise.all(
-    [...present.map(stageTarget), launcher].map((dir) => npmPack(dir, into)),
+    [...built.map(stageTarget), launcher].map((dir) => npmPack(dir, into)),
   );
   rmSync(stage, { recursive: true, force: true });
   const failed = packed.find((p) => !p.ok);
