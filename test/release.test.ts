@@ -20,7 +20,7 @@ import { tempDir } from "./helpers/temp";
 const release = releaseUnderTest();
 if (release.missing)
   console.log(
-    `only ${release.built.join(", ")} could be built here; the other targets are not checked:\n${release.missing}`,
+    `the release holds only ${release.built.join(", ")}; the other targets are not checked:\n${release.missing}`,
   );
 
 // Each binary is ~100 MB: read and parse it once.

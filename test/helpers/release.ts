@@ -39,7 +39,10 @@ export function releaseUnderTest(): Release {
   if (given) {
     const dir = resolve(given);
     const built = present(dir);
-    return { dir, built, missing: built.length === RELEASE_TARGETS.length ? "" : `not in ${dir}` };
+    const missing = built.length === RELEASE_TARGETS.length ? "" : `the others are not in ${dir}`;
+    if (missing && process.env.IAPEER_REQUIRE_TOOLS === "1")
+      throw new Error(`IAPEER_TEST_RELEASE_DIR holds only ${built.join(", ")}: ${missing}`);
+    return { dir, built, missing };
   }
   const dir = mkdtempSync(join(tmpdir(), "iapeer-release-"));
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
