@@ -29,6 +29,8 @@ function environment(home: string): Record<string, string> {
   return {
     ...env,
     IAPEER_HOME: home,
+    // Where the test looks for daemon.json, whatever the path's length.
+    IAPEER_SOCK_DIR: join(home, "run"),
     IAPEER_SERVICE_MANAGER: "none",
     IAPEER_PORT: "0",
     NO_COLOR: "1",
