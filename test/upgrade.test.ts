@@ -29,8 +29,6 @@ function environment(home: string): Record<string, string> {
   return {
     ...env,
     IAPEER_HOME: home,
-    // Where the test looks for daemon.json, whatever the path's length.
-    IAPEER_SOCK_DIR: join(home, "run"),
     IAPEER_SERVICE_MANAGER: "none",
     IAPEER_PORT: "0",
     NO_COLOR: "1",
@@ -149,6 +147,7 @@ describe("a Homebrew upgrade", () => {
       ["service", "install", "--daemon", "--print"],
       env,
     );
+    expect(unit.stderr).toBe("");
     expect(unit.stdout).toContain(
       `ExecStart=${join(prefix, "opt", "iapeer", "bin", "iapeer")} daemon`,
     );
