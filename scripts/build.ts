@@ -1,86 +1,110 @@
 #!/usr/bin/env bun
 /**
- * Compile the single-file executable: `dist/iapeer` for this host, or with `--all` one binary per
- * release target plus a SHA256SUMS file. Minified, with the version and commit embedded.
+ * Compile the single-file executable: `dist/iapeer` for this host, or with `--all` a release:
+ * one binary per target (`iapeer-<os>-<arch>`), SHA256SUMS, and the npm packages in `npm/`.
+ *
+ * With every target it also writes the Homebrew formula `iapeer.rb`, downloading from
+ * `--release-url` (the folder a release's files are uploaded to; default: the output folder).
+ *
+ *   bun scripts/build.ts [--all [--targets linux-x64,…] [--release-url URL]] [--out DIR]
  */
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { VERSION } from "../src/core/version";
+import { renderSums, sha256File } from "./release/checksums";
+import { compile, gitCommit, ROOT } from "./release/compile";
+import { settleDarwinSignature } from "./release/darwin-signature";
+import { renderFormula } from "./release/homebrew-formula";
+import { packNpmPackages } from "./release/npm-packages";
+import { RELEASE_TARGETS, type ReleaseTarget, releaseFile } from "./release/targets";
 
-const ROOT = join(import.meta.dir, "..");
-const DIST = join(ROOT, "dist");
-const ENTRY = join(ROOT, "src", "cli", "main.ts");
-
-export const RELEASE_TARGETS = [
-  { name: "darwin-arm64", target: "bun-darwin-arm64" },
-  { name: "darwin-x64", target: "bun-darwin-x64" },
-  { name: "linux-x64", target: "bun-linux-x64" },
-  { name: "linux-arm64", target: "bun-linux-arm64" },
-] as const;
-
-function gitCommit(): string {
-  const res = Bun.spawnSync(["git", "rev-parse", "--short=12", "HEAD"], {
-    cwd: ROOT,
-    stderr: "ignore",
-  });
-  const sha = res.exitCode === 0 ? res.stdout.toString().trim() : "";
-  if (!sha) return "unknown";
-  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], {
-    cwd: ROOT,
-  });
-  return dirty.stdout.toString().trim() ? `${sha}-dirty` : sha;
+function fail(message: string): never {
+  process.stderr.write(`build: ${message}\n`);
+  process.exit(1);
 }
 
-async function compile(outfile: string, target?: string): Promise<void> {
-  const argv = [
-    process.execPath,
-    "build",
-    ENTRY,
-    "--compile",
-    "--minify",
-    // Bytecode spares every command parsing the bundle: `--version` in ~10 ms instead of ~60.
-    "--bytecode",
-    "--format=esm",
-    "--sourcemap=none",
-    `--define=IAPEER_BUILD_COMMIT=${JSON.stringify(gitCommit())}`,
-    `--outfile=${outfile}`,
-    ...(target ? [`--target=${target}`] : []),
-  ];
-  const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  if (code !== 0) {
-    process.stderr.write(out + err);
-    throw new Error(`bun build failed for ${target ?? "this host"} (exit ${code})`);
+/** Every target's binary and their SHA256SUMS; the first target that cannot be built stops it. */
+async function buildRelease(
+  out: string,
+  commit: string,
+  targets: readonly ReleaseTarget[],
+  releaseUrl: string,
+): Promise<void> {
+  const sums = new Map<string, string>();
+  for (const target of targets) {
+    const file = releaseFile(target);
+    rmSync(join(out, file), { force: true });
+    const built = await compile(join(out, file), commit, target);
+    if (!built.ok) fail(built.error);
+    const signed = settleDarwinSignature(join(out, file), target);
+    if (!signed.ok) fail(signed.error);
+    if (signed.note) console.log(signed.note);
+    sums.set(file, sha256File(join(out, file)));
+    console.log(`built ${join(out, file)}`);
+  }
+  writeFileSync(join(out, "SHA256SUMS"), renderSums(sums));
+  console.log(`wrote ${join(out, "SHA256SUMS")}`);
+  const packed = await packNpmPackages(out, VERSION, targets);
+  if (!packed.ok) fail(packed.error);
+  for (const tarball of packed.tarballs) console.log(`packed ${tarball}`);
+  const formula = renderFormula({
+    version: VERSION,
+    releaseUrl,
+    homepage: homepageOf(releaseUrl),
+    sums,
+  });
+  if (!formula.ok) {
+    // A formula left by an earlier build would name binaries this one did not make.
+    rmSync(join(out, "iapeer.rb"), { force: true });
+    console.log(`no Homebrew formula: ${formula.error}`);
+  } else {
+    writeFileSync(join(out, "iapeer.rb"), formula.text);
+    console.log(`wrote ${join(out, "iapeer.rb")} (downloads from ${releaseUrl})`);
   }
 }
 
-function sha256(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
+/** A GitHub release's repository page, or the release folder itself. */
+function homepageOf(releaseUrl: string): string {
+  return /^(https:\/\/github\.com\/[^/]+\/[^/]+)\/releases\//.exec(releaseUrl)?.[1] ?? releaseUrl;
+}
+
+/** `--targets a,b` picks release targets by name; without it, all of them. */
+function chosenTargets(names: string | undefined): readonly ReleaseTarget[] {
+  if (names === undefined) return RELEASE_TARGETS;
+  return names.split(",").map((name) => {
+    const target = RELEASE_TARGETS.find((t) => t.name === name);
+    if (!target)
+      fail(
+        `--targets: no target ${name} (known: ${RELEASE_TARGETS.map((t) => t.name).join(", ")})`,
+      );
+    return target;
+  });
 }
 
 async function main(): Promise<void> {
-  mkdirSync(DIST, { recursive: true });
-  const all = process.argv.includes("--all");
-  if (!all) {
-    const out = join(DIST, "iapeer");
-    await compile(out);
-    console.log(`built ${out} (iapeer ${VERSION})`);
+  const { values } = parseArgs({
+    options: {
+      all: { type: "boolean", default: false },
+      targets: { type: "string" },
+      out: { type: "string" },
+      "release-url": { type: "string" },
+    },
+  });
+  const out = resolve(values.out ?? join(ROOT, "dist"));
+  mkdirSync(out, { recursive: true });
+  const commit = gitCommit();
+  if (!values.all) {
+    const file = join(out, "iapeer");
+    const built = await compile(file, commit);
+    if (!built.ok) fail(built.error);
+    console.log(`built ${file} (iapeer ${VERSION})`);
     return;
   }
-  const sums: string[] = [];
-  for (const { name, target } of RELEASE_TARGETS) {
-    const file = `iapeer-${name}`;
-    await compile(join(DIST, file), target);
-    sums.push(`${sha256(join(DIST, file))}  ${file}`);
-    console.log(`built dist/${file}`);
-  }
-  writeFileSync(join(DIST, "SHA256SUMS"), `${sums.join("\n")}\n`);
-  console.log("wrote dist/SHA256SUMS");
+  // Until the release is uploaded, the formula installs from this folder (brew takes file://).
+  const releaseUrl = values["release-url"] ?? pathToFileURL(out).href;
+  await buildRelease(out, commit, chosenTargets(values.targets), releaseUrl);
 }
 
 if (import.meta.main) await main();

@@ -8,6 +8,8 @@ export interface DaemonInfo {
   socket: string;
   port: number;
   version: string;
+  /** The commit its binary was built from (`source` from source); absent in older daemons. */
+  commit?: string;
   startedAt: string;
   /** Tells this daemon from a later process that reuses its pid. */
   token?: string;

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, rmSync, watch } from "node:fs";
 import { writeFileAtomic } from "../core/fs";
 import { portsToTry, rememberPort } from "../core/home-port";
-import { VERSION } from "../core/version";
+import { COMMIT, VERSION } from "../core/version";
 import type { Host } from "../home/host";
 import { processToken } from "../launch/pid";
 import { superviseTick } from "../lifecycle/supervise";
@@ -136,6 +136,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     socket: layout.daemonSock,
     port: tcp?.port ?? 0,
     version: VERSION,
+    commit: COMMIT,
     startedAt: new Date().toISOString(),
     settings: daemonSettings(config),
   };

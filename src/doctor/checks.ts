@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Config } from "../core/config";
 import { type Layout, layoutOf } from "../core/paths";
 import { longestSocketPath, socketPathLimit } from "../core/socket-path";
+import { COMMIT, VERSION } from "../core/version";
 import { runningDaemon } from "../daemon/info";
 import { keychainHas, missingClaudeCredentials } from "../runtimes/claude-credentials";
 import { serviceFile } from "../service/manager";
@@ -12,6 +13,7 @@ import { openStore } from "../store/db";
 import { describeDamage, inspectDatabaseFile } from "../store/health";
 import { SCHEMA_VERSION } from "../store/schema";
 import { tmuxVersion } from "../tmux/client";
+import { daemonBuildDiffers } from "./daemon-version";
 import { telegramChecks } from "./telegram";
 
 export type Level = "ok" | "warn" | "fail";
@@ -137,10 +139,15 @@ function daemonCheck(layout: Layout): Check {
       "`iapeer daemon`, or `iapeer service install --daemon` to keep it running",
     );
   const up = Math.round((Date.now() - Date.parse(d.startedAt)) / 1000);
-  return ok(
-    "daemon",
-    `pid ${d.pid}, version ${d.version}, up ${up}s${d.port ? `, port ${d.port}` : ""}`,
-  );
+  const runs = `pid ${d.pid}, version ${d.version}${d.commit ? ` (${d.commit})` : ""}, up ${up}s${d.port ? `, port ${d.port}` : ""}`;
+  const differs = daemonBuildDiffers(d, { version: VERSION, commit: COMMIT });
+  if (differs)
+    return warn(
+      "daemon",
+      `${runs}: ${differs}`,
+      `\`iapeer daemon restart\` stops it (pid ${d.pid}; through launchd or systemd when it is a service) and starts this binary's; queued messages wait in the database`,
+    );
+  return ok("daemon", runs);
 }
 
 function serviceManagerCheck(

@@ -47,3 +47,7 @@ export const browserDescribe = (label: string, body: () => void) =>
 /** zsh or fish for the completion tests: its path, or undefined (its tests are skipped). */
 export const shell = (name: "zsh" | "fish"): string | undefined =>
   present(name, () => Bun.which(name) !== null) ? (Bun.which(name) ?? undefined) : undefined;
+
+/** ruby for the Homebrew formula's tests: its path, or undefined (its tests are skipped). */
+export const ruby = (): string | undefined =>
+  present("ruby", () => Bun.which("ruby") !== null) ? (Bun.which("ruby") ?? undefined) : undefined;
