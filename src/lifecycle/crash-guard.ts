@@ -149,3 +149,26 @@ export function deathTallies(host: Host, since: string): Map<string, DeathTally>
     .all(since) as (DeathRow & { count: number })[];
   return new Map(rows.map((r) => [r.identity, { count: r.count, last: deathOf(r) }]));
 }
+
+/** Every death recorded since `since`, oldest first: the dashboard's timeline. */
+export function deathsSince(
+  host: Host,
+  since: string,
+): { identity: string; ts: string; class: string; status?: number; signal?: string }[] {
+  const rows = host.store.db
+    .query("SELECT identity, ts, class, status, signal FROM deaths WHERE ts > ? ORDER BY id")
+    .all(since) as {
+    identity: string;
+    ts: string;
+    class: string;
+    status: number | null;
+    signal: string | null;
+  }[];
+  return rows.map((d) => ({
+    identity: d.identity,
+    ts: d.ts,
+    class: d.class,
+    ...(d.status !== null && { status: d.status }),
+    ...(d.signal !== null && { signal: d.signal }),
+  }));
+}

@@ -1,19 +1,22 @@
 import { type Host, nowOf } from "../home/host";
 import type { Dispatcher } from "../transport/dispatcher";
 import type { Message } from "../transport/messages";
-import { acceptsFromRefusal } from "../transport/policy";
-import type { MeshRoute } from "../transport/route";
-import { insertArrival, markReceipted, receiptsDue, refuseArrival } from "./arrivals";
-import { startDirectorySync } from "./directory-sync";
-import { MeshLink } from "./link";
 import {
   applyReceipt,
   expireOutbound,
   failUnsent,
+  insertArrival,
   markForwarded,
+  markReceipted,
+  receiptsDue,
+  refuseArrival,
   toForward,
-  wireOf,
-} from "./outbox";
+} from "../transport/messages-across";
+import { acceptsFromRefusal } from "../transport/policy";
+import type { MeshRoute } from "../transport/route";
+import { startDirectorySync } from "./directory-sync";
+import { MeshLink } from "./link";
+import { wireOf } from "./outbox";
 import { Pump } from "./pump";
 import type { Receipt } from "./receipts";
 import { encodeWire, type WireMessage } from "./wire";

@@ -286,3 +286,33 @@ export function requeue(store: Store, id: string, now: Date, woke = false): void
     )
     .run(now.toISOString(), woke ? 1 : 0, id);
 }
+
+/** Each delivery since `since`, oldest first: the dashboard's timeline. */
+export function deliveriesSince(
+  store: Store,
+  since: string,
+): { recipient: string; runtime: string | null; delivered_at: string }[] {
+  return store.db
+    .query(
+      "SELECT recipient, runtime, delivered_at FROM messages WHERE delivered_at > ? ORDER BY delivered_at",
+    )
+    .all(since) as { recipient: string; runtime: string | null; delivered_at: string }[];
+}
+
+export interface SenderPair {
+  from: string;
+  to: string;
+  count: number;
+  delivered: number;
+}
+
+/** Who sent to whom since `since`, and how much of it was delivered: the dashboard's graph. */
+export function senderPairsSince(store: Store, since: string): SenderPair[] {
+  return store.db
+    .query(
+      `SELECT sender AS "from", recipient AS "to", COUNT(*) AS count,
+         SUM(state = 'delivered') AS delivered
+       FROM messages WHERE created_at > ? GROUP BY sender, recipient ORDER BY count DESC`,
+    )
+    .all(since) as SenderPair[];
+}

@@ -1,7 +1,8 @@
 import type { Host } from "../home/host";
 import { nowOf } from "../home/host";
-import { describeDeath } from "../lifecycle/crash-guard";
+import { deathsSince, describeDeath } from "../lifecycle/crash-guard";
 import { allStates } from "../lifecycle/state";
+import { deliveriesSince, senderPairsSince } from "../transport/messages";
 
 const DAY_MS = 24 * 3600_000;
 /** Events that bring a session up, and those that take it down. */
@@ -48,20 +49,8 @@ export function history(host: Host): History {
        WHERE ts > ? AND identity IS NOT NULL AND ev IN (${marks}) ORDER BY id`,
     )
     .all(since, ...UP, ...DOWN) as { identity: string; ev: string; ts: string }[];
-  const deaths = db
-    .query("SELECT identity, ts, class, status, signal FROM deaths WHERE ts > ? ORDER BY id")
-    .all(since) as {
-    identity: string;
-    ts: string;
-    class: string;
-    status: number | null;
-    signal: string | null;
-  }[];
-  const delivered = db
-    .query(
-      "SELECT recipient, runtime, delivered_at FROM messages WHERE delivered_at > ? ORDER BY delivered_at",
-    )
-    .all(since) as { recipient: string; runtime: string | null; delivered_at: string }[];
+  const deaths = deathsSince(host, since);
+  const delivered = deliveriesSince(host.store, since);
   const loops = db
     .query("SELECT ts, fields FROM events WHERE ev = 'crash-loop' AND ts > ?")
     .all(new Date(from - DAY_MS).toISOString()) as { ts: string; fields: string }[];
@@ -102,11 +91,7 @@ export function history(host: Host): History {
         .filter((d) => d.identity === s.identity)
         .map((d) => ({
           ts: Date.parse(d.ts),
-          cause: describeDeath({
-            class: d.class,
-            ...(d.status !== null && { status: d.status }),
-            ...(d.signal !== null && { signal: d.signal }),
-          }),
+          cause: describeDeath(d),
         })),
       // A message that names no runtime went to the peer's default one.
       deliveries: delivered
@@ -120,12 +105,6 @@ export function history(host: Host): History {
     };
   });
 
-  const edges = db
-    .query(
-      `SELECT sender AS "from", recipient AS "to", COUNT(*) AS count,
-         SUM(state = 'delivered') AS delivered
-       FROM messages WHERE created_at > ? GROUP BY sender, recipient ORDER BY count DESC`,
-    )
-    .all(since) as History["edges"];
+  const edges = senderPairsSince(host.store, since);
   return { from, to, timelines, edges };
 }
