@@ -1,5 +1,4 @@
 import type { Host } from "../home/host";
-import { describeDeath, type RecentDeath } from "../lifecycle/crash-guard";
 import type { Directory } from "../mesh/directory";
 import { remoteRows } from "../mesh/fleet";
 import { lastEventId } from "../store/journal";
@@ -142,12 +141,9 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
     }
     if (peer) {
       const last_event = lastEventId(ctx.host.store);
+      // The daemon's peer detail (daemon/peer-detail.ts) already says each death's cause.
       return relay(await ctx.api("GET", `/v1/peers/${peer[1]}`), (body) => {
         body.last_event = last_event;
-        body.deaths = (body.deaths as RecentDeath[]).map((d) => ({
-          ...d,
-          cause: describeDeath(d),
-        }));
         body.messages = recentMessages(ctx.host.store, peer[1] as string);
       });
     }
