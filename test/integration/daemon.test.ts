@@ -66,12 +66,20 @@ async function flood(
 
 async function allFinal(d: DaemonProcess, ids: string[], timeoutMs: number): Promise<Message[]> {
   const deadline = Date.now() + timeoutMs;
+  const final = new Map<string, Message>();
+  // Only the messages not yet final are asked about again: 500 requests a round would be a
+  // flood of their own on the daemon the test measures.
   for (;;) {
-    const ms = await Promise.all(
-      ids.map(async (id) => (await d.api<Message>("GET", `/v1/messages/${id}`)).body),
-    );
-    if (ms.every((m) => m.state !== "queued" && m.state !== "delivering") || Date.now() > deadline)
-      return ms;
+    const pending = ids.filter((id) => !final.has(id));
+    for (const id of pending.slice(0, 50)) {
+      const m = (await d.api<Message>("GET", `/v1/messages/${id}`)).body;
+      if (m.state !== "queued" && m.state !== "delivering") final.set(id, m);
+      else break;
+    }
+    if (final.size === ids.length || Date.now() > deadline)
+      return ids.map(
+        (id) => final.get(id) ?? ({ id, state: "queued", error: "not final in time" } as Message),
+      );
     await Bun.sleep(250);
   }
 }
