@@ -9,10 +9,10 @@ import { InputParser, type KeyEvent } from "./input";
  * one JSON line `{"ts","text"}` is appended to `<cwd>/.iapeer/echo-received.jsonl` and printed.
  */
 
-export const ECHO_PROMPT = "❯ ";
+const ECHO_PROMPT = "❯ ";
 export const ECHO_DIALOG_TITLE = "Do you trust the files in this folder?";
 
-export interface EchoOptions {
+interface EchoOptions {
   cwd: string;
   bootDelayMs: number;
   bootDialog: boolean;

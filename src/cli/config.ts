@@ -35,14 +35,14 @@ const VALUES: Record<string, (c: Config) => string | number> = {
   IAPEER_TELEGRAM_API: (c) => c.telegram.api,
 };
 
-export interface KnobValue {
+interface KnobValue {
   name: string;
   value: string | number;
   source: "env" | "default";
   meaning: string;
 }
 
-export function knobValues(config: Config): KnobValue[] {
+function knobValues(config: Config): KnobValue[] {
   return KNOBS.map((knob) => ({
     name: knob.name,
     value: VALUES[knob.name]?.(config) ?? "",

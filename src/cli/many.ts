@@ -12,7 +12,7 @@ import { peerNames } from "./peer-arg";
  * With one peer named, the command keeps its one-peer output.
  */
 
-export interface PeerOutcome {
+interface PeerOutcome {
   ok: boolean;
   peer: string;
   error?: string;

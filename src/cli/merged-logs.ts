@@ -15,7 +15,7 @@ export interface LogSource {
   path: string;
 }
 
-export interface MergedOptions {
+interface MergedOptions {
   lines: number;
   /** Only logs written at or after this time show their last lines. */
   since?: Date;

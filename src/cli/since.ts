@@ -5,7 +5,7 @@ import { fail, ok, type Result } from "../core/result";
  * `1d`, or `1h30m`), an ISO time (local time when it names no zone, as journalctl reads it), or,
  * where the command allows it, an event id (a whole number).
  */
-export type Since = { kind: "time"; at: Date } | { kind: "id"; id: number };
+type Since = { kind: "time"; at: Date } | { kind: "id"; id: number };
 
 const UNIT_SECS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 const DURATION = /^(?:\d+[smhd])+$/;

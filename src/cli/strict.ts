@@ -53,7 +53,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The closest of `choices` to `word`, when it is close enough to be a typo of it. */
-export function closest(word: string, choices: Iterable<string>): string | undefined {
+function closest(word: string, choices: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const choice of choices) {

@@ -31,11 +31,11 @@ export type Intelligence = (typeof INTELLIGENCES)[number];
  * Who sent it, so that a receiving agent can weigh it: a person at a CLI, an agent, or a bridge
  * (telegram) relaying people it cannot vouch for.
  */
-export const SENDER_KINDS = ["person", "agent", "bridge"] as const;
-export type SenderKind = (typeof SENDER_KINDS)[number];
+const SENDER_KINDS = ["person", "agent", "bridge"] as const;
+type SenderKind = (typeof SENDER_KINDS)[number];
 
 /** The kind of a sender, by the runtime it sends from (`cli`: the person at iapeer's CLI). */
-export function senderKind(runtime: string): SenderKind {
+function senderKind(runtime: string): SenderKind {
   if (runtime === "cli") return "person";
   return runtime === "telegram" ? "bridge" : "agent";
 }

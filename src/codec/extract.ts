@@ -5,9 +5,9 @@ const START = `<${ENVELOPE_TAG}`;
 const END = `</${ENVELOPE_TAG}>`;
 
 /** An unterminated envelope longer than this is noise, not a message still arriving. */
-export const MAX_PENDING_CHARS = 256 * 1024;
+const MAX_PENDING_CHARS = 256 * 1024;
 
-export interface Extraction {
+interface Extraction {
   envelopes: Envelope[];
   /** Why complete-looking envelopes were rejected, or pending text was discarded. */
   errors: string[];

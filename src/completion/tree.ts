@@ -24,7 +24,7 @@ export interface Option {
   values?: Values;
 }
 
-export interface Positional {
+interface Positional {
   name: string;
   description: string;
   values: Values;

@@ -11,8 +11,8 @@ import { loadTelegramConfig, TELEGRAM_API, type TelegramConfig } from "./telegra
  * as unset, as in most shells' `VAR= cmd` idiom.
  */
 
-export type ServiceManager = "launchd" | "systemd" | "none";
-export const SERVICE_MANAGERS: readonly ServiceManager[] = ["launchd", "systemd", "none"];
+type ServiceManager = "launchd" | "systemd" | "none";
+const SERVICE_MANAGERS: readonly ServiceManager[] = ["launchd", "systemd", "none"];
 
 export interface Config {
   /** Root of all state. */
@@ -58,7 +58,7 @@ export interface Config {
   readonly env: Readonly<Record<string, string>>;
 }
 
-export interface Knob {
+interface Knob {
   readonly name: string;
   readonly meaning: string;
   readonly defaultText: string;
@@ -194,7 +194,7 @@ export const KNOBS: readonly Knob[] = [
   },
 ];
 
-export interface ConfigInput {
+interface ConfigInput {
   env: Record<string, string | undefined>;
   platform: string;
   uid: number;
@@ -370,7 +370,7 @@ export function colorWanted(isTTY: boolean | undefined, env: Env = process.env):
 }
 
 /** What a session's own process learns from the environment iapeer launched it with. */
-export interface PeerEnvironment {
+interface PeerEnvironment {
   personality?: string;
   runtime?: string;
   identity?: string;

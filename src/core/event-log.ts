@@ -12,14 +12,14 @@ import { dirname } from "node:path";
 import { DIR_MODE, FILE_MODE } from "./fs";
 import { formatLine, type LogFields } from "./logfmt";
 
-export interface RotationPolicy {
+interface RotationPolicy {
   /** A file that would grow past this many bytes is rotated first. */
   maxBytes: number;
   /** Files kept, the live one included: `x.log`, `x.log.1` … `x.log.<files-1>`. */
   files: number;
 }
 
-export const DEFAULT_ROTATION: RotationPolicy = { maxBytes: 5 * 1024 * 1024, files: 5 };
+const DEFAULT_ROTATION: RotationPolicy = { maxBytes: 5 * 1024 * 1024, files: 5 };
 
 /**
  * An append-only logfmt file with size-based rotation. Writes never throw into the caller: a log

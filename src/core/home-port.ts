@@ -11,7 +11,7 @@ import type { Layout } from "./paths";
  */
 
 /** The port this home's daemon last listened on, if it ever did. */
-export function rememberedPort(layout: Layout): number | undefined {
+function rememberedPort(layout: Layout): number | undefined {
   try {
     const port = Number(readFileSync(layout.portFile, "utf8").trim());
     return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;

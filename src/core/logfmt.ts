@@ -4,7 +4,7 @@
  * characters are backslash-escaped, so one record is always exactly one line.
  */
 
-export type LogValue = string | number | boolean | null | undefined;
+type LogValue = string | number | boolean | null | undefined;
 export type LogFields = Record<string, LogValue>;
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;

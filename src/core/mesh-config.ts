@@ -8,7 +8,7 @@ import { fail, ok, type Result } from "./result";
  * be set, so a half-done setup is an error rather than a silent single host.
  */
 
-export type NatsAuth =
+type NatsAuth =
   | { readonly kind: "none" }
   | { readonly kind: "creds"; readonly file: string }
   | { readonly kind: "token"; readonly token: string }
@@ -31,7 +31,7 @@ type Env = Record<string, string | undefined>;
 const DEFAULT_NATS_PORT = 4222;
 const show = (value: string): string => JSON.stringify(value);
 
-export const NATS_KNOBS = [
+const NATS_KNOBS = [
   "IAPEER_NATS_CREDS",
   "IAPEER_NATS_TOKEN",
   "IAPEER_NATS_USER",
@@ -53,9 +53,7 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** One server URL: nats:// or tls://, a host, an optional port, nothing else. */
-export function parseNatsUrl(
-  text: string,
-): Result<{ url: string; tls: boolean; loopback: boolean }> {
+function parseNatsUrl(text: string): Result<{ url: string; tls: boolean; loopback: boolean }> {
   // An error never repeats what may be a secret: whatever stands before an "@".
   const shown = text.replace(/^([^/]*\/\/)?[^/]*@/, "$1…@");
   const bad = (why: string) => fail(`IAPEER_NATS_URL: ${show(shown)} ${why}`);

@@ -4,7 +4,7 @@ export const PERSONALITY_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 export const RUNTIME_PATTERN = /^[a-z][a-z0-9]{0,31}$/;
 export const MAX_NAME_LENGTH = 32;
 export const BUILTIN_RUNTIMES = ["claude", "codex", "telegram", "command", "echo"] as const;
-export type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
+type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
 
 /**
  * The sender a person at the CLI (or a local script) is, when no peer is named. Reserved: no

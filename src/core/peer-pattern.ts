@@ -7,7 +7,7 @@ import { fail, ok, type Result } from "./result";
  * another host; `*@host` anyone of that host, its person included. No list means `*`.
  */
 
-export const ANYONE = "*";
+const ANYONE = "*";
 
 /** A pattern, or why it is not one. */
 export function validatePattern(text: string): Result<string> {

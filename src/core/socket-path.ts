@@ -9,7 +9,7 @@ export function socketPathLimit(platform: string): number {
   return SUN_PATH_BYTES[platform] ?? 104;
 }
 
-export function socketPathFits(path: string, platform: string): boolean {
+function socketPathFits(path: string, platform: string): boolean {
   return Buffer.byteLength(path) < socketPathLimit(platform);
 }
 

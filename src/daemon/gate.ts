@@ -13,7 +13,7 @@ import { ownOrigins } from "../ui/gate";
  */
 
 /** Requests a TCP caller may have in flight at once: peers send one at a time. */
-export const MAX_TCP_IN_FLIGHT = 64;
+const MAX_TCP_IN_FLIGHT = 64;
 /** Seconds an idle TCP connection is kept. */
 export const TCP_IDLE_SECS = 10;
 
@@ -34,7 +34,7 @@ export function busyRefusal(inFlight: number): Response | undefined {
  * A request not addressed to this listener by its loopback name (421, as the dashboard answers),
  * or sent from another origin's page (403, as the MCP specification says for a bad Origin).
  */
-export function foreignRequestRefusal(req: Request, port: number): Response | undefined {
+function foreignRequestRefusal(req: Request, port: number): Response | undefined {
   const own = ownOrigins(port);
   const host = (req.headers.get("host") ?? "").toLowerCase();
   if (!own.includes(host))

@@ -4,7 +4,7 @@ import { ackMessage, inboxPeer, takeNext, toInboxMessage } from "../transport/in
 import { getMessage, recipientCounts } from "../transport/messages";
 
 /** The longest a bridge's inbox request is held open while nothing waits for it. */
-export const MAX_INBOX_WAIT_SECS = 60;
+const MAX_INBOX_WAIT_SECS = 60;
 /** How often a held inbox request looks for a new message. */
 const INBOX_POLL_MS = 200;
 

@@ -29,7 +29,7 @@ export interface McpDeps {
   send(from: McpCaller, args: McpSendArgs): Promise<SendOutcome>;
 }
 
-export const SEND_TOOL = "send_to_peer";
+const SEND_TOOL = "send_to_peer";
 
 const SEND_DESCRIPTION = [
   "Send a message to another iapeer peer (an AI agent, or a person behind a chat bridge), on this host or another one.",

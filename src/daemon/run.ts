@@ -19,7 +19,7 @@ import { eventStream } from "./sse";
 /** How often the daemon looks for deaths between ticks (nudging tmux servers, reading pids). */
 const DEATH_PASS_MS = 500;
 
-export type DaemonStart =
+type DaemonStart =
   | { ok: true; stop: () => Promise<void>; info: DaemonInfo; mesh?: MeshNode }
   | { ok: false; error: string };
 

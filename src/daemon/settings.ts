@@ -26,7 +26,7 @@ export function daemonSettings(config: Config): Record<string, string> {
   return settings;
 }
 
-export interface SettingDifference {
+interface SettingDifference {
   name: string;
   /** As the daemon was started; undefined when it was not set (its default). */
   daemon: string | undefined;

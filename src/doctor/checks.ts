@@ -16,7 +16,7 @@ import { tmuxVersion } from "../tmux/client";
 import { daemonBuildDiffers } from "./daemon-version";
 import { telegramChecks } from "./telegram";
 
-export type Level = "ok" | "warn" | "fail";
+type Level = "ok" | "warn" | "fail";
 
 /** One finding. `fail` blocks iapeer from working; `warn` is worth fixing; field names are stable. */
 export interface Check {
@@ -314,7 +314,7 @@ function runtimeChecks(config: Config, run: CommandRunner): Check[] {
   return checks;
 }
 
-export interface DoctorInput {
+interface DoctorInput {
   config: Config;
   run: CommandRunner;
   iapeer: readonly string[];

@@ -1,5 +1,5 @@
 /** A build of iapeer: its version and the commit it was built from (`source` from source). */
-export interface Build {
+interface Build {
   version: string;
   /** Absent in the daemon.json of daemons older than the field. */
   commit?: string;

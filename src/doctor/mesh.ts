@@ -10,7 +10,7 @@ import { bad, type Check, ok, warn } from "./checks";
 import { isolationCheck } from "./mesh-isolation";
 
 /** More than this between this host's clock and the server's is worth fixing. */
-export const SKEW_WARN_MS = 5_000;
+const SKEW_WARN_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 3_000;
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -7,7 +7,7 @@
 /** A fleet of a few hundred peers is a few dozen KiB. */
 export const MAX_FLEET_BYTES = 1024 * 1024;
 /** Keys and table headers together; the parser takes about 0.1 s for this many. */
-export const MAX_FLEET_KEYS = 5000;
+const MAX_FLEET_KEYS = 5000;
 
 /** The 1-based line of a byte offset. */
 function lineAt(bytes: Uint8Array, offset: number): number {
@@ -52,7 +52,7 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 /** Every `=` (a key's value, inline tables included) and every line opening a table. */
-export function countKeys(text: string): number {
+function countKeys(text: string): number {
   let count = 0;
   let lineStart = true;
   for (let i = 0; i < text.length; i++) {

@@ -47,9 +47,9 @@ async function loadFlock(): Promise<Flock | null> {
   return flock;
 }
 
-export const fleetLockPath = (layout: Layout): string => join(layout.stateDir, "fleet.lock");
+const fleetLockPath = (layout: Layout): string => join(layout.stateDir, "fleet.lock");
 
-export type FleetLock = { ok: true; release: () => void } | { ok: false; error: string };
+type FleetLock = { ok: true; release: () => void } | { ok: false; error: string };
 
 /**
  * Wait (polling, up to `timeoutMs`) for the home's fleet lock. `waiting` is called once when

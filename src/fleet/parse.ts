@@ -41,7 +41,7 @@ export class FleetError extends Error {
 }
 
 /** Keys of a peer's table besides the runtime settings. */
-export const ENTRY_KEYS: Record<string, string> = {
+const ENTRY_KEYS: Record<string, string> = {
   runtime: "its runtime (or runtimes = [...])",
   path: "its folder, relative to the file's (default $IAPEER_HOME/peers/<name>)",
   ...PROFILE_KEYS,

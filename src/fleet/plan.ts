@@ -25,7 +25,7 @@ import { type FleetEntry, FleetError, type FleetFile, lineOf } from "./parse";
  * is changed. A file that is wrong anywhere changes nothing.
  */
 
-export type FleetAction = "created" | "updated" | "unchanged" | "removed";
+type FleetAction = "created" | "updated" | "unchanged" | "removed";
 
 export interface PlannedPeer {
   name: string;
@@ -93,7 +93,7 @@ function folderOf(file: string, path: string, home: string): string {
 }
 
 /** The profile an entry asks for, and its folder when it names one. */
-export function entryProfile(
+function entryProfile(
   file: FleetFile,
   entry: FleetEntry,
   home: string,

@@ -8,13 +8,13 @@ import { describeDeath, type SessionRecord } from "./death";
 import { paneLogTail } from "./pane-log";
 import { awaitSessionEnd } from "./watch";
 
-export interface BootOptions {
+interface BootOptions {
   timeoutMs: number;
   exitsLog?: string;
   paneLog: string;
 }
 
-export type BootResult =
+type BootResult =
   | { ok: true; dialogs: string[] }
   | {
       ok: false;

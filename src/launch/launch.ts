@@ -10,7 +10,7 @@ import { startPaneLog } from "./pane-log";
 import { sessionEnv } from "./session-env";
 import { stopSession } from "./stop";
 
-export interface LaunchSpec {
+interface LaunchSpec {
   identity: Identity;
   cwd: string;
   resume: boolean;
@@ -37,7 +37,7 @@ export interface LaunchConfig {
   tmuxBinary?: string;
 }
 
-export type LaunchFailure =
+type LaunchFailure =
   | "config"
   | "not-found"
   | "cannot-run"
@@ -54,7 +54,7 @@ export interface LaunchedSession extends SessionRecord {
   dialogs: string[];
 }
 
-export type LaunchResult =
+type LaunchResult =
   | { ok: true; session: LaunchedSession }
   | { ok: false; reason: LaunchFailure; error: string };
 

@@ -1,10 +1,10 @@
 import { THEN } from "../tmux/client";
 import { EXIT_HOOK_NAME, exitCauseHook } from "../tmux/exit-hook";
 
-export const SESSION_COLUMNS = 220;
-export const SESSION_ROWS = 50;
+const SESSION_COLUMNS = 220;
+const SESSION_ROWS = 50;
 
-export interface NewSessionInput {
+interface NewSessionInput {
   identity: string;
   cwd: string;
   argv: readonly string[];

@@ -1,6 +1,6 @@
 import type { Identity } from "../core/names";
 
-export interface SessionEnvInput {
+interface SessionEnvInput {
   identity: Identity;
   cwd: string;
   home: string;

@@ -16,11 +16,11 @@ export function nudgeReaper(serverPid: number): void {
 }
 
 /** One server per session, and it exits with its last session: no server, no session. */
-export function sessionAlive(record: Pick<SessionRecord, "serverPid">): boolean {
+function sessionAlive(record: Pick<SessionRecord, "serverPid">): boolean {
   return pidAlive(record.serverPid);
 }
 
-export interface AwaitEndOptions {
+interface AwaitEndOptions {
   exitsLog?: string;
   pollMs?: number;
   /** Give up after this long and return undefined (the session still lives). */

@@ -41,7 +41,7 @@ const tmuxAnswers = (socket: string): boolean =>
   new Tmux(socket).run(["list-sessions", "-F", "#{session_name}"]).ok;
 
 /** Whether a tmux server listens on a socket: from /proc where it tells, else by asking tmux. */
-export function serverProbe(): (socket: string) => boolean {
+function serverProbe(): (socket: string) => boolean {
   const listening = listeningSockets();
   if (listening) return (socket) => listening.has(socket);
   return tmuxAnswers;

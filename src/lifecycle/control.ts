@@ -3,13 +3,7 @@ import { type Host, nowOf } from "../home/host";
 import { stopSession } from "../launch/stop";
 import { retireProfile } from "../registry/create";
 import { updateFolderIndex } from "../registry/folder-index";
-import {
-  deleteProjection,
-  getPeer,
-  type PeerRecord,
-  setFailed,
-  setStopped,
-} from "../registry/registry";
+import { deleteProjection, getPeer, type PeerRecord, setStopped } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import { adoptRunningSessions } from "./adopt";
@@ -45,7 +39,7 @@ export async function endSession(
 }
 
 /** End every live session of a peer; the identities that were live. */
-export async function endSessions(
+async function endSessions(
   host: Host,
   personality: string,
   reason: "stop" | "restart" | "remove",

@@ -2,7 +2,7 @@ import { type Host, nowOf } from "../home/host";
 import { getPeer, setFailed } from "../registry/registry";
 import { describeExit } from "../tmux/exits";
 
-export interface DeathRecord {
+interface DeathRecord {
   identity: string;
   personality: string;
   class: string;
@@ -131,7 +131,7 @@ export function describeDeath(d: Pick<RecentDeath, "class" | "status" | "signal"
   return d.class === "exited" || d.class === "signaled" ? describeExit(d) : d.class;
 }
 
-export interface DeathTally {
+interface DeathTally {
   /** Deaths since the time asked about. */
   count: number;
   /** The last death ever recorded. */

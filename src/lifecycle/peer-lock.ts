@@ -5,7 +5,7 @@ import { processToken, sameProcess } from "../launch/pid";
 /** In this process: callers for one identity queue here first. */
 const local = new Map<string, Promise<unknown>>();
 
-export type Locked<T> = { ok: true; value: T } | { ok: false; error: string };
+type Locked<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**
  * Run `fn` holding the lock of one identity: one wake at a time, across processes (a CLI

@@ -4,7 +4,7 @@ import { readExits, type SessionExit } from "../tmux/exits";
 import { recordDeath } from "./crash-guard";
 import type { SessionRow } from "./sessions";
 
-export interface RecordedDeath {
+interface RecordedDeath {
   identity: string;
   class: string;
   status?: number;

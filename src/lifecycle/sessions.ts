@@ -62,7 +62,7 @@ export function listSessions(store: Store, state?: "live" | "asleep"): SessionRo
   return rows.map(fromRow);
 }
 
-export function saveLive(
+function saveLive(
   store: Store,
   s: Required<Omit<SessionRow, "state" | "resume" | "serverToken" | "lastActiveAt">> & {
     serverToken?: string;

@@ -7,7 +7,7 @@ import { listPeers, type PeerRecord } from "../registry/registry";
 import { getSession } from "./sessions";
 import { isLive } from "./wake";
 
-export type PeerState = "live" | "asleep" | "stopped" | "always-on" | "failed" | "broken";
+type PeerState = "live" | "asleep" | "stopped" | "always-on" | "failed" | "broken";
 
 /** One row of `iapeer list`: a peer × one of its runtimes. Field names are part of the contract. */
 export interface PeerRuntimeState {

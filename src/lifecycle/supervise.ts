@@ -11,7 +11,7 @@ import { recordSessionDeath } from "./session-death";
 import { listSessions, type SessionRow } from "./sessions";
 import { settleUnreaped } from "./unreaped";
 
-export interface TickReport {
+interface TickReport {
   checked: number;
   slept: string[];
   died: { identity: string; class: string; status?: number; signal?: string }[];

@@ -18,7 +18,7 @@ import { withPeerLock } from "./peer-lock";
  * remove do: uninstalled first (a failure changes nothing), installed after.
  */
 
-export type UpdateFailure = "unknown-peer" | "invalid" | "refused";
+type UpdateFailure = "unknown-peer" | "invalid" | "refused";
 export type UpdateResult =
   | { ok: true; value: Update }
   | { ok: false; error: string; kind: UpdateFailure };
@@ -41,7 +41,7 @@ export interface ServiceHooks {
   uninstall(peer: PeerRecord): Result<unknown>;
 }
 
-export interface UpdateOptions {
+interface UpdateOptions {
   /** The profile file must still hold exactly this text (an edit was made from it). */
   expectText?: string;
   /** Replace a broken or missing profile too (an edit may repair one). */

@@ -15,7 +15,7 @@ import { recordSessionDeath } from "./session-death";
 import { getSession, recordLaunched, type SessionRow } from "./sessions";
 import { settleUnreaped } from "./unreaped";
 
-export type WakeRefusal =
+type WakeRefusal =
   | "unknown-peer"
   | "unknown-runtime"
   | "stopped"
@@ -29,7 +29,7 @@ export type WakeResult =
   | { ok: true; woke: boolean; session: SessionRow; mode?: "fresh" | "resume"; readyMs?: number }
   | { ok: false; refusal: WakeRefusal; error: string };
 
-export interface WakeOptions {
+interface WakeOptions {
   runtime?: string;
   /** `restart`: a fresh start now, whatever the last session was. */
   reason?: "restart";
@@ -43,7 +43,7 @@ function until(host: Host, iso: string): string {
 }
 
 /** Why a wake may not happen now, or undefined when it may. */
-export function wakeRefusal(host: Host, peer: PeerRecord): WakeResult | undefined {
+function wakeRefusal(host: Host, peer: PeerRecord): WakeResult | undefined {
   if (peer.stopped) {
     return refuse(
       "stopped",

@@ -9,7 +9,7 @@ import type { MeshConfig } from "../core/mesh-config";
 import { fail, ok, type Result } from "../core/result";
 import { inboxPrefix } from "./subjects";
 
-export interface ConnectTuning {
+interface ConnectTuning {
   /** Keep trying until the first connection is made, instead of failing at once. */
   waitOnFirstConnect?: boolean;
   /** Handshake deadline per attempt, ms. */

@@ -10,12 +10,12 @@ import type { MeshLink } from "./link";
  * that stops being renewed tells the others the host is gone. A removed peer's entry is deleted.
  */
 
-export const HEARTBEAT_MS = 30_000;
+const HEARTBEAT_MS = 30_000;
 /** An entry not renewed for this many heartbeats is a host that no longer answers. */
-export const UNREACHABLE_AFTER_BEATS = 3;
+const UNREACHABLE_AFTER_BEATS = 3;
 
 /** One entry per peer: its runtimes, and the state of its default runtime. */
-export function entriesOf(
+function entriesOf(
   hostName: string,
   states: PeerRuntimeState[],
   descriptions: ReadonlyMap<string, string>,

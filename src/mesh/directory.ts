@@ -19,7 +19,7 @@ const entrySchema = z.object({
 
 export type DirectoryEntry = z.infer<typeof entrySchema>;
 
-export interface DirectoryListing {
+interface DirectoryListing {
   entries: DirectoryEntry[];
   /** Keys whose value is not an entry of this shape, or names another host or peer than its key. */
   skipped: string[];

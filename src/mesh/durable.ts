@@ -13,7 +13,7 @@ import { fail, ok, type Result } from "../core/result";
 import { STREAM } from "./subjects";
 
 /** A stored item a durable consumer hands over, with its publisher's id. */
-export interface Handed {
+interface Handed {
   /** Nats-Msg-Id: the key under which the handler records it, so a repeat is a no-op. */
   readonly id: string;
   readonly subject: string;
@@ -22,7 +22,7 @@ export interface Handed {
   readonly deliveries: number;
 }
 
-export interface DurableSpec {
+interface DurableSpec {
   /** The consumer's durable name; its position survives every restart. */
   readonly name: string;
   readonly filter: string;
@@ -48,7 +48,7 @@ export interface Running {
  * Handlers only record the item (an insert by id: milliseconds), so a short wait suffices; it is
  * also how long an item handed over by a NATS node that then died waits to come again.
  */
-export const DEFAULT_ACK_WAIT_MS = 10_000;
+const DEFAULT_ACK_WAIT_MS = 10_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
 const PULL_EXPIRES_MS = 5_000;
 
@@ -58,7 +58,7 @@ const reason = (e: unknown): string => (e instanceof Error ? e.message : String(
  * What makes a consumer not this host's any more, whoever changed it: another filter (another
  * host's messages), several filters, or a push consumer handing items to some subject.
  */
-export function divertedBy(have: Partial<ConsumerConfig>, spec: DurableSpec): string | undefined {
+function divertedBy(have: Partial<ConsumerConfig>, spec: DurableSpec): string | undefined {
   if ((have.filter_subjects?.length ?? 0) > 0)
     return `filters ${have.filter_subjects?.join(", ")} instead of ${spec.filter}`;
   if (have.filter_subject !== spec.filter)
@@ -73,7 +73,7 @@ export function divertedBy(have: Partial<ConsumerConfig>, spec: DurableSpec): st
  * (its filter changed, say) is deleted and made again, told through `onRepaired`. Made again, it
  * starts from the stream's first item: what was already taken comes again and is absorbed by id.
  */
-export async function ensureDurable(
+async function ensureDurable(
   nc: NatsConnection,
   spec: DurableSpec,
   ackWaitMs = DEFAULT_ACK_WAIT_MS,

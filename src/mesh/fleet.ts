@@ -5,7 +5,7 @@ import { unreachable } from "./directory-sync";
 
 /** A row of `list --all`: this host's peers as `list` shows them, the others from the directory. */
 /** Another host's peer, as its host last told the directory. */
-export interface RemoteRow {
+interface RemoteRow {
   host: string;
   personality: string;
   /** The default runtime; `runtimes` has them all. */
@@ -17,7 +17,7 @@ export interface RemoteRow {
   last_seen: string;
 }
 
-export type MeshRow = (PeerRuntimeState & { host: string }) | RemoteRow;
+type MeshRow = (PeerRuntimeState & { host: string }) | RemoteRow;
 
 export interface MeshFleet {
   rows: MeshRow[];

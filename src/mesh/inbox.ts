@@ -15,7 +15,7 @@ export interface InboundMessage {
   readonly deliveries: number;
 }
 
-export type Inbox = Running;
+type Inbox = Running;
 
 /**
  * This host's messages, through its durable consumer, one at a time in stream order; each is

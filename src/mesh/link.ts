@@ -10,7 +10,7 @@ import { openReceipts, publishReceipt, type Receipt } from "./receipts";
 import { ensureStream, type StreamSettings } from "./stream";
 import { decodeWire, encodeWire, type WireMessage } from "./wire";
 
-export type LinkState = "connecting" | "up" | "down" | "stopped";
+type LinkState = "connecting" | "up" | "down" | "stopped";
 
 export interface LinkHandlers {
   /**
@@ -24,7 +24,7 @@ export interface LinkHandlers {
   onEvent?(event: string, fields: Record<string, string | number>): void;
 }
 
-export interface LinkSettings {
+interface LinkSettings {
   stream?: StreamSettings;
   ackWaitMs?: number;
   /** Wait between two tries to set the link up (no server, a refused login, no JetStream). */

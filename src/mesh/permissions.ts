@@ -20,7 +20,7 @@ import {
  * older `CONSUMER.DURABLE.CREATE`, which carries no filter, is not allowed. It listens only
  * under its own inbox prefix, where the server hands it its replies and its consumers' items.
  */
-export interface HostPermissions {
+interface HostPermissions {
   publish: { allow: string[] };
   subscribe: { allow: string[] };
 }
@@ -70,7 +70,7 @@ export function hostPermissions(host: string): HostPermissions {
   };
 }
 
-export interface MeshUser {
+interface MeshUser {
   host: string;
   password: string;
 }

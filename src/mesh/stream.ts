@@ -27,7 +27,7 @@ export interface StreamSettings {
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_DUPLICATE_WINDOW_MS = 24 * HOUR_MS;
-export const DEFAULT_MAX_AGE_MS = 7 * 24 * HOUR_MS;
+const DEFAULT_MAX_AGE_MS = 7 * 24 * HOUR_MS;
 const MAX_REPLICAS = 3;
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -36,7 +36,7 @@ const reason = (e: unknown): string => (e instanceof Error ? e.message : String(
  * Servers in the cluster this connection sees: the client URLs the server gossips (itself
  * included), 1 for a server without a cluster.
  */
-export function clusterSize(nc: NatsConnection): number {
+function clusterSize(nc: NatsConnection): number {
   const info = nc.info;
   if (!info?.cluster) return 1;
   return Math.max(1, info.connect_urls?.length ?? 1);

@@ -11,7 +11,7 @@ import { fail, ok, type Result } from "../core/result";
  * only inside a write transaction of the state database, which serialises its writers across
  * processes, and written atomically.
  */
-export const folderIndexPath = (layout: Layout): string => join(layout.stateDir, "folders");
+const folderIndexPath = (layout: Layout): string => join(layout.stateDir, "folders");
 
 export function hasFolderIndex(layout: Layout): boolean {
   return existsSync(folderIndexPath(layout));

@@ -12,9 +12,9 @@ import { MCP_SERVER_NAME } from "./tokens";
  */
 
 /** The one tool iapeer's MCP server offers. */
-export const MCP_TOOL_NAME = "send_to_peer";
+const MCP_TOOL_NAME = "send_to_peer";
 /** How Claude Code names that tool in its permission rules. */
-export const CLAUDE_TOOL_RULE = `mcp__${MCP_SERVER_NAME}__${MCP_TOOL_NAME}`;
+const CLAUDE_TOOL_RULE = `mcp__${MCP_SERVER_NAME}__${MCP_TOOL_NAME}`;
 
 /** The runtimes with an MCP client iapeer configures. */
 export const MCP_RUNTIMES: ReadonlySet<string> = new Set(["claude", "codex"]);

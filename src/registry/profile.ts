@@ -23,9 +23,9 @@ import { MESSAGE_FORMATS, type RuntimeSettings } from "../runtimes/types";
  */
 
 export const PROFILE_VERSION = 1;
-export const MAX_DESCRIPTION_CHARS = 450;
-export const WAKE_POLICIES = ["on-demand", "always-on"] as const;
-export type WakePolicy = (typeof WAKE_POLICIES)[number];
+const MAX_DESCRIPTION_CHARS = 450;
+const WAKE_POLICIES = ["on-demand", "always-on"] as const;
+type WakePolicy = (typeof WAKE_POLICIES)[number];
 
 export interface Profile {
   version: number;
@@ -52,7 +52,7 @@ export const DEFAULT_INTELLIGENCE: Record<string, Intelligence> = {
   echo: "absent",
 };
 
-export const profileDir = (folder: string): string => join(folder, ".iapeer");
+const profileDir = (folder: string): string => join(folder, ".iapeer");
 export const profilePath = (folder: string): string => join(profileDir(folder), "peer.json");
 
 const chars = (text: string): number => [...text].length;
@@ -223,7 +223,7 @@ export type ProfileOnDisk =
   | { kind: "broken"; path: string; reason: string; guess: ProfileGuess };
 
 /** What a broken profile still says: a valid name and the built-in runtimes it lists. */
-export interface ProfileGuess {
+interface ProfileGuess {
   personality?: string;
   runtimes: string[];
 }

@@ -166,13 +166,6 @@ function whyNot(runtime: string, name: string, label: string): string {
   return `${label} is only for the ${key.runtimes.join(", ")} runtime${key.runtimes.length > 1 ? "s" : ""}; ${runtime} does not read it`;
 }
 
-/** The keys a runtime reads, for a list of what can be set. */
-export function runtimeKeysOf(runtime: string): string[] {
-  return Object.entries(RUNTIME_KEYS)
-    .filter(([, key]) => readsKey(runtime, key))
-    .map(([name]) => name);
-}
-
 /**
  * Set one runtime setting (`name` as typed, `label` the way the person wrote it: `--prompt` or
  * `prompt`) in a runtime's settings; an empty value unsets it (unless a flag gave it). A key the runtime does not read,

@@ -7,7 +7,7 @@ import type { Store } from "../store/db";
  * token itself lives only in the peer's MCP client config.
  */
 
-export const TOKEN_PREFIX = "iap_";
+const TOKEN_PREFIX = "iap_";
 /** The name iapeer's entry has in a runtime's list of MCP servers. */
 export const MCP_SERVER_NAME = "iapeer";
 

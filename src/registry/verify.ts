@@ -17,7 +17,7 @@ import {
 } from "./profile";
 import { deleteProjection, listPeers, type PeerRecord, projectProfile } from "./registry";
 
-export interface RegistryProblem {
+interface RegistryProblem {
   peer?: string;
   folder: string;
   problem: string;
@@ -34,7 +34,7 @@ export interface VerifyReport {
   broken: number;
 }
 
-export interface VerifyOptions {
+interface VerifyOptions {
   /** Identities whose session runs now, found from their sockets. */
   running?: readonly string[];
   /** The folder of each running session: asked only when a broken profile needs a name. */

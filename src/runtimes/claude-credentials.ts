@@ -40,7 +40,7 @@ function settingsSignIn(path: string): boolean {
   );
 }
 
-export interface CredentialProbe {
+interface CredentialProbe {
   env: Readonly<Record<string, string>>;
   cwd: string;
   platform: NodeJS.Platform;

@@ -69,7 +69,7 @@ function hasInputBox(screen: string): boolean {
   return false;
 }
 
-export function classifyClaude(screen: string): Screen {
+function classifyClaude(screen: string): Screen {
   for (const [pattern, cause] of FATAL) {
     if (pattern.test(screen)) return { kind: "fatal", cause: cause(screen) };
   }

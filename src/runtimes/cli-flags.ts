@@ -7,7 +7,7 @@ import { statSync } from "node:fs";
 
 const known = new Map<string, string>();
 
-export function helpText(bin: string, path: string): string {
+function helpText(bin: string, path: string): string {
   const file = Bun.which(bin, { PATH: path });
   if (!file) return "";
   let key: string;

@@ -24,7 +24,7 @@ const DIALOGS: [RegExp, string, readonly string[]][] = [
   [/Press enter to continue/, "continue", ["Enter"]],
 ];
 
-export function classifyCodex(screen: string): Screen {
+function classifyCodex(screen: string): Screen {
   for (const [pattern, cause] of FATAL) {
     if (pattern.test(screen)) return { kind: "fatal", cause };
   }

@@ -6,12 +6,12 @@
  */
 
 /** The text after the prompt on one line, or undefined when the line does not start with it. */
-export type PromptMatcher = (line: string) => string | undefined;
+type PromptMatcher = (line: string) => string | undefined;
 
 /** Stands for the spaces tmux dropped at the end of a line. */
 const END_PADDING = " ".repeat(16);
 
-export function isPromptPattern(spec: string): boolean {
+function isPromptPattern(spec: string): boolean {
   return spec.length >= 3 && spec.startsWith("/") && spec.endsWith("/");
 }
 

@@ -7,14 +7,14 @@ import { Tmux, tmuxVersion } from "../tmux/client";
 import { readExits } from "../tmux/exits";
 
 /** One step of the self-test, as printed and as `--json` gives it. */
-export interface StepResult {
+interface StepResult {
   step: string;
   ok: boolean;
   ms: number;
   detail: string;
 }
 
-export interface SelftestReport {
+interface SelftestReport {
   ok: boolean;
   ms: number;
   home: string;

@@ -14,9 +14,9 @@ import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 
 /** A death sooner than this after the start exits non-zero, so the manager's throttle applies. */
-export const QUICK_DEATH_SECS = 10;
+const QUICK_DEATH_SECS = 10;
 
-export interface AlwaysOnRun {
+interface AlwaysOnRun {
   /** The exit code for the service manager. */
   code: number;
   message: string;

@@ -7,7 +7,7 @@ import { serviceFile } from "./manager";
 import { daemonSpec } from "./spec";
 import { unitName } from "./systemd";
 
-export type DaemonAction = "start" | "stop" | "restart";
+type DaemonAction = "start" | "stop" | "restart";
 
 /**
  * What to tell the service manager to start, stop or restart the daemon, when one holds it (its

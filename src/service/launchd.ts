@@ -7,7 +7,7 @@ export const plistPath = (dir: string, spec: Pick<ServiceSpec, "name">): string 
   join(dir, `${launchdLabel(spec)}.plist`);
 
 /** The key that marks a plist as iapeer's: it never rewrites or removes one without it. */
-export const PLIST_OWNER_KEY = "IapeerManagedBy";
+const PLIST_OWNER_KEY = "IapeerManagedBy";
 
 function xml(text: string): string {
   return text.replace(

@@ -8,7 +8,7 @@ import type { CommandRunner } from "./runner";
 import type { ServiceSpec } from "./spec";
 import { renderUnit, unitIsOurs, unitName, unitPath } from "./systemd";
 
-export interface ServiceFile {
+interface ServiceFile {
   path: string;
   text: string;
 }
@@ -173,7 +173,7 @@ export function restartService(
   return ok(argv);
 }
 
-export interface ServiceStatus {
+interface ServiceStatus {
   name: string;
   manager: string;
   path: string;

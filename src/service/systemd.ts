@@ -6,11 +6,11 @@ export const unitPath = (dir: string, spec: Pick<ServiceSpec, "name">): string =
   join(dir, unitName(spec));
 
 /** The key that marks a unit as iapeer's (systemd ignores `X-` keys). */
-export const UNIT_OWNER_KEY = "X-Iapeer-Managed-By";
+const UNIT_OWNER_KEY = "X-Iapeer-Managed-By";
 
 /** A crash loop faster than this many starts in the interval stops the unit for good. */
-export const START_LIMIT_BURST = 10;
-export const START_LIMIT_INTERVAL_SECS = 300;
+const START_LIMIT_BURST = 10;
+const START_LIMIT_INTERVAL_SECS = 300;
 
 /** Quote one word for ExecStart=: systemd splits on spaces and honours double quotes. */
 function execWord(word: string): string {

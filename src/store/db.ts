@@ -78,7 +78,7 @@ function createDatabase(path: string): Result<boolean> {
   }
 }
 
-export interface OpenOptions {
+interface OpenOptions {
   migrations?: readonly Migration[];
   /** Run SQLite's structural check (about 2 ms per MB): for commands that change state. */
   quickCheck?: boolean;

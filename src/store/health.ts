@@ -8,7 +8,7 @@ import { isOpenHere } from "./open-here";
  * damage: the file may be fine, only this process cannot read or write it (permissions, a
  * read-only filesystem, an I/O error), so nothing may set it aside.
  */
-export type DamageKind = "empty" | "truncated" | "corrupt" | "unreadable";
+type DamageKind = "empty" | "truncated" | "corrupt" | "unreadable";
 
 export interface Damage {
   kind: DamageKind;

@@ -7,7 +7,7 @@ export function schemaVersion(db: Database): number {
   return row?.user_version ?? 0;
 }
 
-export interface MigrationReport {
+interface MigrationReport {
   from: number;
   to: number;
   applied: number[];

@@ -32,7 +32,7 @@ const UNDELIVERED = "state IN ('queued', 'delivering', 'forwarding', 'forwarded'
 /** Rows looked for one by one when the table cannot be read whole. */
 const MAX_PROBES = 1_000_000;
 
-export interface Salvage {
+interface Salvage {
   /** Messages copied into the new database. */
   salvaged: number;
   /** Why some or all could not be read, when that happened. */

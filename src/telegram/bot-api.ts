@@ -4,7 +4,7 @@
  * an error message.
  */
 
-export type BotAnswer<T> =
+type BotAnswer<T> =
   | { kind: "ok"; result: T }
   /** Try again: after `afterMs` when Telegram said so (429's retry_after), else after a back-off. */
   | { kind: "retry"; afterMs?: number; why: string }

@@ -3,14 +3,14 @@ import type { Bridge } from "./context";
 import type { TgCallbackQuery } from "./updates";
 
 /** What a tap on a button does, given what follows its data's prefix; it says what happened. */
-export type ButtonHandler = (bridge: Bridge, tap: TgCallbackQuery, arg: string) => Promise<string>;
+type ButtonHandler = (bridge: Bridge, tap: TgCallbackQuery, arg: string) => Promise<string>;
 
 /**
  * Handlers by the prefix of a button's data (`<prefix>:<arg>`). The bridge sends no buttons yet
  * (approvals will); a tap on one it does not know is still answered, so the phone stops waiting.
  * Only taps in allowed chats get here.
  */
-export const BUTTONS: Record<string, ButtonHandler> = {};
+const BUTTONS: Record<string, ButtonHandler> = {};
 
 export async function handleButton(bridge: Bridge, tap: TgCallbackQuery): Promise<void> {
   const [prefix = "", arg = ""] = (tap.data ?? "").split(":", 2);

@@ -47,7 +47,7 @@ export function chatMessages(from: string, body: string, topic?: string): string
   return parts.map((p, i) => `${header(from, topic, [i + 1, parts.length])}\n${p}`);
 }
 
-export type ChatIntent =
+type ChatIntent =
   | { kind: "command"; name: string; args: string }
   | { kind: "message"; to: string; body: string }
   /** It names no peer, and the bridge has no default one. */
@@ -56,7 +56,7 @@ export type ChatIntent =
   /** A command for another bot in the same group. */
   | { kind: "not-ours" };
 
-export interface ChatContext {
+interface ChatContext {
   /** The bot's own username, without `@`. */
   botName?: string;
   /** The bridge message it answers, when it is a reply to one. */

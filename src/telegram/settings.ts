@@ -18,7 +18,7 @@ const TOKEN = /^\d+:[A-Za-z0-9_-]+$/;
  * What is wrong with a token file, if anything: it must be a regular file only its owner can
  * read. Never quotes the file's content.
  */
-export function tokenFileProblem(path: string, uid = process.getuid?.()): string | undefined {
+function tokenFileProblem(path: string, uid = process.getuid?.()): string | undefined {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);

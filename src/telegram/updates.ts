@@ -1,6 +1,6 @@
 /** The parts of Telegram's Update the bridge reads. */
 
-export interface TgUser {
+interface TgUser {
   id: number;
   is_bot?: boolean;
   username?: string;

@@ -12,7 +12,7 @@ export interface TmuxResult {
   timedOut: boolean;
 }
 
-export interface TmuxCallOptions {
+interface TmuxCallOptions {
   /** Bytes for tmux's stdin (load-buffer -). */
   input?: string | Uint8Array;
   timeoutMs?: number;
@@ -20,7 +20,7 @@ export interface TmuxCallOptions {
   env?: Record<string, string>;
 }
 
-export const DEFAULT_TMUX_TIMEOUT_MS = 5000;
+const DEFAULT_TMUX_TIMEOUT_MS = 5000;
 
 /** The command separator in one tmux invocation. */
 export const THEN = ";";

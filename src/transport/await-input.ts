@@ -3,7 +3,7 @@ import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
 import { type InputView, readInput } from "./type-in";
 
-export type InputLineWait =
+type InputLineWait =
   /** `view`: the input box as it was first seen, for whoever looks at it next. */
   | { ok: true; waitedMs: number; view: InputView }
   | { ok: false; gone: true }

@@ -77,11 +77,9 @@ export function toInboxMessage(host: Host, m: Message): InboxMessage {
   };
 }
 
-export type AckOutcome = "delivered" | "failed";
+type AckOutcome = "delivered" | "failed";
 
-export type Acked =
-  | { ok: true; message: Message }
-  | { ok: false; status: 403 | 404 | 409; error: string };
+type Acked = { ok: true; message: Message } | { ok: false; status: 403 | 404 | 409; error: string };
 
 /**
  * The bridge passed it on (`delivered`), or cannot ever (`failed`, with why). Acknowledging a

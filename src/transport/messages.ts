@@ -108,7 +108,7 @@ export function newMessageId(now = Date.now()): string {
   return `m_${now.toString(36)}_${randomBytes(8).toString("hex")}`;
 }
 
-export type NewMessage = Pick<
+type NewMessage = Pick<
   Message,
   | "id"
   | "sender"
@@ -190,7 +190,7 @@ export function recipientsWithWork(store: Store): string[] {
 }
 
 /** A message's trail without its body (asked for on its own): what a peer's view lists. */
-export type MessageSummary = Omit<Message, "body" | "attachments"> & { attachments: number };
+type MessageSummary = Omit<Message, "body" | "attachments"> & { attachments: number };
 
 /** The last messages a peer sent or received, newest first. */
 export function recentMessages(store: Store, personality: string, limit = 50): MessageSummary[] {
@@ -299,7 +299,7 @@ export function deliveriesSince(
     .all(since) as { recipient: string; runtime: string | null; delivered_at: string }[];
 }
 
-export interface SenderPair {
+interface SenderPair {
   from: string;
   to: string;
   count: number;

@@ -10,7 +10,7 @@ import { Tmux } from "../tmux/client";
 import { finishMessage, inFlight, type Message, requeue } from "./messages";
 import { type InputView, landingMark, readInput, showsMark } from "./type-in";
 
-export interface RecoveryReport {
+interface RecoveryReport {
   requeued: string[];
   completed: string[];
   unconfirmed: string[];

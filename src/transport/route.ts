@@ -17,7 +17,7 @@ export interface MeshRoute {
   up(): boolean;
 }
 
-export type Target =
+type Target =
   | { kind: "local"; personality: string }
   | { kind: "remote"; personality: string; host: string }
   | { kind: "refused"; error: string; badInput: boolean };

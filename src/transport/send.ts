@@ -8,7 +8,7 @@ import { type MeshRoute, targetOf } from "./route";
 import type { SendOutcome, SendRequest } from "./types";
 
 /** The longest a waiting sender waits: a boot, a held draft, the typing. */
-export const SEND_WAIT_MS = 180_000;
+const SEND_WAIT_MS = 180_000;
 
 export interface SendResult {
   outcome: SendOutcome;

@@ -17,7 +17,7 @@ export const DEFAULT_TYPE_IN: TypeInOptions = {
   enterRetries: 2,
 };
 
-export type TypeInResult =
+type TypeInResult =
   | { outcome: "delivered"; heldMs: number }
   | { outcome: "unconfirmed"; reason: string; heldMs: number }
   /** Nothing was typed: safe to try again later. */

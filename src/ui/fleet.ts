@@ -8,7 +8,7 @@ import { recipientCounts } from "../transport/messages";
 const DAY_MS = 24 * 3600_000;
 
 /** One row of the fleet view: `iapeer list`'s row and what the last 24 h say about it. */
-export interface FleetRow extends PeerRuntimeState {
+interface FleetRow extends PeerRuntimeState {
   queued: number;
   deliveries_24h: number;
   deaths_24h: number;

@@ -7,7 +7,7 @@ import { sameSecret, type UiLogins, type UiSession } from "./auth";
  * the session's CSRF token in a header and a same-origin Origin. No CORS headers are ever sent.
  */
 
-export const CSRF_HEADER = "x-iapeer-csrf";
+const CSRF_HEADER = "x-iapeer-csrf";
 
 /** Per port: two homes' daemons on one machine keep their sessions apart (cookies ignore ports). */
 export const cookieName = (port: number) => `iapeer_ui_${port}`;
@@ -64,7 +64,7 @@ export function hostRefusal(req: Request, port: number): Response | undefined {
   return undefined;
 }
 
-export type Admission = { ok: true; session: UiSession } | { ok: false; response: Response };
+type Admission = { ok: true; session: UiSession } | { ok: false; response: Response };
 
 /** A request past the login: its session, or why it is refused. */
 export function admit(req: Request, port: number, logins: UiLogins): Admission {

@@ -9,7 +9,7 @@ const DAY_MS = 24 * 3600_000;
 const UP = ["launch", "always-on-start", "session-found"];
 const DOWN = ["death", "sleep", "stop", "session-lost"];
 
-export interface Timeline {
+interface Timeline {
   identity: string;
   personality: string;
   /** Times up (live), as [from, to] in ms since the epoch; the rest of the day it was down. */
@@ -20,7 +20,7 @@ export interface Timeline {
   failed: [number, number][];
 }
 
-export interface History {
+interface History {
   from: number;
   to: number;
   timelines: Timeline[];

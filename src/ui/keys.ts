@@ -5,7 +5,7 @@ import { isLive } from "../lifecycle/wake";
 import { pane, Tmux } from "../tmux/client";
 
 /** Keys from one request: a burst of typing, never a document. */
-export const MAX_KEY_BYTES = 4096;
+const MAX_KEY_BYTES = 4096;
 
 export type Typed = { ok: true; bytes: number } | { ok: false; status: number; error: string };
 

@@ -11,7 +11,7 @@ import { history } from "./history";
 import { typeKeys } from "./keys";
 import { screenOf } from "./screen";
 
-export interface UiContext {
+interface UiContext {
   host: Host;
   logins: UiLogins;
   /** The loopback listener's port: the only Host the dashboard answers to. */
@@ -28,8 +28,6 @@ export interface UiContext {
   /** The mesh's directory while its link is up: other hosts' peers for the fleet view. */
   directory?: () => Directory | undefined;
 }
-
-export const isUiPath = (path: string) => path === "/ui" || path.startsWith("/ui/");
 
 const json = (body: unknown, status = 200) =>
   Response.json(body, { status, headers: SECURITY_HEADERS });
