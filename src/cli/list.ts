@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { layoutOf } from "../core/paths";
 import type { PeerRuntimeState } from "../lifecycle/state";
-import type { MeshFleet } from "../mesh/fleet";
+import type { MeshFleet } from "../mesh/every-host";
 import { askDaemon } from "./daemon-client";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";

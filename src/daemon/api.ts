@@ -4,7 +4,7 @@ import { adoptRunningSessions } from "../lifecycle/adopt";
 import { startPeer, stopPeer } from "../lifecycle/control";
 import { allStates } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
-import { meshFleet } from "../mesh/fleet";
+import { meshFleet } from "../mesh/every-host";
 import type { MeshNode } from "../mesh/node";
 import { peerForToken } from "../registry/tokens";
 import { restartAnyPeer } from "../service/peer-service";
@@ -15,11 +15,11 @@ import { send } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
 import type { UiLogins } from "../ui/auth";
-import { bearerToken } from "./gate";
 import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
 import { hostStatus, peerDetail } from "./peer-detail";
 import { eventStream } from "./sse";
+import { bearerToken } from "./tcp-gate";
 import { toWakeJson } from "./wake-json";
 
 export interface ApiContext {

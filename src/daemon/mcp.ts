@@ -4,7 +4,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
 import { VERSION } from "../core/version";
 import type { SendOutcome } from "../transport/types";
-import { bearerToken } from "./gate";
+import { bearerToken } from "./tcp-gate";
 
 /**
  * The MCP endpoint: one tool, `send_to_peer`, over stateless streamable HTTP. Every request

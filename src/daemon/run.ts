@@ -10,11 +10,11 @@ import { Dispatcher } from "../transport/dispatcher";
 import { UiLogins } from "../ui/auth";
 import { type ApiContext, handleRequest } from "./api";
 import { failedRequest } from "./failed-request";
-import { busyRefusal, TCP_IDLE_SECS, tcpRefusal } from "./gate";
 import type { DaemonInfo } from "./info";
 import { daemonSettings } from "./settings";
 import { claimDaemon, releaseDaemon } from "./singleton";
 import { eventStream } from "./sse";
+import { busyRefusal, TCP_IDLE_SECS, tcpRefusal } from "./tcp-gate";
 
 /** How often the daemon looks for deaths between ticks (nudging tmux servers, reading pids). */
 const DEATH_PASS_MS = 500;

@@ -1,15 +1,22 @@
 import type { Host } from "../home/host";
 import type { Directory } from "../mesh/directory";
-import { remoteRows } from "../mesh/fleet";
+import { remoteRows } from "../mesh/every-host";
 import { lastEventId } from "../store/journal";
 import { recentMessages } from "../transport/messages";
 import { ASSETS, PAGES } from "./assets";
 import type { UiLogins, UiSession } from "./auth";
-import { fleet } from "./fleet";
-import { admit, cookieName, hostRefusal, PEER_PAGE_CSP, refusal, SECURITY_HEADERS } from "./gate";
+import { fleet } from "./fleet-view";
 import { history } from "./history";
 import { typeKeys } from "./keys";
 import { screenOf } from "./screen";
+import {
+  admit,
+  cookieName,
+  hostRefusal,
+  PEER_PAGE_CSP,
+  refusal,
+  SECURITY_HEADERS,
+} from "./session-gate";
 
 interface UiContext {
   host: Host;

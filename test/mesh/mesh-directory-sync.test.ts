@@ -4,7 +4,7 @@ import { removePeer } from "../../src/lifecycle/control";
 import { wakeOrSpawn } from "../../src/lifecycle/wake";
 import type { DirectoryEntry } from "../../src/mesh/directory";
 import { type DirectorySync, startDirectorySync } from "../../src/mesh/directory-sync";
-import { meshFleet } from "../../src/mesh/fleet";
+import { meshFleet } from "../../src/mesh/every-host";
 import { MeshLink } from "../../src/mesh/link";
 import { createPeer } from "../../src/registry/create";
 import { runSource } from "../helpers/cli";

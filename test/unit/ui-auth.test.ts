@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UiLogins } from "../../src/ui/auth";
-import { cookieName, hostRefusal, readCookie } from "../../src/ui/gate";
+import { cookieName, hostRefusal, readCookie } from "../../src/ui/session-gate";
 
 describe("dashboard logins", () => {
   test("a login token opens one session, once, within 5 minutes; a session lasts 12 hours", () => {

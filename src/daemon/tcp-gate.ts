@@ -1,6 +1,6 @@
 import type { Host } from "../home/host";
 import { peerForToken } from "../registry/tokens";
-import { ownOrigins } from "../ui/gate";
+import { ownOrigins } from "../ui/session-gate";
 
 /**
  * The loopback TCP listener's door. A browser on this machine can be made to call it (DNS
