@@ -5,7 +5,7 @@ import { callDaemon } from "../daemon/client";
 import type { SendResult } from "../transport/send";
 import type { SendOutcome, SendRequest } from "../transport/types";
 import { daemonFor } from "./daemon-client";
-import { EXIT, usageError } from "./exit-codes";
+import { CliExit, EXIT, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { withSpinner } from "./spinner";
@@ -92,17 +92,24 @@ export default defineCommand({
       ...(args.defer && { defer: true }),
       ...(args.key !== undefined && { key: args.key }),
     };
-    const daemon = await daemonFor();
+    const failed = (error: string): SendResult => ({
+      outcome: { ok: false, outcome: "failed", woke: false, error },
+      badInput: false,
+    });
     const work = async (): Promise<SendResult> => {
+      // A daemon that cannot start is this send's failure, in send's own shape.
+      let daemon: Awaited<ReturnType<typeof daemonFor>>;
+      try {
+        daemon = await daemonFor();
+      } catch (error) {
+        if (error instanceof CliExit && error.code === EXIT.failed) return failed(error.message);
+        throw error;
+      }
       const answer = await callDaemon<SendResult>(daemon, "POST", "/v1/send", {
         ...req,
         wait: args.wait,
       });
-      if (!answer.ok)
-        return {
-          outcome: { ok: false, outcome: "failed", woke: false, error: answer.error },
-          badInput: false,
-        };
+      if (!answer.ok) return failed(answer.error);
       return answer.value;
     };
     const result =
