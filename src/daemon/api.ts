@@ -1,26 +1,26 @@
 import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
 import { adoptRunningSessions } from "../lifecycle/adopt";
-import { startPeer, stopPeer } from "../lifecycle/control";
 import { allStates } from "../lifecycle/state";
-import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
 import { meshFleet } from "../mesh/every-host";
 import type { MeshNode } from "../mesh/node";
 import { peerForToken } from "../registry/tokens";
-import { restartAnyPeer } from "../service/peer-service";
-import { runCommand } from "../service/runner";
 import type { Dispatcher } from "../transport/dispatcher";
-import { getMessage } from "../transport/messages";
 import { send } from "../transport/send";
-import { HUMAN_SENDER } from "../transport/sender";
-import type { SendRequest } from "../transport/types";
 import type { UiLogins } from "../ui/auth";
+import {
+  type Answer,
+  messageAnswer,
+  type PeerAction,
+  peerActionAnswer,
+  peerAnswer,
+  sendRequest,
+} from "./actions";
 import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
-import { hostStatus, peerDetail } from "./peer-detail";
+import { hostStatus } from "./peer-detail";
 import { eventStream } from "./sse";
 import { bearerToken } from "./tcp-gate";
-import { toWakeJson } from "./wake-json";
 
 export interface ApiContext {
   host: Host;
@@ -36,29 +36,10 @@ export interface ApiContext {
 /** Who is calling: the local user over the unix socket, or a peer proven by its token. */
 type Caller = { kind: "local" } | { kind: "peer"; personality: string };
 
+const answer = (a: Answer): Response => json(a.status, a.body);
+
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-function wakeJson(peer: string, r: WakeResult): Response {
-  const status = r.ok ? 200 : r.refusal === "unknown-peer" ? 404 : 409;
-  return json(status, toWakeJson(peer, r));
-}
-
-/** Optional fields of a send, checked before anything is stored. */
-function invalidSendFields(body: Record<string, unknown>): string | undefined {
-  for (const key of ["from", "topic", "runtime", "key"] as const) {
-    if (body[key] !== undefined && typeof body[key] !== "string")
-      return `"${key}" must be a string`;
-  }
-  for (const key of ["defer", "wait"] as const) {
-    if (body[key] !== undefined && typeof body[key] !== "boolean")
-      return `"${key}" must be true or false`;
-  }
-  const a = body.attachments;
-  if (a !== undefined && !(Array.isArray(a) && a.every((x) => typeof x === "string")))
-    return '"attachments" must be a list of paths';
-  return undefined;
-}
 
 /** The daemon's HTTP surface, the same on the unix socket and on loopback TCP. */
 export async function handleRequest(
@@ -139,87 +120,24 @@ export async function handleRequest(
     const since = Number(url.searchParams.get("since") ?? "0");
     return eventStream(host.store, Number.isFinite(since) ? since : 0, req.signal);
   }
+  const reader = caller.kind === "peer" ? caller.personality : undefined;
   const message = /^\/v1\/messages\/([A-Za-z0-9_-]+)$/.exec(path);
-  if (req.method === "GET" && message) {
-    const m = getMessage(host.store, message[1] as string);
-    if (!m) return json(404, { error: "no such message" });
-    if (
-      caller.kind === "peer" &&
-      caller.personality !== m.sender &&
-      caller.personality !== m.recipient
-    ) {
-      return json(403, { error: "only its sender and its recipient may read a message" });
-    }
-    return json(200, m);
-  }
-  if (req.method === "POST" && path === "/v1/send") {
-    const body = (await req.json().catch(() => undefined)) as
-      | (Partial<SendRequest> & { message?: string; wait?: boolean })
-      | undefined;
-    const text = body?.body ?? body?.message;
-    const problem =
-      !body || typeof body !== "object"
-        ? "the request body must be a JSON object"
-        : typeof body.to !== "string" || typeof text !== "string"
-          ? 'send needs "to" and "body" (strings)'
-          : invalidSendFields(body);
-    if (problem || !body || typeof body.to !== "string" || typeof text !== "string") {
-      return json(400, {
-        outcome: { ok: false, outcome: "failed", woke: false, error: problem },
-        badInput: true,
-      });
-    }
-    // A peer always sends as itself; the local user may name any sender.
-    const from = caller.kind === "peer" ? caller.personality : (body.from ?? HUMAN_SENDER);
-    const result = await send(
-      host,
-      dispatcher,
-      {
-        from,
-        to: body.to,
-        body: text,
-        ...(body.topic !== undefined && { topic: body.topic }),
-        ...(body.runtime !== undefined && { runtime: body.runtime }),
-        ...(body.attachments !== undefined && { attachments: body.attachments }),
-        ...(body.defer !== undefined && { defer: body.defer }),
-        ...(body.key !== undefined && { key: body.key }),
-      },
-      body.wait !== false,
-      ctx.mesh?.route,
-    );
-    return json(result.badInput ? 400 : 200, result);
-  }
+  if (req.method === "GET" && message)
+    return answer(messageAnswer(host, message[1] as string, reader));
+  if (req.method === "POST" && path === "/v1/send")
+    return answer(await sendRequest(ctx, await req.json().catch(() => undefined), reader));
 
   const peerPath = /^\/v1\/peers\/([^/]+)(?:\/(wake|stop|start|restart))?$/.exec(path);
   if (peerPath) {
     const name = validatePersonality(decodeURIComponent(peerPath[1] as string));
     if (!name.ok) return json(400, { error: name.error });
-    const peer = name.value;
-    const action = peerPath[2];
-    if (req.method === "GET" && !action) {
-      const detail = peerDetail(host, peer);
-      return detail
-        ? json(200, detail)
-        : json(404, { error: `no peer named ${peer}; see \`iapeer list\`` });
-    }
+    const action = peerPath[2] as PeerAction | undefined;
+    if (req.method === "GET" && !action) return answer(peerAnswer(host, name.value));
     if (req.method === "POST" && action) {
       if (caller.kind === "peer")
         return json(403, { error: "peers may send; only the local user manages peers" });
       const runtime = url.searchParams.get("runtime") ?? undefined;
-      if (action === "wake")
-        return wakeJson(peer, await wakeOrSpawn(host, peer, runtime ? { runtime } : {}));
-      if (action === "start") {
-        const started = await startPeer(host, peer, runtime);
-        // Messages kept for it (`--defer`) go now, not at the next tick.
-        void ctx.dispatcher.kick(peer);
-        return wakeJson(peer, started);
-      }
-      if (action === "restart")
-        return wakeJson(peer, await restartAnyPeer(host, peer, runtime, runCommand));
-      const stopped = await stopPeer(host, peer);
-      return stopped.ok
-        ? json(200, { ok: true, peer, stopped: stopped.value })
-        : json(404, { ok: false, peer, error: stopped.error });
+      return answer(await peerActionAnswer(ctx, name.value, action, runtime));
     }
   }
   return json(404, { error: `no route for ${req.method} ${path}` });

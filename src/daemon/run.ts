@@ -4,10 +4,12 @@ import { portsToTry, rememberPort } from "../core/home-port";
 import { COMMIT, VERSION } from "../core/version";
 import type { Host } from "../home/host";
 import { processToken } from "../launch/pid";
+import { adoptRunningSessions } from "../lifecycle/adopt";
 import { superviseTick } from "../lifecycle/supervise";
 import { type MeshNode, startMeshNode } from "../mesh/node";
 import { Dispatcher } from "../transport/dispatcher";
 import { UiLogins } from "../ui/auth";
+import { messageAnswer, peerActionAnswer, peerAnswer, sendRequest } from "./actions";
 import { type ApiContext, handleRequest } from "./api";
 import { failedRequest } from "./failed-request";
 import type { DaemonInfo } from "./info";
@@ -81,18 +83,15 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
                 eventStream(host.store, since, signal, { named: false, headers }),
               keepOpen: () => server.timeout(req, 0),
               directory: () => ctx.mesh?.link.directory(),
-              api: (method, apiPath, body) =>
-                handleRequest(
-                  new Request(`http://localhost${apiPath}`, {
-                    method,
-                    ...(body !== undefined && {
-                      body: JSON.stringify(body),
-                      headers: { "content-type": "application/json" },
-                    }),
-                  }),
-                  "unix",
-                  ctx,
-                ),
+              actions: {
+                send: (body) => sendRequest(ctx, body),
+                message: (id) => messageAnswer(host, id),
+                peer: (name) => {
+                  adoptRunningSessions(host, name);
+                  return peerAnswer(host, name);
+                },
+                act: (name, action, runtime) => peerActionAnswer(ctx, name, action, runtime),
+              },
             });
           }
           const refused = tcpRefusal(req, host, server.port ?? port, inFlight);

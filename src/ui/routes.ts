@@ -18,7 +18,25 @@ import {
   SECURITY_HEADERS,
 } from "./session-gate";
 
-interface UiContext {
+/** An action's answer: its HTTP status and its JSON body. */
+interface UiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** What the daemon does for the dashboard: daemon/actions.ts, the functions its API calls. */
+interface UiActions {
+  send(body: Record<string, unknown>): Promise<UiAnswer>;
+  message(id: string): UiAnswer;
+  peer(name: string): UiAnswer;
+  act(
+    name: string,
+    action: "wake" | "start" | "restart" | "stop",
+    runtime?: string,
+  ): Promise<UiAnswer>;
+}
+
+export interface UiContext {
   host: Host;
   logins: UiLogins;
   /** The loopback listener's port: the only Host the dashboard answers to. */
@@ -28,10 +46,10 @@ interface UiContext {
   /** Lift the listener's idle timeout for this request (an event stream, a send that waits). */
   keepOpen(): void;
   /**
-   * The daemon's own JSON API, called as the local user: a dashboard session is the local user,
-   * and peer actions and sends go through the one implementation of them.
+   * The daemon's actions, done as the local user (a dashboard session is the local user): the
+   * same functions the JSON API calls, so each has one implementation.
    */
-  api(method: string, path: string, body?: unknown): Promise<Response>;
+  actions: UiActions;
   /** The mesh's directory while its link is up: other hosts' peers for the fleet view. */
   directory?: () => Directory | undefined;
 }
@@ -50,11 +68,11 @@ function page(name: string, session: UiSession, csp?: string): Response {
   });
 }
 
-/** The daemon API's answer, passed on with the dashboard's headers. */
-async function relay(res: Response, extra?: (body: Record<string, unknown>) => void) {
-  const body = (await res.json()) as Record<string, unknown>;
-  if (res.ok) extra?.(body);
-  return json(body, res.status);
+/** An action's answer, passed on with the dashboard's headers. */
+function relay(a: UiAnswer, extra?: (body: Record<string, unknown>) => void) {
+  const body = { ...(a.body as Record<string, unknown>) };
+  if (a.status < 300) extra?.(body);
+  return json(body, a.status);
 }
 
 /** A send from the dashboard: from the local user, waiting for its outcome. */
@@ -63,7 +81,7 @@ async function sendFromUi(req: Request, ctx: UiContext): Promise<Response> {
   if (!body || typeof body !== "object") return refusal(400, "the request body must be JSON");
   const { to, topic, runtime } = body;
   return relay(
-    await ctx.api("POST", "/v1/send", {
+    await ctx.actions.send({
       to,
       body: body.body,
       ...(topic !== undefined && { topic }),
@@ -133,7 +151,7 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       return ctx.events(Number.isFinite(from) ? from : 0, req.signal, SECURITY_HEADERS);
     }
     const message = /^\/ui\/api\/messages\/([A-Za-z0-9_-]+)$/.exec(path);
-    if (message) return relay(await ctx.api("GET", `/v1/messages/${message[1]}`));
+    if (message) return relay(ctx.actions.message(message[1] as string));
     const peer = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})(\/screen)?$/.exec(path);
     if (peer?.[2]) {
       const screen = screenOf(
@@ -147,7 +165,7 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
     if (peer) {
       const last_event = lastEventId(ctx.host.store);
       // The daemon's peer detail (daemon/peer-detail.ts) already says each death's cause.
-      return relay(await ctx.api("GET", `/v1/peers/${peer[1]}`), (body) => {
+      return relay(ctx.actions.peer(peer[1] as string), (body) => {
         body.last_event = last_event;
         body.messages = recentMessages(ctx.host.store, peer[1] as string);
       });
@@ -160,9 +178,9 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       path,
     );
     if (action) {
-      const runtime = url.searchParams.get("runtime");
-      const query = runtime ? `?runtime=${encodeURIComponent(runtime)}` : "";
-      return relay(await ctx.api("POST", `/v1/peers/${action[1]}/${action[2]}${query}`));
+      const runtime = url.searchParams.get("runtime") ?? undefined;
+      const verb = action[2] as "wake" | "start" | "restart" | "stop";
+      return relay(await ctx.actions.act(action[1] as string, verb, runtime));
     }
     if (path === "/ui/api/send") return sendFromUi(req, ctx);
     const keys = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})\/keys$/.exec(path);
