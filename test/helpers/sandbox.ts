@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Config, loadConfig } from "../../src/core/config";
 import { EventLog } from "../../src/core/event-log";
@@ -8,6 +8,7 @@ import { iapeerArgv } from "../../src/core/self";
 import type { Host } from "../../src/home/host";
 import { hostOn } from "../../src/home/host";
 import type { LaunchConfig } from "../../src/launch/launch";
+import { sameProcess } from "../../src/launch/pid";
 import { openStore, type Store } from "../../src/store/db";
 import { Tmux } from "../../src/tmux/client";
 
@@ -25,7 +26,7 @@ export interface Sandbox {
   tmux(identity: Identity): Tmux;
 }
 
-const made: { home: string; tmuxSockDir: string; stores: Store[] }[] = [];
+const made: { home: string; tmuxSockDir: string; daemonInfo: string; stores: Store[] }[] = [];
 
 /** A throwaway IAPEER_HOME with its own sockets; every tmux server in it is killed after the test. */
 export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
@@ -45,7 +46,7 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
   const ensured = ensureLayout(layout, process.getuid?.() ?? 0);
   if (!ensured.ok) throw new Error(ensured.error);
   const stores: Store[] = [];
-  made.push({ home, tmuxSockDir: layout.tmuxSockDir, stores });
+  made.push({ home, tmuxSockDir: layout.tmuxSockDir, daemonInfo: layout.daemonInfo, stores });
   const events = new EventLog(layout.lifecycleLog);
   return {
     env,
@@ -88,10 +89,25 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
   };
 }
 
-/** Kill every tmux server of each sandbox by its own socket, then remove its home (test/setup.ts). */
+/**
+ * Stop the daemon a CLI command started in each sandbox (by the pid its daemon.json names), kill
+ * every tmux server by its own socket, then remove the home (test/setup.ts).
+ */
 export function cleanupSandboxes(): void {
-  for (const { home, tmuxSockDir, stores } of made.splice(0)) {
+  for (const { home, tmuxSockDir, daemonInfo, stores } of made.splice(0)) {
     for (const store of stores) store.close();
+    if (existsSync(daemonInfo)) {
+      try {
+        const { pid, token } = JSON.parse(readFileSync(daemonInfo, "utf8")) as {
+          pid: number;
+          token?: string;
+        };
+        // Only that daemon: a pid reused by another process since is left alone.
+        if (sameProcess(pid, token)) process.kill(pid, "SIGKILL");
+      } catch {
+        // gone, or a file half-written
+      }
+    }
     if (existsSync(tmuxSockDir)) {
       for (const sock of readdirSync(tmuxSockDir)) new Tmux(join(tmuxSockDir, sock)).killServer();
     }
