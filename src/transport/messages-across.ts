@@ -1,6 +1,7 @@
 import type { Receipt } from "../mesh/receipts";
 import type { WireMessage } from "../mesh/wire";
 import type { Store } from "../store/db";
+import { messageChanged } from "./message-changes";
 import { fromRow, getMessage, type Message, type Row, SELECT } from "./messages";
 
 /**
@@ -24,6 +25,7 @@ export function markForwarded(store: Store, id: string, now: Date): boolean {
       "UPDATE messages SET state = 'forwarded', forwarded_at = ?1, updated_at = ?1 WHERE id = ?2 AND state = 'forwarding'",
     )
     .run(now.toISOString(), id);
+  if (r.changes > 0) messageChanged();
   return r.changes > 0;
 }
 
@@ -39,6 +41,7 @@ export function failUnsent(
       "UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ? AND state = 'forwarding'",
     )
     .run(error, now.toISOString(), id);
+  messageChanged();
   return getMessage(store, id);
 }
 
@@ -66,6 +69,7 @@ export function expireOutbound(store: Store, now: Date): Message[] {
         .query("UPDATE messages SET state = 'failed', error = ?, updated_at = ? WHERE id = ?")
         .run(error, at, m.id);
     }
+    messageChanged();
     return expired.map((m) => getMessage(store, m.id) as Message);
   });
 }
@@ -86,7 +90,9 @@ export function applyReceipt(store: Store, r: Receipt): Message | undefined {
            delivered_at = CASE WHEN ?1 = 'delivered' THEN ?3 ELSE delivered_at END WHERE id = ?5`,
       )
       .run(r.outcome, r.error ?? null, r.at, r.woke ? 1 : 0, r.id);
-    return getMessage(store, r.id);
+    const changed = getMessage(store, r.id);
+    messageChanged();
+    return changed;
   });
 }
 

@@ -3,6 +3,7 @@ import { getPeer } from "../registry/registry";
 import { type Accepted, acceptMessage, outcomeOf } from "./accept";
 import { acceptRemote } from "./accept-remote";
 import type { Dispatcher } from "./dispatcher";
+import { nextMessageChange } from "./message-changes";
 import { getMessage, type Message } from "./messages";
 import { type MeshRoute, targetOf } from "./route";
 import type { SendOutcome, SendRequest } from "./types";
@@ -81,7 +82,8 @@ async function sendRemote(
   let now = m;
   // While the mesh is away, the answer is `queued` at once: it goes when the mesh is back.
   while (wait && !FINAL.has(now.state) && Date.now() < deadline && route.up()) {
-    await Bun.sleep(25);
+    // Woken by the receipt's transition; the ceiling keeps an eye on the mesh going away.
+    await nextMessageChange(Math.min(500, deadline - Date.now()));
     now = getMessage(host.store, m.id) ?? now;
   }
   return { outcome: outcomeOf(now), badInput: false };
