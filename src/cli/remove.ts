@@ -1,8 +1,5 @@
 import { defineCommand } from "citty";
-import { removePeer } from "../lifecycle/control";
-import { uninstallPeerService } from "../service/peer-service";
-import { runCommand } from "../service/runner";
-import { requireHost } from "./context";
+import { askDaemon } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { eachPeer, peerWords, severalPeers } from "./many";
@@ -21,13 +18,14 @@ export default defineCommand({
   },
   async run({ args }) {
     const several = severalPeers(args);
-    const host = requireHost({ check: true });
+    // The daemon stops its sessions and drops it: sessions are the daemon's to end.
     const one = async (name: string) => {
-      const r = await removePeer(host, name, (peer) =>
-        uninstallPeerService(host, peer, runCommand),
+      const r = await askDaemon<{ ok: boolean; cwd: string; stopped: string[]; error?: string }>(
+        "POST",
+        `/v1/peers/${encodeURIComponent(name)}/remove`,
       );
-      if (!r.ok) throw actionError(r.error);
-      return { ok: true, peer: name, cwd: r.value.cwd, stopped: r.value.ended };
+      if (!r.ok) throw actionError(r.error ?? "remove failed");
+      return { ok: true, peer: name, cwd: r.cwd, stopped: r.stopped };
     };
     const say = (r: { peer: string; cwd: string }) =>
       `removed ${r.peer}; its folder ${r.cwd} is left as it was (profile set aside)`;

@@ -1,9 +1,9 @@
 import { HUMAN_SENDER } from "../core/names";
 import type { Host } from "../home/host";
-import { startPeer, stopPeer } from "../lifecycle/control";
+import { endDroppedRuntimes, removePeer, startPeer, stopPeer } from "../lifecycle/control";
 import { wakeOrSpawn } from "../lifecycle/wake";
 import type { MeshNode } from "../mesh/node";
-import { restartAnyPeer } from "../service/peer-service";
+import { restartAnyPeer, uninstallPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import type { Dispatcher } from "../transport/dispatcher";
 import { getMessage } from "../transport/messages";
@@ -113,6 +113,7 @@ export async function peerActionAnswer(
   runtime?: string,
 ): Promise<Answer> {
   const { host } = ctx;
+  await endDroppedRuntimes(host, name);
   if (action === "stop") {
     const stopped = await stopPeer(host, name);
     return stopped.ok
@@ -129,4 +130,16 @@ export async function peerActionAnswer(
   if (action === "start") void ctx.dispatcher.kick(name);
   const status = r.ok ? 200 : r.refusal === "unknown-peer" ? 404 : 409;
   return { status, body: toWakeJson(name, r) };
+}
+
+/** Stop a peer, uninstall its service when always-on, and drop it from the registry. */
+export async function removeAnswer(ctx: ActionContext, name: string): Promise<Answer> {
+  const { host } = ctx;
+  const r = await removePeer(host, name, (peer) => uninstallPeerService(host, peer, runCommand));
+  return r.ok
+    ? { status: 200, body: { ok: true, peer: name, cwd: r.value.cwd, stopped: r.value.ended } }
+    : {
+        status: r.error.startsWith("no peer named") ? 404 : 409,
+        body: { ok: false, peer: name, error: r.error },
+      };
 }

@@ -14,6 +14,7 @@ import {
   type PeerAction,
   peerActionAnswer,
   peerAnswer,
+  removeAnswer,
   sendRequest,
 } from "./actions";
 import { bridgeRoute } from "./inbox-routes";
@@ -127,15 +128,16 @@ export async function handleRequest(
   if (req.method === "POST" && path === "/v1/send")
     return answer(await sendRequest(ctx, await req.json().catch(() => undefined), reader));
 
-  const peerPath = /^\/v1\/peers\/([^/]+)(?:\/(wake|stop|start|restart))?$/.exec(path);
+  const peerPath = /^\/v1\/peers\/([^/]+)(?:\/(wake|stop|start|restart|remove))?$/.exec(path);
   if (peerPath) {
     const name = validatePersonality(decodeURIComponent(peerPath[1] as string));
     if (!name.ok) return json(400, { error: name.error });
-    const action = peerPath[2] as PeerAction | undefined;
+    const action = peerPath[2] as PeerAction | "remove" | undefined;
     if (req.method === "GET" && !action) return answer(peerAnswer(host, name.value));
     if (req.method === "POST" && action) {
       if (caller.kind === "peer")
         return json(403, { error: "peers may send; only the local user manages peers" });
+      if (action === "remove") return answer(await removeAnswer(ctx, name.value));
       const runtime = url.searchParams.get("runtime") ?? undefined;
       return answer(await peerActionAnswer(ctx, name.value, action, runtime));
     }

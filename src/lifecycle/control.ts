@@ -83,6 +83,26 @@ function runtimeRefusal(
   return undefined;
 }
 
+/**
+ * End the sessions of runtimes the peer no longer has (its runtime was switched by `set` or
+ * `up`): they would run on unseen by list and status. The daemon does this before it acts on a
+ * peer and in its passes. Returns the identities ended.
+ */
+export async function endDroppedRuntimes(host: Host, personality: string): Promise<string[]> {
+  const peer = getPeer(host.store, personality);
+  if (!peer) return [];
+  const ended: string[] = [];
+  for (const s of listSessions(host.store).filter(
+    (row) =>
+      row.personality === personality &&
+      row.state === "live" &&
+      !peer.profile.runtimes.includes(row.runtime),
+  )) {
+    if (await endSession(host, s.identity, "remove")) ended.push(s.identity);
+  }
+  return ended;
+}
+
 /** Clear the stopped mark and the crash-loop guard, then wake the peer. */
 export async function startPeer(
   host: Host,

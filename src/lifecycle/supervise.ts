@@ -47,6 +47,12 @@ export async function superviseTick(
   const now = nowOf(host);
   for (const s of live) {
     report.checked++;
+    const peer = getPeer(host.store, s.personality);
+    if (peer && !peer.profile.runtimes.includes(s.runtime)) {
+      // Its runtime was switched: a session of the old one would run on unseen.
+      await endSession(host, s.identity, "remove");
+      continue;
+    }
     if (!sameProcess(s.serverPid, s.serverToken)) {
       const death = recordSessionDeath(host, s, fresh);
       if (death) report.died.push(death);

@@ -6,8 +6,7 @@ import { refreshMcp } from "../registry/mcp-connect";
 import { inspectProfile, type Profile, profilePath, writeProfile } from "../registry/profile";
 import { getPeer, type PeerRecord, projectProfile } from "../registry/registry";
 import type { InstallReport } from "../service/manager";
-import { adoptRunningSessions } from "./adopt";
-import { endSession, registryLock } from "./control";
+import { registryLock } from "./control";
 import { withPeerLock } from "./peer-lock";
 
 /**
@@ -159,10 +158,6 @@ export async function updatePeer(
         return failed("refused", written.error);
       }
       host.events.write("update", { peer: personality, changed: changed.join(",") });
-      // A runtime the peer no longer has: its session would run on unseen by list and status.
-      const dropped = row.profile.runtimes.filter((rt) => !next.value.runtimes.includes(rt));
-      if (dropped.length > 0) adoptRunningSessions(host, personality);
-      for (const rt of dropped) await endSession(host, `${rt}-${personality}`, "remove");
       if (isAlwaysOn && !(wasAlwaysOn && sameService)) {
         const installed = service.install(after);
         serviceChange = installed.ok ? { installed: installed.value } : { error: installed.error };

@@ -83,10 +83,11 @@ function messagesIn(path: string): Queued[] {
 const asides = (sb: Sandbox): string[] =>
   readdirSync(sb.layout.stateDir).filter((f) => f.includes(".corrupt-"));
 
+/** The registry's names, read without starting a daemon (which would deliver the queue). */
 function names(sb: Sandbox): string[] {
-  const list = runSource(["list", "--json"], sb.env);
+  const list = runSource(["list", "--names", "--json"], sb.env);
   if (list.code !== 0) throw new Error(list.stderr);
-  return (JSON.parse(list.stdout) as { personality: string }[]).map((p) => p.personality);
+  return JSON.parse(list.stdout) as string[];
 }
 
 async function daemonRefuses(sb: Sandbox): Promise<string> {
