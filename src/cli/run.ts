@@ -1,6 +1,7 @@
 import { type CommandDef, renderUsage, runCommand } from "citty";
 import { colorWanted } from "../core/config";
 import { versionLine } from "../core/version";
+import { withCommandName } from "./aliases";
 import { CliExit, EXIT, usageError } from "./exit-codes";
 import { checkArgs, commandFor, unknownCommand } from "./strict";
 
@@ -56,8 +57,9 @@ async function resolveForHelp(
  * Run the CLI with the contract's exit codes: 2 for bad usage or input, 1 for a failed action.
  * citty's own runMain exits 1 on usage errors, so it is not used.
  */
-export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
+export async function runCli(root: CommandDef, typed: string[]): Promise<never> {
   running = root;
+  const argv = withCommandName(typed);
   jsonWanted = argv.includes("--json");
   let named: string[] = [];
   try {

@@ -1,4 +1,5 @@
 import type { ArgDef, CommandDef } from "citty";
+import { COMMAND_ALIASES, commandNamed } from "./aliases";
 
 /**
  * Strict parsing on top of citty, which accepts any option and any number of words: a typo'd
@@ -33,23 +34,25 @@ export async function commandFor(
   return { cmd, path, rest: argv.slice(i) };
 }
 
-/** Edit distance, for "did you mean". */
+/**
+ * Edit distance, for "did you mean", with two letters swapped counting as one edit: the commonest
+ * typo (`lsit`, `sned`) is then nearer its word than a word that merely shares letters (`init`).
+ */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => (d[i] as number[])[j] as number;
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const here = row[j] as number;
-      row[j] = Math.min(
-        here + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = here;
+      const same = a[i - 1] === b[j - 1];
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (same ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
     }
   }
-  return row[b.length] as number;
+  return at(a.length, b.length);
 }
 
 /** The closest of `choices` to `word`, when it is close enough to be a typo of it. */
@@ -193,8 +196,10 @@ export async function optionValues(
   return scanned.given.flatMap((g) => (g.name === name && g.value !== undefined ? [g.value] : []));
 }
 
-/** Why a command word is not one of the root's, with the nearest one. */
+/** Why a command word is not one of the root's, with the nearest one (by name or alias). */
 export async function unknownCommand(root: CommandDef, word: string): Promise<string> {
   const subs = root.subCommands ? await resolve(root.subCommands) : {};
-  return `unknown command ${JSON.stringify(word)}${suggest(word, Object.keys(subs ?? {}))}; see iapeer --help`;
+  const near = closest(word, [...Object.keys(subs ?? {}), ...Object.keys(COMMAND_ALIASES)]);
+  const hint = near ? ` (did you mean ${commandNamed(near)}?)` : "";
+  return `unknown command ${JSON.stringify(word)}${hint}; see iapeer --help`;
 }
