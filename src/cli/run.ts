@@ -67,7 +67,8 @@ export async function runCli(root: CommandDef, typed: string[]): Promise<never> 
     const asked = argv[0] === "help" ? [...argv.slice(1), "--help"] : argv;
     if (argv[0] === "help" && argv.length > 1) {
       const named = await commandFor(root, argv.slice(1));
-      if (named.unknown) throw usageError(await unknownCommand(root, named.unknown));
+      if (named.unknown)
+        throw usageError(await unknownCommand(named.cmd, named.unknown, named.path));
     }
     if (asked.some((a) => HELP_FLAGS.has(a)) || asked.length === 0) {
       const [cmd, parent] = await resolveForHelp(root, asked);
@@ -82,7 +83,7 @@ export async function runCli(root: CommandDef, typed: string[]): Promise<never> 
     }
     const { cmd, path, rest, unknown } = await commandFor(root, argv);
     named = path;
-    if (unknown) throw usageError(await unknownCommand(root, unknown));
+    if (unknown) throw usageError(await unknownCommand(cmd, unknown, path));
     const bad = await checkArgs(cmd, path, rest);
     if (bad) throw usageError(bad);
     await runCommand(root, { rawArgs: argv });

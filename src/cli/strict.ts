@@ -80,27 +80,38 @@ interface ArgTable {
   /** Each spelling of each option (`--lines`, `-n`, `--no-follow`): its argument, and whether it takes a value. */
   options: Map<string, { name: string; value: boolean }>;
   positionals: string[];
+  /** How many positionals must be given (citty's rule: not `required: false`, no default). */
+  required: number;
+  /** The options that must be given (`create --runtime`), as `--name`. */
+  requiredOptions: string[];
   /** The last positional takes every further word (`<peer...>`). */
   repeats: boolean;
 }
 
-/** Anything with citty's `args`: a command of any argument types. */
-type WithArgs = Pick<CommandDef, "args">;
+/** Anything with citty's `args` (and maybe sub-commands): a command of any argument types. */
+type WithArgs = Pick<CommandDef, "args"> & {
+  subCommands?: CommandDef["subCommands"];
+  run?: unknown;
+};
 
 async function argTable(cmd: WithArgs): Promise<ArgTable> {
   const args = (cmd.args ? await resolve(cmd.args) : {}) as Record<string, ArgDef>;
   const options = new Map<string, { name: string; value: boolean }>();
   const positionals: string[] = [];
+  const requiredOptions: string[] = [];
+  let required = 0;
   let repeats = false;
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") {
       positionals.push(name);
+      if (def.required !== false && def.default === undefined) required = positionals.length;
       if ((def as { valueHint?: string }).valueHint?.endsWith("...")) repeats = true;
       continue;
     }
     const alias = (def as { alias?: string | string[] }).alias;
     const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
     const value = def.type !== "boolean";
+    if (def.required === true && def.default === undefined) requiredOptions.push(name);
     for (const key of [name, ...aliases]) {
       options.set(key.length === 1 ? `-${key}` : `--${key}`, { name, value });
       if (!value && key.length > 1) options.set(`--no-${key}`, { name, value: false });
@@ -108,7 +119,7 @@ async function argTable(cmd: WithArgs): Promise<ArgTable> {
   }
   options.set("--help", { name: "help", value: false });
   options.set("-h", { name: "help", value: false });
-  return { options, positionals, repeats };
+  return { options, positionals, required, requiredOptions, repeats };
 }
 
 type Scanned =
@@ -159,6 +170,17 @@ export async function checkArgs(
 ): Promise<string | undefined> {
   const table = await argTable(cmd);
   const help = `see iapeer ${[...path, "--help"].join(" ")}`;
+  const named = path.join(" ");
+  // A group of commands that does nothing itself (`iapeer service`): name what it holds.
+  if (
+    path.length > 0 &&
+    cmd.subCommands &&
+    !cmd.run &&
+    !rest.some((w) => w === "--help" || w === "-h")
+  ) {
+    const subs = Object.keys(await resolve(cmd.subCommands));
+    return `${named} needs a command: ${subs.join(", ")}; ${help}`;
+  }
   const scanned = scan(table, rest);
   if ("bad" in scanned) {
     const { bad, flag } = scanned;
@@ -172,6 +194,12 @@ export async function checkArgs(
   }
   const { words } = scanned;
   const { positionals, repeats } = table;
+  const missing = table.positionals[words.length];
+  if (missing !== undefined && words.length < table.required)
+    return `${named} needs <${missing.toLowerCase()}>; ${help}`;
+  const given = new Set(scanned.given.map((g) => g.name));
+  const option = table.requiredOptions.find((o) => !given.has(o));
+  if (option !== undefined) return `${named} needs --${option}; ${help}`;
   if (!repeats && words.length > positionals.length) {
     const extra = words[positionals.length];
     return positionals.length === 0
@@ -196,10 +224,19 @@ export async function optionValues(
   return scanned.given.flatMap((g) => (g.name === name && g.value !== undefined ? [g.value] : []));
 }
 
-/** Why a command word is not one of the root's, with the nearest one (by name or alias). */
-export async function unknownCommand(root: CommandDef, word: string): Promise<string> {
-  const subs = root.subCommands ? await resolve(root.subCommands) : {};
-  const near = closest(word, [...Object.keys(subs ?? {}), ...Object.keys(COMMAND_ALIASES)]);
+/**
+ * Why a command word is not one of `parent`'s (the root's, or `service`'s at `path`), with the
+ * nearest one (by name, or at the root by alias too).
+ */
+export async function unknownCommand(
+  parent: CommandDef,
+  word: string,
+  path: string[] = [],
+): Promise<string> {
+  const subs = Object.keys((parent.subCommands ? await resolve(parent.subCommands) : {}) ?? {});
+  const aliases = path.length === 0 ? Object.keys(COMMAND_ALIASES) : [];
+  const near = closest(word, [...subs, ...aliases]);
   const hint = near ? ` (did you mean ${commandNamed(near)}?)` : "";
-  return `unknown command ${JSON.stringify(word)}${hint}; see iapeer --help`;
+  const what = path.length === 0 ? "command" : `${path.join(" ")} command`;
+  return `unknown ${what} ${JSON.stringify(word)}${hint}; see ${["iapeer", ...path, "--help"].join(" ")}`;
 }

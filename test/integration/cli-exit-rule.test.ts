@@ -100,7 +100,7 @@ describe("the exit-code and JSON rule", () => {
     expect(noCommand.stderr).toContain("iapeer create --help");
     const noName = runSource(["create", "--runtime", "echo"], env);
     expect(noName.code).toBe(2);
-    expect(noName.stderr).toContain("(see iapeer create --help)");
+    expect(noName.stderr).toBe("iapeer: create needs <name>; see iapeer create --help\n");
     expect(runSource(["create", "ana", "--runtime", "echo"], env).code).toBe(0);
     const big = Bun.spawnSync(
       [

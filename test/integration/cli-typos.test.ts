@@ -41,3 +41,29 @@ describe("typos and the words people type", () => {
     expect(runSource(["ps", "--help"]).stdout).toContain("USAGE iapeer list");
   });
 });
+
+describe("iapeer's own words where citty's leaked", () => {
+  test.each([
+    [["service"], "service needs a command: install, uninstall, status; see iapeer service --help"],
+    [["send"], "send needs <peer>; see iapeer send --help"],
+    [["send", "-m", "hi"], "send needs <peer>; see iapeer send --help"],
+    [["stop"], "stop needs <peer>; see iapeer stop --help"],
+    [["create", "ana"], "create needs --runtime; see iapeer create --help"],
+    [
+      ["service", "instal"],
+      'unknown service command "instal" (did you mean install?); see iapeer service --help',
+    ],
+  ])("iapeer %p: one line naming what is missing and --help, exit 2", (argv, line) => {
+    const { env } = sandbox();
+    const r = runSource(argv, env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`iapeer: ${line}\n`);
+    expect(r.stdout).toBe("");
+  });
+
+  test("a group's --help still shows its commands", () => {
+    const r = runSource(["service", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("USAGE iapeer service install|uninstall|status");
+  });
+});
