@@ -38,7 +38,7 @@ export default defineCommand({
     const states = await askDaemon<PeerRuntimeState[]>("GET", "/v1/peers");
     if (args.json) return printJson(states);
     if (states.length === 0) {
-      console.log("no peers yet: `iapeer create <name> --runtime echo` makes one");
+      consola.info("no peers yet: `iapeer create <name> --runtime echo` makes one");
       return;
     }
     printTable(
