@@ -37,7 +37,7 @@ function printError(message: string, code: number): void {
 async function resolveForHelp(
   root: CommandDef,
   argv: string[],
-): Promise<[CommandDef, CommandDef?]> {
+): Promise<[CommandDef, CommandDef | undefined, string[]]> {
   let cmd = root;
   const path: string[] = [];
   for (const word of argv) {
@@ -49,8 +49,8 @@ async function resolveForHelp(
     path.push(word);
     cmd = (typeof next === "function" ? await next() : await next) as CommandDef;
   }
-  if (path.length === 0) return [cmd];
-  return [cmd, { meta: { name: ["iapeer", ...path.slice(0, -1)].join(" ") } }];
+  if (path.length === 0) return [cmd, undefined, path];
+  return [cmd, { meta: { name: ["iapeer", ...path.slice(0, -1)].join(" ") } }, path];
 }
 
 /**
@@ -71,8 +71,9 @@ export async function runCli(root: CommandDef, typed: string[]): Promise<never> 
         throw usageError(await unknownCommand(named.cmd, named.unknown, named.path));
     }
     if (asked.some((a) => HELP_FLAGS.has(a)) || asked.length === 0) {
-      const [cmd, parent] = await resolveForHelp(root, asked);
-      const usage = await renderUsage(cmd, parent);
+      const [cmd, parent, path] = await resolveForHelp(root, asked);
+      const { helpExtras } = await import("./examples");
+      const usage = (await renderUsage(cmd, parent)) + helpExtras(path);
       console.log(colorWanted(process.stdout.isTTY) ? usage : usage.replace(ANSI, ""));
       // A bare `iapeer` is a usage mistake; asking for help is not.
       process.exit(asked.length === 0 ? EXIT.usage : EXIT.ok);
