@@ -6,7 +6,7 @@ import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
-import { jsonArg, peerName } from "./peer-arg";
+import { jsonArg, newPeerName } from "./peer-arg";
 import { runtimeFlagArgs, runtimeFlags } from "./runtime-flags";
 
 export const newPeerArgs = {
@@ -32,10 +32,10 @@ export default defineCommand({
     path: { type: "string", description: "Its folder (default $IAPEER_HOME/peers/<name>)" },
     ...newPeerArgs,
   },
-  run({ args }) {
+  async run({ args }) {
     needsCommand(args.runtime, args.command, "create");
     const input = {
-      name: peerName(args.name),
+      name: await newPeerName(args.name),
       runtime: args.runtime,
       ...(args.path !== undefined && { path: args.path }),
       ...runtimeFlags(args.runtime, args),

@@ -9,6 +9,7 @@ import type { SendResult } from "../transport/send";
 import { requireHost } from "./context";
 import { daemonFor } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
+import { invokedAs } from "./invoked";
 import { consola } from "./log";
 
 const PEERS = ["ping", "pong"] as const;
@@ -92,8 +93,10 @@ export default defineCommand({
     if (!done)
       consola.warn("the conversation did not finish in time; `iapeer events` shows how far it got");
     else consola.success(`${rounds} rounds, all delivered and confirmed on screen`);
+    // Named as it was run: `./dist/iapeer attach ping` works where a bare `iapeer` is not on PATH.
+    const me = invokedAs();
     console.log(
-      "\nping and pong are live: `iapeer attach ping` to watch one (C-b d to leave), `iapeer logs pong`, `iapeer events --follow`, `iapeer list`.",
+      `\nping and pong are live: \`${me} attach ping\` to watch one (C-b d to leave), \`${me} logs pong\`, \`${me} events --follow\`, \`${me} list\`.`,
     );
   },
 });

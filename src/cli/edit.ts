@@ -12,12 +12,17 @@ import { consola } from "./log";
 import { jsonArg, peerName } from "./peer-arg";
 import { reportUpdate, serviceHooks } from "./set";
 
-/** $VISUAL, then $EDITOR; vi only for a person at a terminal. */
-function editorCommand(env: Readonly<Record<string, string>>, interactive: boolean): string {
+/**
+ * $VISUAL, then $EDITOR, then vi as git does; but vi only on a terminal to type into: without
+ * one it would wait for keys that never come, so a script is told instead.
+ */
+function editorCommand(env: Readonly<Record<string, string>>, terminal: boolean): string {
   const given = env.VISUAL || env.EDITOR;
   if (given) return given;
-  if (interactive) return "vi";
-  throw usageError("no editor: set $VISUAL or $EDITOR (or use `iapeer set`)");
+  if (terminal) return "vi";
+  throw usageError(
+    "no editor: set $VISUAL or $EDITOR (vi, the fallback, needs a terminal; or use `iapeer set`)",
+  );
 }
 
 /** Run the editor on a file, through sh so that `code --wait` works as people write it. */
@@ -57,7 +62,7 @@ export default defineCommand({
     if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
     // Only a person at a terminal is asked to try again; a script gets the refusal.
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
-    const editor = editorCommand(host.config.env, interactive);
+    const editor = editorCommand(host.config.env, process.stdin.isTTY === true);
     let original: string | undefined;
     try {
       original = readFileSync(profilePath(peer.cwd), "utf8");

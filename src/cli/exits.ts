@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
 import { parseIdentity, validatePersonality } from "../core/names";
 import { layoutOf } from "../core/paths";
+import type { RecentDeath } from "../lifecycle/crash-guard";
 import { describeExit, readExits } from "../tmux/exits";
-import { daemonFor } from "./daemon-client";
+import { askDaemon } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { knownNames } from "./many";
@@ -27,19 +28,30 @@ export default defineCommand({
     if (peer !== undefined && !validatePersonality(peer).ok && !parseIdentity(peer).ok) {
       throw usageError(`${JSON.stringify(peer)} is neither a peer name nor an identity`);
     }
-    // The daemon records every death (the hook's line, and those tmux missed): it must run.
-    await daemonFor(config);
-    const exits = readExits(layoutOf(config).exitsLog, config.logFiles)
+    // exits.log holds what the exit hook saw; the daemon's records add the deaths it never
+    // could (a boot that failed, a server that vanished). Asking starts the daemon, which also
+    // records the deaths tmux missed before answering.
+    const query = peer === undefined ? "" : `?peer=${encodeURIComponent(peer)}`;
+    const recorded = await askDaemon<RecentDeath[]>("GET", `/v1/deaths${query}`);
+    const hooked = readExits(layoutOf(config).exitsLog, config.logFiles).map((e) => ({
+      ...e,
+      class: e.signal === undefined ? "exited" : "signaled",
+      cause: describeExit(e),
+    }));
+    const unhooked = recorded
+      .filter((d) => d.class !== "exited" && d.class !== "signaled")
+      .map((d) => ({ ...d, cause: d.class }));
+    const exits = [...hooked, ...unhooked]
       .map((e) => {
         const id = parseIdentity(e.identity);
         return {
           ...e,
           personality: id.ok ? id.value.personality : "",
           runtime: id.ok ? id.value.runtime : "",
-          cause: describeExit(e),
         };
       })
-      .filter((e) => peer === undefined || e.identity === peer || e.personality === peer);
+      .filter((e) => peer === undefined || e.identity === peer || e.personality === peer)
+      .sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
     // A removed peer's deaths are still worth showing; a name never seen is a mistake.
     if (peer !== undefined && exits.length === 0) {
       const id = parseIdentity(peer);
@@ -56,6 +68,9 @@ export default defineCommand({
       return;
     }
     const width = Math.max(...exits.map((e) => e.identity.length));
-    for (const e of exits) console.log(`${e.ts}  ${e.identity.padEnd(width)}  ${e.cause}`);
+    for (const e of exits) {
+      const detail = "detail" in e && e.detail ? ` — ${e.detail}` : "";
+      console.log(`${e.ts}  ${e.identity.padEnd(width)}  ${e.cause}${detail}`);
+    }
   },
 });

@@ -2,14 +2,14 @@ import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { normalizeName } from "../core/normalize-name";
-import { initPeer } from "../registry/create";
+import { initPeer, reservedName } from "../registry/create";
 import { profilePath } from "../registry/profile";
 import { requireHost } from "./context";
 import { formatHint, needsCommand, newPeerArgs } from "./create";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
-import { peerName } from "./peer-arg";
+import { newPeerName } from "./peer-arg";
 import { runtimeFlags } from "./runtime-flags";
 
 export default defineCommand({
@@ -23,23 +23,24 @@ export default defineCommand({
     name: { type: "string", description: "Use this name instead of one derived from the folder's" },
     ...newPeerArgs,
   },
-  run({ args }) {
+  async run({ args }) {
     const flags = runtimeFlags(args.runtime, args);
     // What the command line got wrong is bad input (2), found before anything is opened.
     const dir = resolve(args.dir ?? process.cwd());
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw usageError(`${dir} is not an existing folder`);
+    const name = args.name === undefined ? undefined : await newPeerName(args.name);
     if (!existsSync(profilePath(dir))) {
       needsCommand(args.runtime, args.command, "init");
-      if (args.name === undefined) {
-        const derived = normalizeName(basename(dir));
-        if (!derived.ok) throw usageError(derived.error);
-      }
+      const derived = name === undefined ? normalizeName(basename(dir)) : undefined;
+      if (derived && !derived.ok) throw usageError(derived.error);
+      const reserved = reservedName(name ?? (derived?.ok ? derived.value : ""));
+      if (reserved) throw usageError(`${reserved} (give it one with --name)`);
     }
     const host = requireHost({ check: true });
     const r = initPeer(host, dir, {
       runtime: args.runtime,
-      ...(args.name !== undefined && { name: peerName(args.name) }),
+      ...(name !== undefined && { name }),
       ...flags,
       ...(args.description !== undefined && { description: args.description }),
       alwaysOn: args["always-on"],

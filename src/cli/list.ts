@@ -6,7 +6,7 @@ import { askDaemon } from "./daemon-client";
 import { actionError } from "./exit-codes";
 import { consola } from "./log";
 import { requireConfig } from "./need-config";
-import { ago, duration, printJson, printTable } from "./output";
+import { ago, duration, printJson, printTable, stateCell } from "./output";
 import { jsonArg } from "./peer-arg";
 
 export default defineCommand({
@@ -38,7 +38,7 @@ export default defineCommand({
     const states = await askDaemon<PeerRuntimeState[]>("GET", "/v1/peers");
     if (args.json) return printJson(states);
     if (states.length === 0) {
-      console.log("no peers yet: `iapeer create <name> --runtime echo` makes one");
+      consola.info("no peers yet: `iapeer create <name> --runtime echo` makes one");
       return;
     }
     printTable(
@@ -46,7 +46,7 @@ export default defineCommand({
       states.map((s) => [
         s.personality,
         s.default ? s.runtime : `${s.runtime} (alt)`,
-        s.state === "failed" && s.failed_until ? `failed until ${s.failed_until}` : s.state,
+        stateCell(s),
         s.pid ? String(s.pid) : "-",
         duration(s.uptime_s),
         s.last_activity ? `${ago(s.last_activity)} ago` : "-",

@@ -7,6 +7,7 @@ import { getPeer, listPeers, type PeerRecord } from "../registry/registry";
 import { stripAnsi } from "../runtimes/screen";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
+import { consola } from "./log";
 import { readFrom, tail, writtenAt } from "./log-read";
 import { type LogSource, showMerged } from "./merged-logs";
 import { peerName, runtimeArg } from "./peer-arg";
@@ -39,6 +40,18 @@ function sourcesOf(
   });
 }
 
+/**
+ * Read once, the line still being written (a prompt) is one of the last N, and the output ends
+ * its last line as any command's does; followed, it waits to be finished.
+ */
+function lastLines(text: string, lines: number): string {
+  const parts = text.split("\n");
+  const partial = parts.pop() as string;
+  if (partial !== "") parts.push(partial);
+  const kept = lines === 0 ? [] : parts.slice(-lines);
+  return kept.length === 0 ? "" : `${kept.join("\n")}\n`;
+}
+
 /** One peer's log as it was printed, as `logs <peer>` has always shown it. */
 async function showOne(
   path: string,
@@ -52,7 +65,7 @@ async function showOne(
   const at = writtenAt(path);
   const quiet = since !== undefined && (at === undefined || at < since);
   let { text, end } = tail(path, quiet ? 0 : lines);
-  if (!quiet) show(text);
+  if (!quiet) show(follow ? text : lastLines(text, lines));
   while (follow) {
     await Bun.sleep(250);
     if (existsSync(path) && statSync(path).size < end) end = 0; // truncated or replaced
@@ -123,8 +136,9 @@ export default defineCommand({
     const chosen = named || onePeer ? [...(onePeer ? [onePeer] : []), ...(named ?? [])] : undefined;
     if (chosen && args.runtime) for (const peer of chosen) logOf(host, peer, args.runtime);
     const peers = () => chosen ?? listPeers(host.store);
+    // No peers is an empty answer, as in `list`, not a failure; following, new ones join.
     if (peers().length === 0)
-      process.stderr.write("iapeer: no peers yet (see iapeer create --help)\n");
+      consola.info("no peers yet: `iapeer create <name> --runtime echo` makes one");
     await showMerged({
       lines,
       ...(since && { since }),

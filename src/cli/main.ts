@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import type { CommandDef } from "citty";
 import { VERSION, versionLine } from "../core/version";
+import { aliased } from "./aliases";
 
 // A plain object (citty's defineCommand only returns it): `--version` loads no more than this.
 export const main: CommandDef = {
@@ -17,7 +18,7 @@ export const main: CommandDef = {
     edit: () => import("./edit").then((m) => m.default),
     up: () => import("./up").then((m) => m.default),
     down: () => import("./down").then((m) => m.default),
-    list: () => import("./list").then((m) => m.default),
+    list: () => import("./list").then((m) => aliased("list", m.default)),
     status: () => import("./status").then((m) => m.default),
     send: () => import("./send").then((m) => m.default),
     wake: () => import("./lifecycle-commands").then((m) => m.wake),
@@ -28,7 +29,7 @@ export const main: CommandDef = {
     logs: () => import("./logs").then((m) => m.default),
     events: () => import("./events").then((m) => m.default),
     exits: () => import("./exits").then((m) => m.default),
-    remove: () => import("./remove").then((m) => m.default),
+    remove: () => import("./remove").then((m) => aliased("remove", m.default)),
     verify: () => import("./verify").then((m) => m.default),
     doctor: () => import("./doctor").then((m) => m.default),
     selftest: () => import("./selftest").then((m) => m.default),

@@ -95,8 +95,13 @@ export async function showMerged(options: MergedOptions): Promise<void> {
       }
       const { text, end } = tail(source.path, options.lines, shown);
       f.end = end;
-      take(f, text);
-      if (!options.follow && f.partial) print(f, [f.partial]);
+      const parts = text.split("\n");
+      const partial = parts.pop() as string;
+      // Not following, the line still being written (a prompt) is one of the last N; following,
+      // it waits to be finished.
+      if (options.follow) f.partial = partial;
+      else parts.push(partial);
+      print(f, parts.filter(shown).slice(-options.lines));
     }
   };
 

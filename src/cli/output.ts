@@ -32,3 +32,16 @@ export function duration(totalSecs: number | undefined): string {
     return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
   return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, "0")}h`;
 }
+
+/**
+ * A runtime's STATE cell: a failed one says when it is tried again (`failed (retry in 42s)`), not
+ * the instant, which would make the table as wide as a timestamp. JSON keeps `failed_until`.
+ */
+export function stateCell(
+  s: { state: string; failed_until?: string | undefined },
+  now = Date.now(),
+): string {
+  if (s.state !== "failed" || !s.failed_until) return s.state;
+  const left = (Date.parse(s.failed_until) - now) / 1000;
+  return left > 0 ? `failed (retry in ${duration(Math.ceil(left))})` : "failed (retry due)";
+}

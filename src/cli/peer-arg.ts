@@ -1,4 +1,4 @@
-import { validatePersonality } from "../core/names";
+import { ALL_PEERS, validatePersonality } from "../core/names";
 import { usageError } from "./exit-codes";
 
 export const peerArg = {
@@ -19,6 +19,18 @@ export function peerName(raw: string | undefined): string {
   return name.value;
 }
 
+/**
+ * A new peer's name as typed: one that is not a name but derives one the way `init` derives a
+ * folder's (`café` → `cafe`) is refused with that name offered.
+ */
+export async function newPeerName(raw: string): Promise<string> {
+  const name = validatePersonality(raw);
+  if (name.ok) return name.value;
+  const { normalizeName } = await import("../core/normalize-name");
+  const derived = normalizeName(raw);
+  throw usageError(derived.ok ? `${name.error}; did you mean ${derived.value}?` : name.error);
+}
+
 /** Several peers at once (`stop a b`, `restart all`): the positional strict parsing lets repeat. */
 export const peersArg = {
   type: "positional",
@@ -35,7 +47,7 @@ export function peerNames(
   words: readonly string[],
   everyone: () => string[],
 ): { names: string[]; all: boolean } {
-  if (words.includes("all")) {
+  if (words.includes(ALL_PEERS)) {
     if (words.length > 1) throw usageError("`all` names every peer: give it alone");
     return { names: everyone(), all: true };
   }

@@ -1,6 +1,7 @@
 import { type CommandDef, renderUsage, runCommand } from "citty";
 import { colorWanted } from "../core/config";
 import { versionLine } from "../core/version";
+import { withCommandName } from "./aliases";
 import { CliExit, EXIT, usageError } from "./exit-codes";
 import { checkArgs, commandFor, unknownCommand } from "./strict";
 
@@ -36,7 +37,7 @@ function printError(message: string, code: number): void {
 async function resolveForHelp(
   root: CommandDef,
   argv: string[],
-): Promise<[CommandDef, CommandDef?]> {
+): Promise<[CommandDef, CommandDef | undefined, string[]]> {
   let cmd = root;
   const path: string[] = [];
   for (const word of argv) {
@@ -48,16 +49,17 @@ async function resolveForHelp(
     path.push(word);
     cmd = (typeof next === "function" ? await next() : await next) as CommandDef;
   }
-  if (path.length === 0) return [cmd];
-  return [cmd, { meta: { name: ["iapeer", ...path.slice(0, -1)].join(" ") } }];
+  if (path.length === 0) return [cmd, undefined, path];
+  return [cmd, { meta: { name: ["iapeer", ...path.slice(0, -1)].join(" ") } }, path];
 }
 
 /**
  * Run the CLI with the contract's exit codes: 2 for bad usage or input, 1 for a failed action.
  * citty's own runMain exits 1 on usage errors, so it is not used.
  */
-export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
+export async function runCli(root: CommandDef, typed: string[]): Promise<never> {
   running = root;
+  const argv = withCommandName(typed);
   jsonWanted = argv.includes("--json");
   let named: string[] = [];
   try {
@@ -65,11 +67,13 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
     const asked = argv[0] === "help" ? [...argv.slice(1), "--help"] : argv;
     if (argv[0] === "help" && argv.length > 1) {
       const named = await commandFor(root, argv.slice(1));
-      if (named.unknown) throw usageError(await unknownCommand(root, named.unknown));
+      if (named.unknown)
+        throw usageError(await unknownCommand(named.cmd, named.unknown, named.path));
     }
     if (asked.some((a) => HELP_FLAGS.has(a)) || asked.length === 0) {
-      const [cmd, parent] = await resolveForHelp(root, asked);
-      const usage = await renderUsage(cmd, parent);
+      const [cmd, parent, path] = await resolveForHelp(root, asked);
+      const { helpExtras } = await import("./examples");
+      const usage = (await renderUsage(cmd, parent)) + helpExtras(path);
       console.log(colorWanted(process.stdout.isTTY) ? usage : usage.replace(ANSI, ""));
       // A bare `iapeer` is a usage mistake; asking for help is not.
       process.exit(asked.length === 0 ? EXIT.usage : EXIT.ok);
@@ -80,7 +84,7 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<never> {
     }
     const { cmd, path, rest, unknown } = await commandFor(root, argv);
     named = path;
-    if (unknown) throw usageError(await unknownCommand(root, unknown));
+    if (unknown) throw usageError(await unknownCommand(cmd, unknown, path));
     const bad = await checkArgs(cmd, path, rest);
     if (bad) throw usageError(bad);
     await runCommand(root, { rawArgs: argv });

@@ -3,7 +3,7 @@ import type { HostStatus, PeerDetail } from "../daemon/peer-detail";
 import { askDaemon } from "./daemon-client";
 import { CliExit, EXIT } from "./exit-codes";
 import { knownNames, peerWords } from "./many";
-import { ago, duration, printJson, printTable } from "./output";
+import { ago, duration, printJson, printTable, stateCell } from "./output";
 import { jsonArg, peerNames } from "./peer-arg";
 
 export default defineCommand({
@@ -87,7 +87,7 @@ function printPeer(peer: PeerDetail): void {
     ["RUNTIME", "STATE", "PID", "UPTIME", "ACTIVE"],
     peer.runtimes.map((s) => [
       s.runtime,
-      s.failed_until ? `failed until ${s.failed_until}` : s.state,
+      stateCell(s),
       s.pid ? String(s.pid) : "-",
       duration(s.uptime_s),
       s.last_activity ? `${ago(s.last_activity)} ago` : "-",

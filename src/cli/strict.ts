@@ -1,4 +1,5 @@
 import type { ArgDef, CommandDef } from "citty";
+import { COMMAND_ALIASES, commandNamed } from "./aliases";
 
 /**
  * Strict parsing on top of citty, which accepts any option and any number of words: a typo'd
@@ -33,23 +34,25 @@ export async function commandFor(
   return { cmd, path, rest: argv.slice(i) };
 }
 
-/** Edit distance, for "did you mean". */
+/**
+ * Edit distance, for "did you mean", with two letters swapped counting as one edit: the commonest
+ * typo (`lsit`, `sned`) is then nearer its word than a word that merely shares letters (`init`).
+ */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number): number => (d[i] as number[])[j] as number;
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const here = row[j] as number;
-      row[j] = Math.min(
-        here + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = here;
+      const same = a[i - 1] === b[j - 1];
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (same ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = best;
     }
   }
-  return row[b.length] as number;
+  return at(a.length, b.length);
 }
 
 /** The closest of `choices` to `word`, when it is close enough to be a typo of it. */
@@ -77,27 +80,38 @@ interface ArgTable {
   /** Each spelling of each option (`--lines`, `-n`, `--no-follow`): its argument, and whether it takes a value. */
   options: Map<string, { name: string; value: boolean }>;
   positionals: string[];
+  /** How many positionals must be given (citty's rule: not `required: false`, no default). */
+  required: number;
+  /** The options that must be given (`create --runtime`), as `--name`. */
+  requiredOptions: string[];
   /** The last positional takes every further word (`<peer...>`). */
   repeats: boolean;
 }
 
-/** Anything with citty's `args`: a command of any argument types. */
-type WithArgs = Pick<CommandDef, "args">;
+/** Anything with citty's `args` (and maybe sub-commands): a command of any argument types. */
+type WithArgs = Pick<CommandDef, "args"> & {
+  subCommands?: CommandDef["subCommands"];
+  run?: unknown;
+};
 
 async function argTable(cmd: WithArgs): Promise<ArgTable> {
   const args = (cmd.args ? await resolve(cmd.args) : {}) as Record<string, ArgDef>;
   const options = new Map<string, { name: string; value: boolean }>();
   const positionals: string[] = [];
+  const requiredOptions: string[] = [];
+  let required = 0;
   let repeats = false;
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") {
       positionals.push(name);
+      if (def.required !== false && def.default === undefined) required = positionals.length;
       if ((def as { valueHint?: string }).valueHint?.endsWith("...")) repeats = true;
       continue;
     }
     const alias = (def as { alias?: string | string[] }).alias;
     const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
     const value = def.type !== "boolean";
+    if (def.required === true && def.default === undefined) requiredOptions.push(name);
     for (const key of [name, ...aliases]) {
       options.set(key.length === 1 ? `-${key}` : `--${key}`, { name, value });
       if (!value && key.length > 1) options.set(`--no-${key}`, { name, value: false });
@@ -105,7 +119,7 @@ async function argTable(cmd: WithArgs): Promise<ArgTable> {
   }
   options.set("--help", { name: "help", value: false });
   options.set("-h", { name: "help", value: false });
-  return { options, positionals, repeats };
+  return { options, positionals, required, requiredOptions, repeats };
 }
 
 type Scanned =
@@ -156,6 +170,17 @@ export async function checkArgs(
 ): Promise<string | undefined> {
   const table = await argTable(cmd);
   const help = `see iapeer ${[...path, "--help"].join(" ")}`;
+  const named = path.join(" ");
+  // A group of commands that does nothing itself (`iapeer service`): name what it holds.
+  if (
+    path.length > 0 &&
+    cmd.subCommands &&
+    !cmd.run &&
+    !rest.some((w) => w === "--help" || w === "-h")
+  ) {
+    const subs = Object.keys(await resolve(cmd.subCommands));
+    return `${named} needs a command: ${subs.join(", ")}; ${help}`;
+  }
   const scanned = scan(table, rest);
   if ("bad" in scanned) {
     const { bad, flag } = scanned;
@@ -169,6 +194,12 @@ export async function checkArgs(
   }
   const { words } = scanned;
   const { positionals, repeats } = table;
+  const missing = table.positionals[words.length];
+  if (missing !== undefined && words.length < table.required)
+    return `${named} needs <${missing.toLowerCase()}>; ${help}`;
+  const given = new Set(scanned.given.map((g) => g.name));
+  const option = table.requiredOptions.find((o) => !given.has(o));
+  if (option !== undefined) return `${named} needs --${option}; ${help}`;
   if (!repeats && words.length > positionals.length) {
     const extra = words[positionals.length];
     return positionals.length === 0
@@ -193,8 +224,19 @@ export async function optionValues(
   return scanned.given.flatMap((g) => (g.name === name && g.value !== undefined ? [g.value] : []));
 }
 
-/** Why a command word is not one of the root's, with the nearest one. */
-export async function unknownCommand(root: CommandDef, word: string): Promise<string> {
-  const subs = root.subCommands ? await resolve(root.subCommands) : {};
-  return `unknown command ${JSON.stringify(word)}${suggest(word, Object.keys(subs ?? {}))}; see iapeer --help`;
+/**
+ * Why a command word is not one of `parent`'s (the root's, or `service`'s at `path`), with the
+ * nearest one (by name, or at the root by alias too).
+ */
+export async function unknownCommand(
+  parent: CommandDef,
+  word: string,
+  path: string[] = [],
+): Promise<string> {
+  const subs = Object.keys((parent.subCommands ? await resolve(parent.subCommands) : {}) ?? {});
+  const aliases = path.length === 0 ? Object.keys(COMMAND_ALIASES) : [];
+  const near = closest(word, [...subs, ...aliases]);
+  const hint = near ? ` (did you mean ${commandNamed(near)}?)` : "";
+  const what = path.length === 0 ? "command" : `${path.join(" ")} command`;
+  return `unknown ${what} ${JSON.stringify(word)}${hint}; see ${["iapeer", ...path, "--help"].join(" ")}`;
 }

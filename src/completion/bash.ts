@@ -95,7 +95,10 @@ ${arms(repeats)}
 _iapeer_complete_as() {
   local names IFS=$' \\t\\n'
   case "$1" in
-    words:*) COMPREPLY=($(compgen -W "\${1#words:}" -- "$2")) ;;
+    words:*)
+      COMPREPLY=($(compgen -W "\${1#words:}" -- "$2"))
+      # A key= word (set's) is followed by its value, not a space.
+      [[ \${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null ;;
     peers | peers+all)
       # The registry only: never starts the daemon.
       names=$("\${COMP_WORDS[0]:-iapeer}" list --names 2>/dev/null)

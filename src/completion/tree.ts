@@ -1,5 +1,6 @@
 import type { ArgDef, CommandDef } from "citty";
 import { BUILTIN_RUNTIMES } from "../core/names";
+import { settableKeys } from "../registry/assign";
 import { MESSAGE_FORMATS } from "../runtimes/types";
 
 /** The shells `iapeer completion` writes a script for. */
@@ -57,6 +58,9 @@ const VALUES_BY_NAME: Record<string, Values> = {
   "message-file": { kind: "files" },
   path: { kind: "dirs" },
   dir: { kind: "dirs" },
+  // `up`/`down` take a fleet file; `set <peer>` its key=value words.
+  file: { kind: "files" },
+  settings: words(settableKeys()),
 };
 
 const HELP: Option = { flags: ["--help", "-h"], description: "Show help" };
@@ -70,7 +74,8 @@ async function resolve<T>(value: Resolvable<T>): Promise<T> {
 
 function valuesOf(name: string, def: ArgDef, repeats: boolean): Values {
   if (def.type === "enum" && def.options) return words(def.options);
-  const known = VALUES_BY_NAME[name] ?? { kind: "free" };
+  // `logs PEER`: the positional is upper-cased, as the `peer` key is its `--peer` option.
+  const known = VALUES_BY_NAME[name] ?? VALUES_BY_NAME[name.toLowerCase()] ?? { kind: "free" };
   // Commands that take several peers take `all` too (src/cli/peer-arg.ts peerNames).
   return known.kind === "peers" && repeats ? { kind: "peers", all: true } : known;
 }

@@ -12,6 +12,9 @@ type BuiltinRuntime = (typeof BUILTIN_RUNTIMES)[number];
  */
 export const HUMAN_SENDER = "human";
 
+/** What `stop all`, `remove all` and the like read as every peer: no peer may take the name. */
+export const ALL_PEERS = "all";
+
 export interface Identity {
   runtime: string;
   personality: string;

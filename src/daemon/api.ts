@@ -1,6 +1,7 @@
 import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
 import { adoptRunningSessions } from "../lifecycle/adopt";
+import { recordedDeaths } from "../lifecycle/crash-guard";
 import { allStates } from "../lifecycle/state";
 import { meshFleet } from "../mesh/every-host";
 import type { MeshNode } from "../mesh/node";
@@ -117,6 +118,8 @@ export async function handleRequest(
     const token = logins.issueLogin();
     return json(200, { url: `http://127.0.0.1:${port}/ui/login?token=${token}`, port });
   }
+  if (req.method === "GET" && path === "/v1/deaths")
+    return json(200, recordedDeaths(host, url.searchParams.get("peer") ?? undefined));
   if (req.method === "GET" && path === "/v1/events") {
     const since = Number(url.searchParams.get("since") ?? "0");
     return eventStream(host.store, Number.isFinite(since) ? since : 0, req.signal);

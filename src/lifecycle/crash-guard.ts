@@ -126,6 +126,28 @@ export function recentDeaths(host: Host, personality: string, limit = 5): Recent
   return rows.reverse().map(deathOf);
 }
 
+/**
+ * Every death recorded of a peer (by personality or identity), or of all, oldest first: the
+ * crash guard's records, which hold deaths the exit hook never saw (a boot that failed, a
+ * server that vanished).
+ */
+export function recordedDeaths(host: Host, peer?: string, limit = 1000): RecentDeath[] {
+  const rows = (
+    peer === undefined
+      ? host.store.db
+          .query(
+            "SELECT identity, ts, class, status, signal, detail FROM deaths ORDER BY id DESC LIMIT ?",
+          )
+          .all(limit)
+      : host.store.db
+          .query(
+            "SELECT identity, ts, class, status, signal, detail FROM deaths WHERE personality = ? OR identity = ? ORDER BY id DESC LIMIT ?",
+          )
+          .all(peer, peer, limit)
+  ) as DeathRow[];
+  return rows.reverse().map(deathOf);
+}
+
 /** How a recorded death reads: "killed by SIGKILL", "exited with status 3", "server-dead". */
 export function describeDeath(d: Pick<RecentDeath, "class" | "status" | "signal">): string {
   return d.class === "exited" || d.class === "signaled" ? describeExit(d) : d.class;

@@ -30,6 +30,10 @@ export interface Assignment {
   runtime?: string;
 }
 
+/** The keys `set` takes, each as `key=` (for completion). */
+export const settableKeys = (): string[] =>
+  [...Object.keys(PROFILE_KEYS), ...Object.keys(RUNTIME_KEYS)].map((k) => `${k}=`);
+
 /** The keys `set` takes, for an error or `--help`. */
 export function validKeys(): string {
   return `valid keys: ${Object.keys(PROFILE_KEYS).join(", ")}; runtime settings ${Object.keys(RUNTIME_KEYS).join(", ")} (of the default runtime, or <runtime>.<key>)`;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Intelligence } from "../codec/envelope";
 import { DIR_MODE } from "../core/fs";
-import { HUMAN_SENDER } from "../core/names";
+import { ALL_PEERS, HUMAN_SENDER } from "../core/names";
 import { normalizeName } from "../core/normalize-name";
 import { peerDir } from "../core/paths";
 import { fail, ok, type Result } from "../core/result";
@@ -33,11 +33,16 @@ interface NewPeer {
   settings?: RuntimeSettings;
 }
 
-/** Why a name cannot be a new peer's (the sender a person at the CLI is), or undefined. */
+/**
+ * Why a name cannot be a new peer's (the sender a person at the CLI is, or the word that names
+ * every peer), or undefined.
+ */
 export function reservedName(name: string): string | undefined {
-  return name === HUMAN_SENDER
-    ? `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`
-    : undefined;
+  if (name === HUMAN_SENDER)
+    return `${HUMAN_SENDER} is reserved for messages from a person at the CLI; choose another name`;
+  if (name === ALL_PEERS)
+    return `${ALL_PEERS} is reserved: \`stop all\`, \`remove all\` and the like mean every peer; choose another name`;
+  return undefined;
 }
 
 /** Everything about a new peer that can be wrong before looking at the registry. */

@@ -100,7 +100,7 @@ describe("the exit-code and JSON rule", () => {
     expect(noCommand.stderr).toContain("iapeer create --help");
     const noName = runSource(["create", "--runtime", "echo"], env);
     expect(noName.code).toBe(2);
-    expect(noName.stderr).toContain("(see iapeer create --help)");
+    expect(noName.stderr).toBe("iapeer: create needs <name>; see iapeer create --help\n");
     expect(runSource(["create", "ana", "--runtime", "echo"], env).code).toBe(0);
     const big = Bun.spawnSync(
       [
@@ -136,20 +136,32 @@ describe("--help", () => {
       for (const h of helps) {
         if (h.path.length > 0) found.push(h);
         const section = h.stdout.split("COMMANDS")[1]?.split("\n\n")[1] ?? "";
-        for (const m of section.matchAll(/^\s+(\S+)\s{2,}/gm))
+        // A command's aliases follow its name: `list, ls, ps`.
+        for (const m of section.matchAll(/^\s+([a-z-]+)(?:, [a-z-]+)*\s{2,}/gm))
           level.push([...h.path, m[1] as string]);
       }
     }
     return found;
   }
 
+  test("send --help names its exit codes", () => {
+    const r = runSource(["send", "--help"]);
+    const codes = r.stdout.split("EXIT CODES\n\n")[1] ?? "";
+    expect(codes.match(/^ {2}\d+/gm)?.map((c) => Number(c))).toEqual([0, 1, 2, 10, 11]);
+  });
+
   test("every command's usage starts with iapeer and names it; every option is described", async () => {
     const helps = await allHelps();
     const paths = helps.map((h) => h.path);
     expect(paths).toContainEqual(["service", "install"]);
     expect(paths).toContainEqual(["daemon", "restart"]);
+    expect(paths).toContainEqual(["list"]);
+    expect(paths).toContainEqual(["remove"]);
     for (const { path, code, stdout } of helps) {
       expect({ path, code }).toEqual({ path, code: 0 });
+      // Lines to copy, each starting with the command (or a note in brackets, a shell line).
+      const examples = stdout.split("EXAMPLES\n\n")[1]?.split("\n\n")[0] ?? "";
+      expect({ path, examples: examples !== "" }).toEqual({ path, examples: true });
       expect(stdout).toContain(`USAGE iapeer ${path.join(" ")}`);
       for (const section of ["ARGUMENTS", "OPTIONS"]) {
         const body = stdout.split(`${section}\n\n`)[1]?.split("\n\n")[0] ?? "";

@@ -64,7 +64,7 @@ function bashComplete(file: string, lines: string[][], env: Record<string, strin
   );
   const r = Bun.spawnSync(
     ["bash", "--norc", "--noprofile", "-c", [`source ${quote(file)}`, ...calls].join("\n")],
-    { env, stdout: "pipe", stderr: "pipe" },
+    { env, cwd: env.HOME, stdout: "pipe", stderr: "pipe" },
   );
   expect(r.stderr.toString()).toBe("");
   expect(r.exitCode).toBe(0);
@@ -76,6 +76,7 @@ describe("iapeer completion bash", () => {
   test("completes commands, nested commands, options, known values and peer names", () => {
     const { env, dir } = home(["bob", "ana"]);
     const file = script("bash", dir);
+    writeFileSync(join(dir, "fleet.toml"), "");
     const [
       commands,
       nested,
@@ -88,6 +89,10 @@ describe("iapeer completion bash", () => {
       flagPeer,
       from,
       shells,
+      logsPeer,
+      setKeys,
+      upFile,
+      downFile,
     ] = bashComplete(
       file,
       [
@@ -102,9 +107,17 @@ describe("iapeer completion bash", () => {
         ["iapeer", "service", "install", "--peer", ""],
         ["iapeer", "send", "ana", "--from", ""],
         ["iapeer", "completion", ""],
+        ["iapeer", "logs", ""],
+        ["iapeer", "set", "ana", "desc"],
+        ["iapeer", "up", "fle"],
+        ["iapeer", "down", "fle"],
       ],
       env,
     );
+    expect(logsPeer).toEqual(["ana", "bob"]);
+    expect(setKeys).toEqual(["description="]);
+    expect(upFile).toEqual(["fleet.toml"]);
+    expect(downFile).toEqual(["fleet.toml"]);
     expect(commands).toEqual(["selftest", "send", "service", "set"]);
     expect(nested).toEqual(["install", "status", "uninstall"]);
     // Other options may come; these must be there (the test below holds all of them).

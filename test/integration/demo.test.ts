@@ -58,6 +58,9 @@ test("demo: starts a daemon, ping and pong talk for the rounds asked, all confir
     expect(r.stdout).toContain("ping → pong: round 1/4");
     expect(r.stdout).toContain("pong → ping: round 4/4");
     expect(r.stderr + r.stdout).toContain("4 rounds, all delivered and confirmed on screen");
+    // iapeer is not on this PATH: the hint names the CLI as it was run, from source here.
+    expect(r.stdout).toContain(" src/cli/main.ts attach ping`");
+    expect(r.stdout).not.toContain("`iapeer attach");
     // The daemon it started stays up in the background, on this home.
     expect(existsSync(infoPath)).toBe(true);
     expect(pid).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { classifyDeath, logSessionLost } from "../../src/launch/death";
 import { type LaunchedSession, launch } from "../../src/launch/launch";
@@ -17,7 +17,7 @@ describe("the exit-cause hook string", () => {
 
   test("appends one logfmt line with the dead pane's status and signal", () => {
     expect(hook).toStartWith(
-      'run-shell "printf \'%s\\\\n\' \\"ts=\\$(date -u +%Y-%m-%dT%H:%M:%SZ) ev=session-exit identity=claude-ana dead_status=#{pane_dead_status} dead_signal=#{pane_dead_signal}\\" >> ',
+      'run-shell "umask 077; printf \'%s\\\\n\' \\"ts=\\$(date -u +%Y-%m-%dT%H:%M:%SZ) ev=session-exit identity=claude-ana dead_status=#{pane_dead_status} dead_signal=#{pane_dead_signal}\\" >> ',
     );
   });
 
@@ -120,6 +120,8 @@ describe("every death leaves its cause in exits.log, and no dead pane behind", (
     expect(exit).toMatchObject({ identity: "echo-calm", status: 0 });
     expect(exit?.signal).toBeUndefined();
     expect(await gone(sb, s)).toBe(true);
+    // Made by the hook's shell, whatever umask tmux and the test run with: private, as all are.
+    expect(statSync(sb.layout.exitsLog).mode & 0o777).toBe(0o600);
   });
 
   test.each([
