@@ -2,7 +2,7 @@ import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import { startPeer, stopPeer } from "../lifecycle/control";
-import { allStates } from "../lifecycle/state";
+import { allStates, type PeerRuntimeState } from "../lifecycle/state";
 import { type WakeResult, wakeOrSpawn } from "../lifecycle/wake";
 import { meshFleet } from "../mesh/fleet";
 import type { MeshNode } from "../mesh/node";
@@ -10,7 +10,7 @@ import { peerForToken } from "../registry/tokens";
 import { restartAnyPeer } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import type { Dispatcher } from "../transport/dispatcher";
-import { getMessage } from "../transport/messages";
+import { getMessage, waitingCounts } from "../transport/messages";
 import { send } from "../transport/send";
 import { HUMAN_SENDER } from "../transport/sender";
 import type { SendRequest } from "../transport/types";
@@ -42,6 +42,21 @@ const json = (status: number, body: unknown): Response =>
 function wakeJson(peer: string, r: WakeResult): Response {
   const status = r.ok ? 200 : r.refusal === "unknown-peer" ? 404 : 409;
   return json(status, toWakeJson(peer, r));
+}
+
+/** Each peer × runtime's state, with how many messages wait for it (`queued`). */
+function peerRows(host: Host): (PeerRuntimeState & { queued: number })[] {
+  const counts = waitingCounts(host.store);
+  return allStates(host).map((s) => ({
+    ...s,
+    queued: counts
+      .filter(
+        (c) =>
+          c.recipient === s.personality &&
+          (c.runtime === s.runtime || (c.runtime === null && s.default)),
+      )
+      .reduce((n, c) => n + c.waiting, 0),
+  }));
 }
 
 /** Optional fields of a send, checked before anything is stored. */
@@ -120,7 +135,7 @@ export async function handleRequest(
   if (req.method === "GET" && path === "/v1/status" && ctx.info)
     return json(200, hostStatus(host, ctx.info));
   if (req.method === "GET" && path === "/v1/peers") {
-    if (url.searchParams.get("all") !== "1") return json(200, allStates(host));
+    if (url.searchParams.get("all") !== "1") return json(200, peerRows(host));
     // Every host's peers, and whether the mesh could be asked (`up`, `down`, `off`).
     return json(200, await meshFleet(host, ctx.mesh?.link.directory()));
   }
