@@ -1,3 +1,4 @@
+import { foregroundTaken } from "../launch/pid";
 import { inputBox, withoutFaint } from "../runtimes/screen";
 import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
@@ -49,6 +50,12 @@ export function readInput(
 function paneDead(tmux: Tmux, identity: string): boolean {
   const res = tmux.display(identity, "#{pane_dead}");
   return !res.ok || res.stdout.trim() === "1";
+}
+
+/** Whether the pane's program has handed its terminal to a job of its own (a shell's command). */
+function jobRunning(tmux: Tmux, identity: string): boolean {
+  const pid = Number(tmux.display(identity, "#{pane_pid}").stdout.trim());
+  return pid > 0 && foregroundTaken(pid) === true;
 }
 
 /** Without any whitespace: how a text compares with its copy wrapped or indented on a screen. */
@@ -154,6 +161,10 @@ export async function typeIn(
       // Submitted: the input line no longer holds what landed. Under the input line a TUI may
       // show a footer (codex: the conversation's title), which can quote the text back.
       if (now !== undefined && (now.line !== landedLine || !landed(now)))
+        return { outcome: "delivered", heldMs };
+      // A line-based program runs what it took: a job holding the terminal is the text taken,
+      // though its line stays on screen until the job ends.
+      if (markers.singleEnter && jobRunning(tmux, identity))
         return { outcome: "delivered", heldMs };
     }
   }
