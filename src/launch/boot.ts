@@ -5,7 +5,7 @@ import { pane, THEN, type Tmux } from "../tmux/client";
 import { describeExit } from "../tmux/exits";
 import { signalName } from "../tmux/signals";
 import { describeDeath, type SessionRecord } from "./death";
-import { paneLogTail } from "./pane-log";
+import { keepLastWords, paneLogTail } from "./pane-log";
 import { awaitSessionEnd } from "./watch";
 
 export interface BootOptions {
@@ -120,6 +120,7 @@ export async function bootLoop(
       // tmux's dead-pane line scrolls the last output into history, so look there too.
       const history = p.gone ? "" : tmux.capturePane(record.identity, { history: 50 }).stdout;
       const output = (history || paneLogTail(opts.paneLog)).replace(TMUX_DEAD_LINE, "");
+      keepLastWords(opts.paneLog, output);
       // A runtime that prints why it cannot run and exits gets that cause, not just its status.
       const seen = adapter.classify(stripAnsi(output), settings);
       const why = seen.kind === "fatal" ? `: ${seen.cause}` : quote(lastLines(output));

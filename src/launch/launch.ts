@@ -6,7 +6,7 @@ import { Tmux } from "../tmux/client";
 import { bootLoop } from "./boot";
 import type { SessionRecord } from "./death";
 import { newSessionArgs } from "./new-session";
-import { startPaneLog } from "./pane-log";
+import { preparePaneLog } from "./pane-log";
 import { sessionEnv } from "./session-env";
 import { stopSession } from "./stop";
 
@@ -124,7 +124,9 @@ export async function launch(
     cwd: spec.cwd,
     argv: argv.value,
     ...(cfg.exitsLog && { exitsLog: cfg.exitsLog }),
+    paneLog: cfg.paneLog,
   };
+  preparePaneLog(cfg.paneLog);
   let created = tmux.run(newSessionArgs(input), { env });
   if (!created.ok && cfg.exitsLog && !tmux.hasSession(identity)) {
     // The hook is best effort: a tmux that refuses it still gets a plain session.
@@ -151,8 +153,6 @@ export async function launch(
     panePid: panePid ?? 0,
     startedAt,
   };
-
-  startPaneLog(tmux, identity, cfg.paneLog);
 
   const boot = await bootLoop(tmux, record, adapter, spec.settings, {
     timeoutMs: cfg.bootTimeoutMs ?? adapter.bootTimeoutMs,
