@@ -1,6 +1,6 @@
 import { pane, THEN } from "../tmux/client";
-import { shQuote } from "../tmux/quote";
 import { EXIT_HOOK_NAME, exitCauseHook } from "../tmux/exit-hook";
+import { shQuote } from "../tmux/quote";
 
 export const SESSION_COLUMNS = 220;
 export const SESSION_ROWS = 50;
