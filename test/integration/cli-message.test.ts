@@ -64,3 +64,29 @@ test("an unknown id is exit 1 with one line; a malformed one is exit 2", () => {
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain("is not a message id");
 });
+
+test("send --key: the same text again is the first message; another text is a conflict naming the key", () => {
+  const { env } = sandbox();
+  expect(runSource(["create", "ana", "--runtime", "echo"], env).code).toBe(0);
+  const first = runSource(["send", "ana", "-m", "one", "--key", "abc", "--json"], env);
+  expect(first.code).toBe(0);
+  const again = runSource(["send", "ana", "-m", "one", "--key", "abc", "--json"], env);
+  expect(again.code).toBe(0);
+  expect(sentId(again.stdout)).toBe(sentId(first.stdout));
+
+  const other = runSource(["send", "ana", "-m", "two", "--key", "abc"], env);
+  expect(other.code).toBe(1);
+  // One error line (after the spinner's progress line).
+  expect(other.stderr.split("\n").filter((l) => l.startsWith("iapeer:"))).toHaveLength(1);
+  expect(other.stderr).toContain('the key "abc" was used for another message');
+  const json = runSource(["send", "ana", "-m", "two", "--key", "abc", "--json"], env);
+  expect(JSON.parse(json.stdout)).toMatchObject({
+    ok: false,
+    outcome: "failed",
+    id: null,
+    code: 1,
+  });
+  // Nothing was stored for it: the first message is still the only one.
+  const shown = runSource(["message", sentId(first.stdout), "--json"], env);
+  expect(JSON.parse(shown.stdout)).toMatchObject({ body: "one", state: "delivered" });
+});
