@@ -10,6 +10,8 @@ import { awaitSessionEnd } from "./watch";
 
 export interface BootOptions {
   timeoutMs: number;
+  /** Aborted when the peer is stopped while it starts: the boot ends at once. */
+  signal?: AbortSignal;
   exitsLog?: string;
   paneLog: string;
 }
@@ -18,7 +20,7 @@ export type BootResult =
   | { ok: true; dialogs: string[] }
   | {
       ok: false;
-      reason: "died" | "fatal-screen" | "stuck-dialog" | "unknown-screen" | "timeout";
+      reason: "died" | "fatal-screen" | "stuck-dialog" | "unknown-screen" | "timeout" | "cancelled";
       error: string;
     };
 
@@ -115,6 +117,8 @@ export async function bootLoop(
   let readySince: number | undefined;
   let answered: { screen: string; at: number } | undefined;
   for (let look = 0; ; look++) {
+    if (opts.signal?.aborted)
+      return { ok: false, reason: "cancelled", error: "stopped while it was starting" };
     const p = probe(tmux, record.identity);
     if (p.gone || p.dead) {
       // tmux's dead-pane line scrolls the last output into history, so look there too.

@@ -35,6 +35,8 @@ export interface LaunchConfig {
   iapeer: readonly string[];
   bootTimeoutMs?: number;
   tmuxBinary?: string;
+  /** Aborted to end the boot at once (the peer was stopped). */
+  signal?: AbortSignal;
 }
 
 export type LaunchFailure =
@@ -46,7 +48,8 @@ export type LaunchFailure =
   | "fatal-screen"
   | "stuck-dialog"
   | "unknown-screen"
-  | "timeout";
+  | "timeout"
+  | "cancelled";
 
 export interface LaunchedSession extends SessionRecord {
   socket: string;
@@ -158,6 +161,7 @@ export async function launch(
     timeoutMs: cfg.bootTimeoutMs ?? adapter.bootTimeoutMs,
     ...(cfg.exitsLog && { exitsLog: cfg.exitsLog }),
     paneLog: cfg.paneLog,
+    ...(cfg.signal && { signal: cfg.signal }),
   });
   if (!boot.ok) {
     if (boot.reason !== "died") stopSession(tmux);
