@@ -1,10 +1,12 @@
 import { defineCommand } from "citty";
 import { createPeer, validateNewPeer } from "../registry/create";
+import { missingProgram } from "../runtimes/command";
 import { installPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
+import { requireConfig } from "./need-config";
 import { printJson } from "./output";
 import { jsonArg, newPeerName } from "./peer-arg";
 import { runtimeFlagArgs, runtimeFlags } from "./runtime-flags";
@@ -77,12 +79,18 @@ export default defineCommand({
   },
 });
 
-/** The command runtime runs what --command names; without it there is nothing to run. */
+/**
+ * The command runtime runs what --command names; without it there is nothing to run, and a
+ * program not on the session's PATH would only fail at its first wake.
+ */
 export function needsCommand(runtime: string, command: string | undefined, verb: string): void {
-  if (runtime === "command" && (command === undefined || command.trim() === ""))
+  if (runtime !== "command") return;
+  if (command === undefined || command.trim() === "")
     throw usageError(
       `the command runtime needs --command CMD, the program to run (see iapeer ${verb} --help)`,
     );
+  const missing = missingProgram(command, requireConfig().path);
+  if (missing) throw usageError(missing);
 }
 
 /** A command peer gets envelopes unless told otherwise: say so, since a shell would run them. */

@@ -35,18 +35,19 @@ export default defineCommand({
       return;
     }
     if (args.all) return listAll(args.json);
-    const states = await askDaemon<PeerRuntimeState[]>("GET", "/v1/peers");
+    const states = await askDaemon<(PeerRuntimeState & { queued?: number })[]>("GET", "/v1/peers");
     if (args.json) return printJson(states);
     if (states.length === 0) {
       consola.info("no peers yet: `iapeer create <name> --runtime echo` makes one");
       return;
     }
     printTable(
-      ["PEER", "RUNTIME", "STATE", "PID", "UPTIME", "ACTIVE", "FOLDER"],
+      ["PEER", "RUNTIME", "STATE", "QUEUE", "PID", "UPTIME", "ACTIVE", "FOLDER"],
       states.map((s) => [
         s.personality,
         s.default ? s.runtime : `${s.runtime} (alt)`,
         stateCell(s),
+        String(s.queued ?? 0),
         s.pid ? String(s.pid) : "-",
         duration(s.uptime_s),
         s.last_activity ? `${ago(s.last_activity)} ago` : "-",

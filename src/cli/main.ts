@@ -21,6 +21,7 @@ export const main: CommandDef = {
     list: () => import("./list").then((m) => aliased("list", m.default)),
     status: () => import("./status").then((m) => m.default),
     send: () => import("./send").then((m) => m.default),
+    message: () => import("./message").then((m) => m.default),
     wake: () => import("./lifecycle-commands").then((m) => m.wake),
     start: () => import("./lifecycle-commands").then((m) => m.start),
     stop: () => import("./lifecycle-commands").then((m) => m.stop),

@@ -2,9 +2,9 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { ok } from "../core/result";
 import { lockFleet } from "../fleet/lock";
-import { fleetMembers, setFleetMembers } from "../fleet/members";
+import { fleetMembers, releaseFromOthers, setFleetMembers } from "../fleet/members";
 import { FleetError, type FleetFile, readFleet } from "../fleet/parse";
-import { FleetRefusal, type PlannedPeer, planFleet } from "../fleet/plan";
+import { FleetRefusal, orphansOf, type PlannedPeer, planFleet } from "../fleet/plan";
 import type { Host } from "../home/host";
 import { removePeer } from "../lifecycle/control";
 import { updatePeer } from "../lifecycle/update";
@@ -50,6 +50,9 @@ interface PeerReport {
   notStarted?: true;
 }
 
+/** What the session never reads: changing only these restarts nothing (a conversation kept). */
+const UNSEEN = new Set(["description"]);
+
 /** Make the registry what the plan says, one peer at a time; a failure is that peer's report. */
 async function apply(host: Host, p: PlannedPeer): Promise<PeerReport> {
   const report: PeerReport = {
@@ -82,7 +85,7 @@ async function apply(host: Host, p: PlannedPeer): Promise<PeerReport> {
   }
   // Up: an always-on peer is its service manager's to run (asked to restart it when it changed);
   // any other is woken, afresh when it changed.
-  const restart = p.action === "updated";
+  const restart = p.action === "updated" && !(p.changed ?? []).every((c) => UNSEEN.has(c));
   if (profile.wake === "always-on" && !restart) return { ...report, started: "always-on" };
   const woke = await act(restart ? "restart" : "start", p.name, undefined);
   if (!woke.ok) return { ...failed(woke.error), notStarted: true };
@@ -108,7 +111,7 @@ function say(r: PeerReport): string {
   const what = r.action === "updated" ? `updated (${r.changed?.join(", ")})` : r.action;
   const started =
     r.started === "woke"
-      ? r.action === "updated"
+      ? r.action === "updated" && !(r.changed ?? []).every((c) => UNSEEN.has(c))
         ? ", restarted"
         : ", started"
       : r.started === "live"
@@ -131,6 +134,16 @@ export default defineCommand({
       description: "Also remove the peers an earlier up of this file made that it no longer lists",
       default: false,
     },
+    "dry-run": {
+      type: "boolean",
+      description: "Print what up would do, and change nothing",
+      default: false,
+    },
+    adopt: {
+      type: "boolean",
+      description: "Take over peers another fleet file holds (refused without it)",
+      default: false,
+    },
     json: jsonArg,
   },
   async run({ args }) {
@@ -142,7 +155,12 @@ export default defineCommand({
     );
     if (!lock.ok) throw actionError(lock.error);
     try {
-      await upLocked(host, fleet, args.prune, args.json);
+      await upLocked(host, fleet, {
+        prune: args.prune,
+        adopt: args.adopt,
+        dryRun: args["dry-run"],
+        json: args.json,
+      });
     } finally {
       lock.release();
     }
@@ -152,15 +170,41 @@ export default defineCommand({
 /** How long an `up` waits for another one: starting many agents can take minutes. */
 const FLEET_LOCK_WAIT_MS = 10 * 60_000;
 
-async function upLocked(host: Host, fleet: FleetFile, prune: boolean, json: boolean) {
+interface UpOptions {
+  prune: boolean;
+  adopt: boolean;
+  dryRun: boolean;
+  json: boolean;
+}
+
+async function upLocked(host: Host, fleet: FleetFile, opts: UpOptions) {
+  const { json } = opts;
   const members = fleetMembers(host.layout, fleet.path);
   let plan: PlannedPeer[];
   try {
-    plan = planFleet(host, fleet, members, prune);
+    plan = planFleet(host, fleet, members, opts.prune, opts.adopt);
   } catch (error) {
     if (error instanceof FleetError) throw usageError(error.message);
     if (error instanceof FleetRefusal) throw actionError(`${fleet.path}: ${error.message}`);
     throw error;
+  }
+  // Like compose: a peer the file made and no longer lists is said, and left unless --prune.
+  const orphans = opts.prune ? [] : orphansOf(host, fleet, members);
+  if (opts.dryRun) return printPlan(fleet, plan, orphans, json);
+  if (!json)
+    for (const name of orphans)
+      consola.warn(
+        `${name}: orphaned (an earlier up of ${fleet.path} made it; the file no longer lists it); \`iapeer up --prune\` removes it`,
+      );
+  if (opts.adopt) {
+    const taken = host.store.write(() =>
+      releaseFromOthers(
+        host.layout,
+        fleet.path,
+        fleet.entries.map((e) => e.name),
+      ),
+    );
+    if (!taken.ok) throw actionError(`cannot record the fleet's peers: ${taken.error}`);
   }
   // The file's entries are its peers from now on (a prune may later remove only those).
   const listed = fleet.entries.map((e) => e.name);
@@ -180,9 +224,24 @@ async function upLocked(host: Host, fleet: FleetFile, prune: boolean, json: bool
   const changed = reports.some((r) => r.action !== "unchanged");
   const allOk = reports.every((r) => r.ok);
   if (!allOk) process.exitCode = EXIT.failed;
-  if (json) return printJson({ ok: allOk, file: fleet.path, changed, peers: reports });
+  if (json) return printJson({ ok: allOk, file: fleet.path, changed, peers: reports, orphans });
   if (reports.length === 0) consola.info(`${fleet.path} lists no peers`);
   else if (!changed && !reports.some((r) => r.started === "woke"))
     consola.info(`nothing changed: ${reports.length} peers as ${fleet.path} says, all up`);
   else if (!changed) consola.info(`no settings changed: the peers are as ${fleet.path} says`);
+}
+
+/** `up --dry-run`: the plan, one line a peer (or JSON), and nothing done. */
+function printPlan(fleet: FleetFile, plan: PlannedPeer[], orphans: string[], json: boolean): void {
+  if (json) {
+    printJson({ ok: true, file: fleet.path, dryRun: true, peers: plan, orphans });
+    return;
+  }
+  const lines = plan.map(
+    (p) =>
+      `${p.name}: ${p.action === "unchanged" ? "unchanged" : `would be ${p.action === "updated" ? `updated (${p.changed?.join(", ")})` : p.action}`}`,
+  );
+  for (const name of orphans) lines.push(`${name}: orphaned (left as it is; --prune removes it)`);
+  if (lines.length === 0) lines.push(`${fleet.path} lists no peers`);
+  process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -2,11 +2,12 @@ import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import { recordedDeaths } from "../lifecycle/crash-guard";
-import { allStates } from "../lifecycle/state";
+import { allStates, type PeerRuntimeState } from "../lifecycle/state";
 import { meshFleet } from "../mesh/every-host";
 import type { MeshNode } from "../mesh/node";
 import { peerForToken } from "../registry/tokens";
 import type { Dispatcher } from "../transport/dispatcher";
+import { waitingCounts } from "../transport/messages";
 import { send } from "../transport/send";
 import type { UiLogins } from "../ui/auth";
 import {
@@ -42,6 +43,21 @@ const answer = (a: Answer): Response => json(a.status, a.body);
 
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** Each peer × runtime's state, with how many messages wait for it (`queued`). */
+function peerRows(host: Host): (PeerRuntimeState & { queued: number })[] {
+  const counts = waitingCounts(host.store);
+  return allStates(host).map((s) => ({
+    ...s,
+    queued: counts
+      .filter(
+        (c) =>
+          c.recipient === s.personality &&
+          (c.runtime === s.runtime || (c.runtime === null && s.default)),
+      )
+      .reduce((n, c) => n + c.waiting, 0),
+  }));
+}
 
 /** The daemon's HTTP surface, the same on the unix socket and on loopback TCP. */
 export async function handleRequest(
@@ -103,7 +119,7 @@ export async function handleRequest(
   if (req.method === "GET" && path === "/v1/status" && ctx.info)
     return json(200, hostStatus(host, ctx.info));
   if (req.method === "GET" && path === "/v1/peers") {
-    if (url.searchParams.get("all") !== "1") return json(200, allStates(host));
+    if (url.searchParams.get("all") !== "1") return json(200, peerRows(host));
     // Every host's peers, and whether the mesh could be asked (`up`, `down`, `off`).
     return json(200, await meshFleet(host, ctx.mesh?.link.directory()));
   }

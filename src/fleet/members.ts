@@ -37,3 +37,23 @@ export function setFleetMembers(layout: Layout, file: string, names: string[]): 
   const written = writeFileAtomic(membersPath(layout), `${JSON.stringify(all, null, 2)}\n`);
   return written.ok ? ok(undefined) : fail(written.error);
 }
+
+/** Another fleet file that holds this peer, if any: a peer belongs to one file at a time. */
+export function otherFleetOf(layout: Layout, file: string, name: string): string | undefined {
+  for (const [other, names] of Object.entries(readAll(layout)))
+    if (other !== file && Array.isArray(names) && names.includes(name)) return other;
+  return undefined;
+}
+
+/** Take peers out of every other file's members (`up --adopt`): they are this file's now. */
+export function releaseFromOthers(layout: Layout, file: string, names: string[]): Result<void> {
+  const all = readAll(layout);
+  for (const [other, held] of Object.entries(all)) {
+    if (other === file || !Array.isArray(held)) continue;
+    const kept = held.filter((n) => !names.includes(n));
+    if (kept.length > 0) all[other] = kept;
+    else delete all[other];
+  }
+  const written = writeFileAtomic(membersPath(layout), `${JSON.stringify(all, null, 2)}\n`);
+  return written.ok ? ok(undefined) : fail(written.error);
+}

@@ -124,7 +124,15 @@ export async function readFleet(path: string): Promise<FleetFile> {
   try {
     read = readAtMost(path, MAX_FLEET_BYTES + 1);
   } catch (error) {
-    throw new FleetError(path, undefined, undefined, `cannot read it: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FleetError(
+      path,
+      undefined,
+      undefined,
+      code === "ENOENT"
+        ? 'no such file: write one (README, "A fleet file"), or name yours: iapeer up FILE'
+        : `cannot read it (${code ?? (error as Error).message})`,
+    );
   }
   const bounded = boundedText(read.bytes, read.size);
   if (!bounded.ok) throw new FleetError(path, bounded.line, undefined, bounded.reason);

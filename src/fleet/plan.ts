@@ -17,6 +17,7 @@ import {
 } from "../registry/profile";
 import { getPeer, peerAt } from "../registry/registry";
 import { RUNTIME_KEYS, setRuntimeKey } from "../registry/settings-keys";
+import { otherFleetOf } from "./members";
 import { type FleetEntry, FleetError, type FleetFile, lineOf } from "./parse";
 
 /**
@@ -200,6 +201,7 @@ export function planFleet(
   file: FleetFile,
   members: readonly string[],
   prune: boolean,
+  adopt = false,
 ): PlannedPeer[] {
   const plan: PlannedPeer[] = [];
   const folders = new Map<string, string>();
@@ -217,6 +219,12 @@ export function planFleet(
       );
     folders.set(folder, entry.name);
     if (row) {
+      // Two files that list one peer would flip it back and forth at each `up`.
+      const owner = adopt ? undefined : otherFleetOf(host.layout, file.path, entry.name);
+      if (owner)
+        throw new FleetRefusal(
+          `peer ${entry.name} belongs to the fleet file ${owner}; take it over with \`iapeer up --adopt\`, or drop it from one of the files`,
+        );
       if (path !== undefined && path !== row.cwd)
         throw new FleetRefusal(
           `peer ${entry.name} lives in ${row.cwd}, the file says ${path}: a peer cannot move (remove it first, or give its folder)`,
@@ -255,4 +263,10 @@ export function planFleet(
     }
   }
   return plan;
+}
+
+/** Peers an earlier `up` of this file made that it no longer lists (and that still exist). */
+export function orphansOf(host: Host, file: FleetFile, members: readonly string[]): string[] {
+  const listed = new Set(file.entries.map((e) => e.name));
+  return members.filter((n) => !listed.has(n) && getPeer(host.store, n) !== undefined);
 }

@@ -5,11 +5,13 @@ import { pane, THEN, type Tmux } from "../tmux/client";
 import { describeExit } from "../tmux/exits";
 import { signalName } from "../tmux/signals";
 import { describeDeath, type SessionRecord } from "./death";
-import { paneLogTail } from "./pane-log";
+import { keepLastWords, paneLogTail } from "./pane-log";
 import { awaitSessionEnd } from "./watch";
 
 interface BootOptions {
   timeoutMs: number;
+  /** Aborted when the peer is stopped while it starts: the boot ends at once. */
+  signal?: AbortSignal;
   exitsLog?: string;
   paneLog: string;
 }
@@ -18,7 +20,7 @@ type BootResult =
   | { ok: true; dialogs: string[] }
   | {
       ok: false;
-      reason: "died" | "fatal-screen" | "stuck-dialog" | "unknown-screen" | "timeout";
+      reason: "died" | "fatal-screen" | "stuck-dialog" | "unknown-screen" | "timeout" | "cancelled";
       error: string;
     };
 
@@ -115,11 +117,14 @@ export async function bootLoop(
   let readySince: number | undefined;
   let answered: { screen: string; at: number } | undefined;
   for (let look = 0; ; look++) {
+    if (opts.signal?.aborted)
+      return { ok: false, reason: "cancelled", error: "stopped while it was starting" };
     const p = probe(tmux, record.identity);
     if (p.gone || p.dead) {
       // tmux's dead-pane line scrolls the last output into history, so look there too.
       const history = p.gone ? "" : tmux.capturePane(record.identity, { history: 50 }).stdout;
       const output = (history || paneLogTail(opts.paneLog)).replace(TMUX_DEAD_LINE, "");
+      keepLastWords(opts.paneLog, output);
       // A runtime that prints why it cannot run and exits gets that cause, not just its status.
       const seen = adapter.classify(stripAnsi(output), settings);
       const why = seen.kind === "fatal" ? `: ${seen.cause}` : quote(lastLines(output));

@@ -6,7 +6,7 @@ import { Tmux } from "../tmux/client";
 import { bootLoop } from "./boot";
 import type { SessionRecord } from "./death";
 import { newSessionArgs } from "./new-session";
-import { startPaneLog } from "./pane-log";
+import { preparePaneLog } from "./pane-log";
 import { sessionEnv } from "./session-env";
 import { stopSession } from "./stop";
 
@@ -35,6 +35,8 @@ export interface LaunchConfig {
   iapeer: readonly string[];
   bootTimeoutMs?: number;
   tmuxBinary?: string;
+  /** Aborted to end the boot at once (the peer was stopped). */
+  signal?: AbortSignal;
 }
 
 type LaunchFailure =
@@ -46,7 +48,8 @@ type LaunchFailure =
   | "fatal-screen"
   | "stuck-dialog"
   | "unknown-screen"
-  | "timeout";
+  | "timeout"
+  | "cancelled";
 
 export interface LaunchedSession extends SessionRecord {
   socket: string;
@@ -124,7 +127,9 @@ export async function launch(
     cwd: spec.cwd,
     argv: argv.value,
     ...(cfg.exitsLog && { exitsLog: cfg.exitsLog }),
+    paneLog: cfg.paneLog,
   };
+  preparePaneLog(cfg.paneLog);
   let created = tmux.run(newSessionArgs(input), { env });
   if (!created.ok && cfg.exitsLog && !tmux.hasSession(identity)) {
     // The hook is best effort: a tmux that refuses it still gets a plain session.
@@ -152,12 +157,11 @@ export async function launch(
     startedAt,
   };
 
-  startPaneLog(tmux, identity, cfg.paneLog);
-
   const boot = await bootLoop(tmux, record, adapter, spec.settings, {
     timeoutMs: cfg.bootTimeoutMs ?? adapter.bootTimeoutMs,
     ...(cfg.exitsLog && { exitsLog: cfg.exitsLog }),
     paneLog: cfg.paneLog,
+    ...(cfg.signal && { signal: cfg.signal }),
   });
   if (!boot.ok) {
     if (boot.reason !== "died") stopSession(tmux);

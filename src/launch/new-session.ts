@@ -1,5 +1,6 @@
-import { THEN } from "../tmux/client";
+import { pane, THEN } from "../tmux/client";
 import { EXIT_HOOK_NAME, exitCauseHook } from "../tmux/exit-hook";
+import { shQuote } from "../tmux/quote";
 
 const SESSION_COLUMNS = 220;
 const SESSION_ROWS = 50;
@@ -10,6 +11,8 @@ interface NewSessionInput {
   argv: readonly string[];
   /** With an exits log the exit-cause hook is installed; without one, a plain session. */
   exitsLog?: string;
+  /** Where pipe-pane appends what the session prints, attached in the same invocation. */
+  paneLog?: string;
 }
 
 /**
@@ -60,5 +63,12 @@ export function newSessionArgs(
     input.cwd,
     "--",
     ...input.argv,
+    // Attached before tmux reads the pane: a program that prints and dies at once is logged.
+    ...(input.paneLog !== undefined
+      ? [THEN, "pipe-pane", "-t", pane(input.identity), paneLogCommand(input.paneLog)]
+      : []),
   ];
 }
+
+/** The shell command pipe-pane runs: append to the pane log. */
+export const paneLogCommand = (paneLog: string): string => `exec cat >> ${shQuote(paneLog)}`;

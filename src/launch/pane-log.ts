@@ -1,16 +1,16 @@
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { FILE_MODE } from "../core/fs";
-import type { Tmux } from "../tmux/client";
-import { shQuote } from "../tmux/quote";
 
-/** Append everything the session prints to its pane log: the activity clock for idle detection. */
-export function startPaneLog(tmux: Tmux, identity: string, paneLog: string): boolean {
+/**
+ * Make the pane log with its mode before pipe-pane appends to it (new-session.ts attaches it):
+ * everything the session prints, the activity clock for idle detection.
+ */
+export function preparePaneLog(paneLog: string): void {
   try {
     if (!existsSync(paneLog)) closeSync(openSync(paneLog, "a", FILE_MODE));
   } catch {
-    // pipe-pane below reports the real problem
+    // pipe-pane's own cat reports the real problem
   }
-  return tmux.pipePane(identity, `exec cat >> ${shQuote(paneLog)}`).ok;
 }
 
 /** The end of what a session printed: all a session that died at once leaves to quote. */
@@ -19,5 +19,19 @@ export function paneLogTail(paneLog: string, bytes = 4096): string {
     return readFileSync(paneLog, "utf8").slice(-bytes);
   } catch {
     return "";
+  }
+}
+
+/**
+ * A program that died before pipe-pane was attached printed to the screen alone: its last words
+ * (read from the dead pane) go into the pane log, unless the log already has them.
+ */
+export function keepLastWords(paneLog: string, output: string): void {
+  const last = output.trimEnd().split("\n").at(-1)?.trim();
+  if (!last || paneLogTail(paneLog).includes(last)) return;
+  try {
+    appendFileSync(paneLog, `${output.trimEnd()}\n`, { mode: FILE_MODE });
+  } catch {
+    // the error still quotes them
   }
 }

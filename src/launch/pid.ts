@@ -84,3 +84,32 @@ export function processState(pid: number): string | undefined {
   const stat = procStat(pid);
   return stat === UNREADABLE ? undefined : stat?.state;
 }
+
+/**
+ * Whether another process group than the pane process's own holds its terminal's foreground:
+ * a shell running a job, a REPL running a child. Read from /proc on Linux, from ps elsewhere;
+ * undefined when neither tells.
+ */
+export function foregroundTaken(panePid: number): boolean | undefined {
+  const groups = procGroups(panePid) ?? psGroups(panePid);
+  if (!groups || groups.tpgid <= 0) return undefined;
+  return groups.tpgid !== groups.pgrp;
+}
+
+/** pgrp (field 5) and tpgid (field 8) of /proc/<pid>/stat. */
+function procGroups(pid: number): { pgrp: number; tpgid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { pgrp: Number(fields[2]), tpgid: Number(fields[5]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function psGroups(pid: number): { pgrp: number; tpgid: number } | undefined {
+  if (process.platform === "linux") return undefined;
+  const res = Bun.spawnSync(["ps", "-o", "pgid=,tpgid=", "-p", String(pid)], { stderr: "ignore" });
+  const [pgrp, tpgid] = res.stdout.toString().trim().split(/\s+/).map(Number);
+  return res.exitCode === 0 && pgrp && tpgid ? { pgrp, tpgid } : undefined;
+}

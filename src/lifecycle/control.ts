@@ -7,6 +7,7 @@ import { deleteProjection, getPeer, type PeerRecord, setStopped } from "../regis
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import { adoptRunningSessions } from "./adopt";
+import { cancelBoots } from "./booting";
 import { resetCrashGuard } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
 import { getSession, listSessions, markAsleep } from "./sessions";
@@ -60,7 +61,10 @@ export async function stopPeer(host: Host, personality: string): Promise<Result<
   adoptRunningSessions(host, personality);
   // Marked first, so a wake that starts meanwhile is refused.
   host.store.write(() => setStopped(host.store, personality, true));
-  return ok(await endSessions(host, personality, "stop"));
+  // A session still starting is not live yet: its boot is ended here, not at its deadline.
+  const cancelled = cancelBoots(personality);
+  const ended = await endSessions(host, personality, "stop");
+  return ok([...new Set([...ended, ...cancelled])]);
 }
 
 /** The refusal for a runtime the peer does not have, before anything is changed. */

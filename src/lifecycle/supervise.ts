@@ -1,14 +1,14 @@
 import { statSync } from "node:fs";
 import { peerLog } from "../core/paths";
 import { type Host, nowOf } from "../home/host";
-import { pidAlive, sameProcess } from "../launch/pid";
+import { foregroundTaken, pidAlive, sameProcess } from "../launch/pid";
 import { nudgeReaper } from "../launch/watch";
 import { getPeer } from "../registry/registry";
 import { endSession } from "./control";
 import { readNewExits } from "./exits-cursor";
 import { rotateForeignLogs } from "./rotate";
 import { recordSessionDeath } from "./session-death";
-import { listSessions, type SessionRow } from "./sessions";
+import { listSessions, type SessionRow, touchActivity } from "./sessions";
 import { settleUnreaped } from "./unreaped";
 
 interface TickReport {
@@ -61,6 +61,12 @@ export async function superviseTick(
     if (opts.idle !== false && host.config.idleSecs > 0) {
       const idleS = (now.getTime() - lastActivity(host, s)) / 1000;
       if (idleS > host.config.idleSecs) {
+        // Its program is running a job (a shell's command, a REPL's child): busy, however
+        // silent. The job's end starts the idle time afresh.
+        if (s.panePid && foregroundTaken(s.panePid)) {
+          touchActivity(host.store, s.identity, now);
+          continue;
+        }
         if (await endSession(host, s.identity, "idle", true)) report.slept.push(s.identity);
       }
     }

@@ -9,6 +9,7 @@ import { inspectProfile } from "../registry/profile";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
+import { startBoot } from "./booting";
 import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
 import { recordSessionDeath } from "./session-death";
@@ -159,6 +160,7 @@ export async function wakeOrSpawn(
               : "after-exit";
       host.events.write("wake", { identity, mode: resume ? "resume" : "fresh", reason });
       refreshMcp(host, peer.cwd, peer.profile);
+      const boot = startBoot(identity, personality);
       const result = await launch(
         {
           identity: id.value,
@@ -167,9 +169,12 @@ export async function wakeOrSpawn(
           settings: peer.profile.settings[runtime] ?? {},
         },
         adapter.value,
-        launchConfigFor(host, identity),
-      );
+        { ...launchConfigFor(host, identity), signal: boot.signal },
+      ).finally(boot.done);
       if (!result.ok && result.reason === "tmux") return refuse("launch", result.error);
+      // Stopped while it started: not a death, and no crash-loop count.
+      if (!result.ok && result.reason === "cancelled")
+        return refuse("stopped", `peer ${personality} was stopped while it was starting`);
       if (!result.ok) {
         const failedUntil = recordDeath(host, {
           identity,

@@ -60,3 +60,23 @@ export function checkReadyPattern(source: string): string | undefined {
     return `invalid ready pattern ${JSON.stringify(source)}: ${(error as Error).message}`;
   }
 }
+
+/** Anything that makes a command line the shell's to read: quotes, operators, expansions. */
+const SHELL_SYNTAX = /[;&|<>()$`*?[\]{}~"'\\\n#]/;
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/**
+ * Why a command line cannot run here, when that is certain before starting it: its program (a
+ * bare name, or an absolute path) is not found on the session's PATH. A shell command line
+ * (quotes, operators, variables, a leading assignment) is the shell's to judge when it runs.
+ */
+export function missingProgram(command: string, path: string): string | undefined {
+  const line = command.trim();
+  if (SHELL_SYNTAX.test(line)) return undefined;
+  const program = line.split(/\s+/)[0] ?? "";
+  if (program === "" || ASSIGNMENT.test(program)) return undefined;
+  // A relative path is found from the peer's folder, which may not be there yet.
+  if (program.includes("/") && !program.startsWith("/")) return undefined;
+  if (Bun.which(program, { PATH: path })) return undefined;
+  return `${program}: command not found on PATH (${path}); install it, or give its full path in --command`;
+}

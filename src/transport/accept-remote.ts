@@ -1,5 +1,5 @@
 import type { Host } from "../home/host";
-import { type Accepted, checkSend, refused } from "./accept";
+import { type Accepted, checkSend, refused, repeatOf } from "./accept";
 import { getMessage, insertMessage, type Message, messageByKey } from "./messages";
 import type { SendRequest } from "./types";
 
@@ -26,7 +26,7 @@ export function acceptRemote(
   return host.store.write((): Accepted => {
     if (req.key !== undefined) {
       const earlier = messageByKey(host.store, req.from, recipient, req.key);
-      if (earlier) return { ok: true, message: earlier, repeated: true };
+      if (earlier) return repeatOf(earlier, req);
     }
     insertMessage(host.store, {
       id,

@@ -82,7 +82,7 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
     if (req.key !== undefined) {
       // A key is its sender's own: the same key from someone else is another message.
       const earlier = messageByKey(host.store, req.from, req.to, req.key);
-      if (earlier) return { ok: true, message: earlier, repeated: true };
+      if (earlier) return repeatOf(earlier, req);
     }
     const peer = getPeer(host.store, req.to);
     if (!peer) return refused(`no peer named ${req.to}; see \`iapeer list\``, false);
@@ -112,6 +112,18 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
     });
     return { ok: true, message: getMessage(host.store, id) as Message };
   });
+}
+
+/**
+ * A send under a key already used: the same text is a retry, answered with the first one's
+ * record; another text would be dropped unseen, so it is refused, naming the key.
+ */
+export function repeatOf(earlier: Message, req: SendRequest): Accepted {
+  if (earlier.body === req.body) return { ok: true, message: earlier, repeated: true };
+  return refused(
+    `the key ${JSON.stringify(req.key)} was used for another message to ${req.to} (${earlier.id}) with a different text; a new message needs a new key`,
+    false,
+  );
 }
 
 /** What the sender is told about a stored message, now. */

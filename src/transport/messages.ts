@@ -226,6 +226,18 @@ export function recipientCounts(store: Store, since: string): RecipientCounts[] 
     .all(since) as RecipientCounts[];
 }
 
+/** Messages waiting per recipient and runtime (null: its default runtime), for `list`'s QUEUE. */
+export function waitingCounts(
+  store: Store,
+): { recipient: string; runtime: string | null; waiting: number }[] {
+  return store.db
+    .query(
+      `SELECT recipient, runtime, COUNT(*) AS waiting FROM messages
+       WHERE state IN ('queued', 'delivering') GROUP BY recipient, runtime`,
+    )
+    .all() as { recipient: string; runtime: string | null; waiting: number }[];
+}
+
 export function inFlight(store: Store, recipient: string): Message[] {
   const rows = store.db
     .query(`${SELECT} WHERE recipient = ? AND state = 'delivering' ORDER BY seq`)

@@ -1,3 +1,4 @@
+import { foregroundTaken } from "../launch/pid";
 import { inputBox, withoutFaint } from "../runtimes/screen";
 import type { DeliveryMarkers } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
@@ -39,8 +40,10 @@ export function readInput(
   tmux: Tmux,
   identity: string,
   prompt: string,
+  /** Lines of scrollback to read too: a long text pushes its prompt off the screen. */
+  history = 0,
 ): InputView | undefined | null {
-  const screen = tmux.capturePane(identity, { escapes: true });
+  const screen = tmux.capturePane(identity, { escapes: true, ...(history > 0 && { history }) });
   if (!screen.ok) return null;
   return inputBox(withoutFaint(screen.stdout), prompt);
 }
@@ -49,6 +52,29 @@ export function readInput(
 function paneDead(tmux: Tmux, identity: string): boolean {
   const res = tmux.display(identity, "#{pane_dead}");
   return !res.ok || res.stdout.trim() === "1";
+}
+
+/** Whether the pane's program has handed its terminal to a job of its own (a shell's command). */
+function jobRunning(tmux: Tmux, identity: string): boolean {
+  const pid = Number(tmux.display(identity, "#{pane_pid}").stdout.trim());
+  return pid > 0 && foregroundTaken(pid) === true;
+}
+
+/** Scrollback that holds a text's lines even on a narrow pane, with its prompt above them. */
+export const historyFor = (text: string): number =>
+  text.length > 2000 ? Math.ceil(text.length / 40) + text.split("\n").length : 0;
+
+/** Longer texts take longer to show: a line editor redraws as the paste arrives. */
+const landingWaitMs = (text: string, confirmMs: number): number => confirmMs + text.length / 4;
+
+/**
+ * Whether the input holds the start of this text, where the line was empty before: iapeer's own
+ * unsubmitted paste, which it may clear; anything else may be a person's draft.
+ */
+export function holdsOurText(view: InputView | undefined | null, text: string): boolean {
+  if (typeof view !== "object" || view === null) return false;
+  const shown = compact(view.area).slice(0, 64);
+  return shown !== "" && compact(text).startsWith(shown);
 }
 
 /** Without any whitespace: how a text compares with its copy wrapped or indented on a screen. */
@@ -85,8 +111,9 @@ export async function typeIn(
 ): Promise<TypeInResult> {
   const started = Date.now();
   const prompt = markers.prompt;
+  const history = historyFor(text);
   // A draft on the input line is a human's unsent text (or leftovers): do not type over it.
-  let before = readInput(tmux, identity, prompt);
+  let before = readInput(tmux, identity, prompt, history);
   while (
     before !== null &&
     before !== undefined &&
@@ -94,7 +121,7 @@ export async function typeIn(
     Date.now() - started < opts.draftWaitMs
   ) {
     await Bun.sleep(200);
-    before = readInput(tmux, identity, prompt);
+    before = readInput(tmux, identity, prompt, history);
   }
   if (before === null) return { outcome: "not-typed", reason: "the session is gone" };
   if (before === undefined)
@@ -118,16 +145,22 @@ export async function typeIn(
     input.area !== before.area &&
     (showsMark(input, mark) || (markers.pastePlaceholder?.test(input.area) ?? false));
   let shown: InputView | null | undefined;
-  for (const until = Date.now() + opts.confirmMs; Date.now() < until; await Bun.sleep(POLL_MS)) {
-    shown = readInput(tmux, identity, prompt);
+  const landingMs = landingWaitMs(text, opts.confirmMs);
+  for (const until = Date.now() + landingMs; Date.now() < until; await Bun.sleep(POLL_MS)) {
+    shown = readInput(tmux, identity, prompt, history);
     if (shown === null || landed(shown)) break;
   }
   if (!pasted.ok && !landed(shown))
     return { outcome: "not-typed", reason: `tmux paste-buffer failed: ${pasted.stderr}` };
   // Gone before any Enter of ours: the text went with the session, never submitted.
   if (shown === null) return { outcome: "not-typed", reason: "the session ended during the paste" };
-  if (!shown || !landed(shown))
+  if (!shown || !landed(shown)) {
+    // A line-based program keeps a half-shown paste on its line, where it would be the start
+    // of every later input: clear it, only when the line was empty before and holds our text.
+    if (markers.singleEnter && before.line === "" && clearOurText(tmux, identity, prompt, text))
+      return { outcome: "not-typed", reason: "the paste never showed whole on the input line" };
     return { outcome: "unconfirmed", reason: "the paste never showed on the input line", heldMs };
+  }
   if (!pasted.ok) onTyped();
   const landedLine = shown.line;
 
@@ -145,7 +178,7 @@ export async function typeIn(
       Date.now() < until;
       await Bun.sleep(POLL_MS)
     ) {
-      const now = readInput(tmux, identity, prompt);
+      const now = readInput(tmux, identity, prompt, history);
       // Gone while its input line still showed the text, never seen taking it: typed again into
       // the next session. Losing it would be worse than the rare duplicate of a program that
       // read the Enter in its last milliseconds, which the envelope's id lets it recognise.
@@ -155,6 +188,10 @@ export async function typeIn(
       // show a footer (codex: the conversation's title), which can quote the text back.
       if (now !== undefined && (now.line !== landedLine || !landed(now)))
         return { outcome: "delivered", heldMs };
+      // A line-based program runs what it took: a job holding the terminal is the text taken,
+      // though its line stays on screen until the job ends.
+      if (markers.singleEnter && jobRunning(tmux, identity))
+        return { outcome: "delivered", heldMs };
     }
   }
   return {
@@ -162,4 +199,13 @@ export async function typeIn(
     reason: `the input line did not clear after ${opts.enterRetries + 1} Enter keystrokes`,
     heldMs,
   };
+}
+
+/** Ctrl-U (erase to the start of the line: an edit, never an answer) when the line is ours. */
+export function clearOurText(tmux: Tmux, identity: string, prompt: string, text: string): boolean {
+  const history = historyFor(text);
+  if (!holdsOurText(readInput(tmux, identity, prompt, history), text)) return false;
+  tmux.sendKeys(identity, ["C-u"]);
+  const after = readInput(tmux, identity, prompt, history);
+  return typeof after === "object" && after !== null && after.line === "";
 }

@@ -353,7 +353,7 @@ describe("the CLI", () => {
 
   test("a command peer made without --format is told it gets envelopes", () => {
     const sb = sandbox();
-    const r = runSource(["create", "ai", "--runtime", "command", "--command", "aider"], sb.env);
+    const r = runSource(["create", "ai", "--runtime", "command", "--command", "cat"], sb.env);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).toContain("--format text");
   });

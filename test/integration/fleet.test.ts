@@ -184,7 +184,7 @@ describe("iapeer up", () => {
     expect(existsSync(sb.layout.peersDir) ? readdirSync(sb.layout.peersDir) : []).toEqual([]);
     const missing = cli(["up", "/nonexistent/iapeer.toml"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("/nonexistent/iapeer.toml: cannot read it");
+    expect(missing.stderr).toContain("/nonexistent/iapeer.toml: no such file");
   });
 
   test("--prune removes the peers an earlier up of the file made and it no longer lists, and no others", () => {

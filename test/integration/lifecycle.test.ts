@@ -274,6 +274,7 @@ describe("stop, start, restart, always-on", () => {
         default: true,
         state: "stopped",
         cwd: join(sb.layout.peersDir, "ana"),
+        queued: 0,
       },
     ]);
   });
