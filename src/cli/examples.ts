@@ -28,6 +28,7 @@ const EXAMPLES: Record<string, string[]> = {
     "git diff | iapeer send reviewer --topic diff -",
     "iapeer send reviewer --message-file notes.md --no-wait",
   ],
+  message: ["iapeer message m_mx7v0cnn_c6d7ccca963c64db", "iapeer message <id> --follow --json"],
   wake: ["iapeer wake reviewer", "iapeer wake all"],
   start: ["iapeer start reviewer", "iapeer start all"],
   stop: ["iapeer stop reviewer", "iapeer stop all"],

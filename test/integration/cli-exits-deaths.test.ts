@@ -5,7 +5,17 @@ import { sandbox } from "../helpers/sandbox";
 test("exits shows the deaths the daemon recorded that exits.log lacks, with their class", () => {
   const { env } = sandbox({ IAPEER_PORT: "0" });
   const made = runSource(
-    ["create", "nob", "--runtime", "command", "--command", "nosuchbinary", "--format", "text"],
+    // A shell line: create leaves it to the shell, which finds no such program (status 127).
+    [
+      "create",
+      "nob",
+      "--runtime",
+      "command",
+      "--command",
+      "sh -c 'exec nosuchbinary'",
+      "--format",
+      "text",
+    ],
     env,
   );
   expect(made.code).toBe(0);
