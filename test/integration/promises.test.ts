@@ -159,7 +159,8 @@ test("SIGTERM: the daemon finishes the message it is typing, exits 0, and leaves
     expect(existsSync(join(sb.config.sockDir, "daemon.json"))).toBe(false);
     // The one being typed was finished and confirmed; the others were never touched.
     expect(db.message(first)).toMatchObject({ state: "delivered" });
-    expect(contents(out)).toBe("m1\n");
+    // Confirmed once its job held the terminal; the job itself finishes in the session.
+    await until(() => contents(out) === "m1\n" || undefined, "the first command to have run");
     for (const id of rest)
       expect(db.message(id)).toMatchObject({ state: "queued", attempts: 0, typing_at: null });
     // The next daemon delivers the rest, in order, once each.
@@ -169,7 +170,10 @@ test("SIGTERM: the daemon finishes the message it is typing, exits 0, and leaves
       "the next daemon to deliver the rest",
       60_000,
     );
-    expect(contents(out)).toBe("m1\nm2\nm3\n");
+    await until(
+      () => contents(out) === "m1\nm2\nm3\n" || undefined,
+      "each command to have run once, in order",
+    );
   } finally {
     db.close();
   }
