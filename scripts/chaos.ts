@@ -354,6 +354,23 @@ class Daemon {
       this.expected = true;
       if (proc.exitCode === null) proc.kill("SIGKILL");
       await proc.exited;
+      // A CLI sender found no daemon (this one was down, as a fault) and started its own: the
+      // home is held. It is killed too (a fault like the others), so the harness owns the next.
+      const holder = this.infoPid();
+      if (holder !== undefined && holder !== proc.pid) {
+        try {
+          process.kill(holder, "SIGKILL");
+        } catch {
+          // already gone
+        }
+        for (const until = Date.now() + 5000; Date.now() < until; await sleep(25)) {
+          try {
+            process.kill(holder, 0);
+          } catch {
+            break;
+          }
+        }
+      }
       this.startFailures.push({
         ts: new Date().toISOString(),
         code: proc.exitCode,
