@@ -1,6 +1,5 @@
 import { defineCommand } from "citty";
 import { startDaemon } from "../daemon/run";
-import { adoptRunningSessions } from "../lifecycle/adopt";
 import { requireHost } from "./context";
 import { daemonCommands } from "./daemon-control";
 import { actionError } from "./exit-codes";
@@ -18,7 +17,6 @@ export default defineCommand({
     if (rawArgs.some((word) => !word.startsWith("-"))) return;
     // A damaged database is refused here, before anything listens or answers.
     const host = requireHost({ check: true });
-    adoptRunningSessions(host);
     const started = await startDaemon(host);
     if (!started.ok) throw actionError(started.error);
     const { info } = started;

@@ -34,6 +34,8 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
   const holder = claimDaemon(host.store);
   if (holder)
     return { ok: false, error: `a daemon is already running for ${config.home} (pid ${holder})` };
+  // Sessions that outlived the last daemon (or that the database forgot) are its own again.
+  adoptRunningSessions(host);
 
   const dispatcher = new Dispatcher(host);
   // The dashboard's sessions live here, in memory: a restarted daemon asks for a new login.
