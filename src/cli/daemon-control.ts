@@ -54,17 +54,8 @@ export async function stopDaemon(config: Config): Promise<number | undefined> {
   return running.pid;
 }
 
-async function startDaemon(config: Config): Promise<DaemonInfo> {
-  if (viaServiceManager(config, "start")) {
-    const layout = layoutOf(config);
-    const info = await withSpinner("waiting for the service manager's daemon…", () =>
-      until(() => runningDaemon(layout), 30_000),
-    );
-    if (!info) throw actionError("the service manager started the daemon, but it did not answer");
-    return info;
-  }
-  return daemonFor(config);
-}
+/** daemonFor starts it: through its service manager when installed, else in the background. */
+const startDaemon = (config: Config): Promise<DaemonInfo> => daemonFor(config);
 
 const start = defineCommand({
   meta: { name: "start", description: "Start the daemon in the background (if it is not running)" },
