@@ -19,6 +19,7 @@ import {
   removeAnswer,
   sendRequest,
 } from "./actions";
+import { agentRoute } from "./agent-routes";
 import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
 import { hostStatus } from "./peer-detail";
@@ -105,6 +106,8 @@ export async function handleRequest(
       return json(401, { error: "a peer's token is required (Authorization: Bearer <token>)" });
     caller = { kind: "peer", personality };
   }
+  const agents = await agentRoute(req, url, ctx, caller.kind === "local");
+  if (agents) return agents;
   const bridged = await bridgeRoute(
     req,
     url,
