@@ -81,7 +81,7 @@ if (!agent.binDir) {
           `ana waits for a person's answer: "Delete the production database?"`,
         );
         const list = await h.cli(["approvals", "--json"]);
-        expect(list.json).toEqual([
+        expect(list.json as unknown[]).toEqual([
           expect.objectContaining({
             peer: "ana",
             question: "Delete the production database?",
@@ -106,7 +106,7 @@ if (!agent.binDir) {
         const results = h.server.toolResults.map((r) => r.text).join("\n");
         expect(results).toContain("No, keep it");
         expect(results).not.toContain("the second message");
-        expect((await h.cli(["approvals", "--json"])).json).toEqual([]);
+        expect((await h.cli(["approvals", "--json"])).json as unknown[]).toEqual([]);
       },
       TIMEOUT,
     );
