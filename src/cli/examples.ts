@@ -31,7 +31,11 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   message: ["iapeer message m_mx7v0cnn_c6d7ccca963c64db", "iapeer message <id> --follow --json"],
   approvals: ["iapeer approvals", "iapeer approvals --json"],
-  approve: ["iapeer approve reviewer", "iapeer approve reviewer 'No, keep it'", "iapeer approve reviewer 2"],
+  approve: [
+    "iapeer approve reviewer",
+    "iapeer approve reviewer 'No, keep it'",
+    "iapeer approve reviewer 2",
+  ],
   deny: ["iapeer deny reviewer"],
   hook: ["iapeer hook claude < event.json   # what an agent's hooks run"],
   wake: ["iapeer wake reviewer", "iapeer wake all"],

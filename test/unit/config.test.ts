@@ -87,7 +87,11 @@ describe("overrides", () => {
       IAPEER_SCREEN_STATES: "off",
     });
     expect([c.maxHops, c.sendRate, c.turnRetries, c.limitBackoffSecs, c.screenStates]).toEqual([
-      4, 9, 1, 30, false,
+      4,
+      9,
+      1,
+      30,
+      false,
     ]);
     expect(c.home).toBe("/srv/iapeer");
     expect(c.sockDir).toBe("/run/ip");
