@@ -13,6 +13,8 @@ export interface AgentState {
   resetAt?: string;
   /** Messages the agent received in the turn that runs now. */
   turn: string[];
+  /** Messages it took while that turn ran, queued for the turns after it. */
+  queued?: string[];
   agentSession?: string;
   transcript?: string;
 }
@@ -46,10 +48,17 @@ function fromRow(r: Row): AgentState {
     ...(detail.dialog && { dialog: detail.dialog }),
     ...(detail.error && { error: detail.error }),
     ...(detail.resetAt && { resetAt: detail.resetAt }),
-    turn: JSON.parse(r.turn) as string[],
+    ...turnsOf(r.turn),
     ...(r.agent_session !== null && { agentSession: r.agent_session }),
     ...(r.transcript !== null && { transcript: r.transcript }),
   };
+}
+
+/** The turn column: the current turn's ids, or those and the ones queued behind it. */
+function turnsOf(text: string): { turn: string[]; queued?: string[] } {
+  const parsed = JSON.parse(text) as string[] | { turn: string[]; queued: string[] };
+  if (Array.isArray(parsed)) return { turn: parsed };
+  return { turn: parsed.turn, ...(parsed.queued.length > 0 && { queued: parsed.queued }) };
 }
 
 const SELECT =
@@ -96,7 +105,11 @@ export function saveAgentState(
       source: next.source,
       since: changed || !before ? at : before.since,
       detail: Object.keys(detail).length > 0 ? JSON.stringify(detail) : null,
-      turn: JSON.stringify(next.turn),
+      turn: JSON.stringify(
+        next.queued && next.queued.length > 0
+          ? { turn: next.turn, queued: next.queued }
+          : next.turn,
+      ),
       session: next.agentSession ?? null,
       transcript: next.transcript ?? null,
       at,

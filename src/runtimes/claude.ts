@@ -90,8 +90,9 @@ export const claudeAdapter: RuntimeAdapter = {
     prompt: "❯",
     pastePlaceholder: /\[Pasted text #\d+(?: \+\d+ lines)?\]/,
     settleMs: 150,
-    // Text typed during a turn waits in claude's own queue; the line then says so.
-    notDraft: /^Press up to edit queued messages/,
+    // Text typed during a turn waits in claude's own queue, and a failed turn offers to resend:
+    // the line says so, and neither is a person's draft.
+    notDraft: /^(Press up to edit queued messages|Resend your message to try again)/,
   },
   signals: {
     argv: (hook) => ["--settings", claudeHookSettings(hook.line)],

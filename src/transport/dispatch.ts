@@ -2,7 +2,7 @@ import { buildEnvelope } from "../codec/envelope";
 import { plainText } from "../codec/plain-text";
 import { makeIdentity } from "../core/names";
 import { type Host, nowOf } from "../home/host";
-import { getAgentState } from "../lifecycle/agent-states";
+import { getAgentState, saveAgentState } from "../lifecycle/agent-states";
 import { withPeerLock } from "../lifecycle/peer-lock";
 import { getSession, touchActivity } from "../lifecycle/sessions";
 import { isLive, wakeOrSpawn } from "../lifecycle/wake";
@@ -13,7 +13,7 @@ import { awaitInputLine } from "./await-input";
 import { holdFor, transcriptHas } from "./hold";
 import { inboxStep } from "./inbox-step";
 import { submitOwnLeftover } from "./leftover";
-import { markHeld } from "./message-receipts";
+import { clearHeld, markHeld } from "./message-receipts";
 import {
   finishMessage,
   getMessage,
@@ -92,9 +92,13 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   }
   if (!session) return done("failed", { error: "no session" });
   // The agent's own record already has it (a session that died after taking it): never again.
+  // A message back in the queue because its turn failed is in that record too, and goes again.
   const agent = getAgentState(host.store, id.value.identity);
-  if (msg.receivedAt || transcriptHas(agent?.transcript, msg.id))
-    return done("delivered", { woke });
+  const recorded = (m: Message | undefined) =>
+    m !== undefined &&
+    (m.receivedAt !== undefined ||
+      (m.turnFailures === 0 && transcriptHas(agent?.transcript, m.id)));
+  if (recorded(msg)) return done("delivered", { woke });
 
   const settings = peer.profile.settings[runtime] ?? {};
   // A sender of another host is as its host said when it sent the message.
@@ -130,6 +134,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   if (adapter.value.kind === "tui") {
     const hold = holdFor(host, recipient, id.value.identity, adapter.value, tmux);
     if (hold) return held(host, msg, hold, woke, Date.now() - started);
+    if (msg.held) host.store.write(() => clearHeld(host.store, recipient));
   }
   host.store.write(() => markDelivering(host.store, msg.id, nowOf(host)));
   if (adapter.value.kind === "router") {
@@ -177,6 +182,8 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   );
   if (typed.outcome === "delivered") {
     host.store.write(() => touchActivity(host.store, id.value.identity, nowOf(host)));
+    // A turn starts now: a runtime that reports only its turns' ends is busy from here.
+    if (adapter.value.busyInterrupts) markTurnStarted(host, id.value.identity);
     return done("delivered", { woke });
   }
   if (typed.outcome === "unconfirmed") return done("unconfirmed", { woke, error: typed.reason });
@@ -185,9 +192,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
     return held(host, msg, typed.reason, woke, Date.now() - started);
   }
   // The session ended under it: its record may show it took the text after all.
-  const after = getAgentState(host.store, id.value.identity);
-  if (getMessage(host.store, msg.id)?.receivedAt || transcriptHas(after?.transcript, msg.id))
-    return done("delivered", { woke });
+  if (recorded(getMessage(host.store, msg.id))) return done("delivered", { woke });
   // Nothing reached the screen: it may go again, a bounded number of times.
   const attempts = getMessage(host.store, msg.id)?.attempts ?? MAX_UNTYPED_ATTEMPTS;
   if (attempts >= MAX_UNTYPED_ATTEMPTS) return done("failed", { woke, error: typed.reason });
@@ -196,12 +201,29 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   return "retry";
 }
 
+function markTurnStarted(host: Host, identity: string): void {
+  const before = getAgentState(host.store, identity);
+  host.store.write(() =>
+    saveAgentState(
+      host.store,
+      {
+        identity,
+        state: "busy",
+        source: "screen",
+        turn: before?.turn ?? [],
+        ...(before?.queued && { queued: before.queued }),
+        ...(before?.agentSession && { agentSession: before.agentSession }),
+        ...(before?.transcript && { transcript: before.transcript }),
+      },
+      nowOf(host),
+    ),
+  );
+}
+
 /** It waits, with the reason its sender is told; said in delivery.log when the reason changes. */
 function held(host: Host, msg: Message, reason: string, woke: boolean, ms: number): Step {
-  if (msg.held !== reason) {
-    host.store.write(() => markHeld(host.store, msg.id, reason));
-    logAttempt(host, msg, "held", woke, ms, reason);
-  }
+  host.store.write(() => markHeld(host.store, msg.recipient, reason));
+  if (msg.held !== reason) logAttempt(host, msg, "held", woke, ms, reason);
   return "held";
 }
 

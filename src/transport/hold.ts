@@ -6,6 +6,9 @@ import { stripAnsi } from "../runtimes/screen";
 import type { RuntimeAdapter } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
 
+/** How long a `busy` stands against a screen that shows no turn running. */
+const BUSY_STANDS_MS = 15_000;
+
 /** How long a hook's `asking` stands against a screen that shows no dialog. */
 const ASKING_CHECK_MS = 10_000;
 
@@ -44,6 +47,7 @@ export function holdFor(
           source: "screen",
           ...(next === "asking" && dialog && { dialog }),
           turn: state?.turn ?? [],
+          ...(state?.queued && { queued: state.queued }),
           ...(state?.agentSession && { agentSession: state.agentSession }),
           ...(state?.transcript && { transcript: state.transcript }),
         },
@@ -67,8 +71,12 @@ export function holdFor(
   if (adapter.busyInterrupts) {
     // The screen cross-checks a hook's `busy`: a turn whose end was not reported has ended when
     // the screen no longer shows it running.
-    const screenBusy = plain !== undefined ? (adapter.busyOnScreen?.(plain) ?? false) : undefined;
-    const busy = screenBusy ?? state?.state === "busy";
+    // A turn just begun may not show yet: a recent `busy` stands on its own for a while.
+    const screenBusy = plain !== undefined && (adapter.busyOnScreen?.(plain) ?? false);
+    const recent =
+      state?.state === "busy" &&
+      (plain === undefined || now.getTime() - Date.parse(state.updatedAt) < BUSY_STANDS_MS);
+    const busy = screenBusy || recent;
     if (busy) return `${personality} is in the middle of a turn; the message goes when it ends`;
   }
   return undefined;

@@ -79,9 +79,16 @@ export function markTurnFailed(
   return again ? "requeued" : "failed";
 }
 
-/** Why a queued message waits, for the sender and `message <id>`; undefined clears it. */
-export function markHeld(store: Store, id: string, reason: string | undefined): void {
-  store.db.query("UPDATE messages SET held = ? WHERE id = ?").run(reason ?? null, id);
+/**
+ * Why a recipient's queued messages wait (the first is held, the rest are behind it), for their
+ * senders and `message <id>`. Returns how many changed.
+ */
+export function markHeld(store: Store, recipient: string, reason: string): number {
+  return store.db
+    .query(
+      "UPDATE messages SET held = ?1 WHERE recipient = ?2 AND state = 'queued' AND held IS NOT ?1",
+    )
+    .run(reason, recipient).changes;
 }
 
 /** The newest message an agent received whose turn has not ended: what it is handling now. */
@@ -99,4 +106,13 @@ export function lastDelivered(store: Store, recipient: string, since: Date): Mes
     )
     .get(recipient, since.toISOString()) as Row | null;
   return row ? fromRow(row) : undefined;
+}
+
+/** What held a recipient's queue has passed: its messages no longer say they wait for it. */
+export function clearHeld(store: Store, recipient: string): void {
+  store.db
+    .query(
+      "UPDATE messages SET held = NULL WHERE recipient = ? AND state = 'queued' AND held IS NOT NULL",
+    )
+    .run(recipient);
 }

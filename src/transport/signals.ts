@@ -21,15 +21,34 @@ export function applySignal(
   const now = nowOf(host);
   return host.store.write(() => {
     const before = getAgentState(host.store, identity);
+    const ours = messagesFor(host.store, personality, messageIdsIn(signal.prompt ?? "")).map(
+      (m) => m.id,
+    );
+    // Codex notifies for its own side conversations (a thread's title) too: a turn of another
+    // thread carrying none of our messages says nothing about the agent's own turn.
+    if (
+      source === "notify" &&
+      ours.length === 0 &&
+      before?.agentSession !== undefined &&
+      signal.agentSession !== undefined &&
+      signal.agentSession !== before.agentSession
+    )
+      return { personality, changed: false };
     let turn = before?.turn ?? [];
+    let queued = before?.queued ?? [];
     const received: string[] = [];
     if (signal.prompt !== undefined) {
-      // A new prompt opens a new turn; messages typed during the last one join it.
-      const ids = messagesFor(host.store, personality, messageIdsIn(signal.prompt)).map(
-        (m) => m.id,
-      );
-      turn = signal.state === "busy" && before?.state === "busy" ? [...turn, ...ids] : ids;
-      for (const id of ids) if (markReceived(host.store, id, now)) received.push(id);
+      // A prompt submitted while a turn runs waits in the agent's own queue (claude takes it
+      // then, and runs it as a turn of its own afterwards); else it opens a new turn.
+      const fresh = ours.filter((id) => !turn.includes(id) && !queued.includes(id));
+      if (before?.state === "busy" && signal.turnEnded === undefined)
+        queued = [...queued, ...fresh];
+      else if (queued.length > 0 && ours.every((id) => queued.includes(id))) {
+        // The queued turn starting, reported after all.
+        turn = queued;
+        queued = [];
+      } else turn = ours;
+      for (const id of ours) if (markReceived(host.store, id, now)) received.push(id);
     }
     const ended: { id: string; outcome: string }[] = [];
     if (signal.turnEnded === "answered") {
@@ -37,7 +56,9 @@ export function applySignal(
         markAnswered(host.store, id, signal.reply ?? "", now);
         ended.push({ id, outcome: "answered" });
       }
-      turn = [];
+      // What waited behind it is the next turn, which the agent starts at once.
+      turn = queued;
+      queued = [];
     } else if (signal.turnEnded === "failed") {
       for (const id of turn) {
         const outcome = markTurnFailed(
@@ -49,15 +70,18 @@ export function applySignal(
         );
         ended.push({ id, outcome: outcome === "requeued" ? "turn-failed" : "failed" });
       }
-      turn = [];
+      turn = queued;
+      queued = [];
     }
     const changed = saveAgentState(
       host.store,
       {
         identity,
-        state: signal.state,
+        // A turn that waited in the agent's queue runs as soon as the last one ends.
+        state: signal.turnEnded === "answered" && turn.length > 0 ? "busy" : signal.state,
         source,
         turn,
+        ...(queued.length > 0 && { queued }),
         ...(signal.dialog && { dialog: signal.dialog }),
         ...(signal.error && { error: signal.error }),
         ...(signal.resetAt && { resetAt: signal.resetAt }),
