@@ -1,6 +1,7 @@
 import { homedir, hostname as osHostname } from "node:os";
 import { isAbsolute, join, normalize } from "node:path";
 import { loadHostName, loadMeshConfig, type MeshConfig } from "./mesh-config";
+import { validatePersonality } from "./names";
 import { fail, ok, type Result } from "./result";
 import { defaultSockDir, longestSocketPath, sockDirFits, socketPathLimit } from "./socket-path";
 import { loadTelegramConfig, TELEGRAM_API, type TelegramConfig } from "./telegram-config";
@@ -55,6 +56,8 @@ export interface Config {
   readonly limitBackoffSecs: number;
   /** Whether the screen may say what an agent does when its own signals are silent. */
   readonly screenStates: boolean;
+  /** A peer told each time an agent starts waiting for a person's answer (a telegram bridge). */
+  readonly askingTo: string | undefined;
   /** Knobs whose value came from the environment (the rest are defaults). */
   readonly fromEnv: readonly string[];
   readonly platform: string;
@@ -127,6 +130,11 @@ export const KNOBS: readonly Knob[] = [
     name: "IAPEER_LIMIT_BACKOFF_SECS",
     meaning: "how long a rate-limited agent is left alone when it names no reset time",
     defaultText: "300",
+  },
+  {
+    name: "IAPEER_ASKING_TO",
+    meaning: "a peer (say a telegram bridge) told each time an agent waits for a person's answer",
+    defaultText: "none",
   },
   {
     name: "IAPEER_SCREEN_STATES",
@@ -365,6 +373,11 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
   if (!turnRetries.ok) return turnRetries;
   const limitBackoffSecs = integer(env, "IAPEER_LIMIT_BACKOFF_SECS", 300, 1, DAY_SECS);
   if (!limitBackoffSecs.ok) return limitBackoffSecs;
+  const askingTo = raw(env, "IAPEER_ASKING_TO");
+  if (askingTo !== undefined) {
+    const name = validatePersonality(askingTo);
+    if (!name.ok) return fail(`IAPEER_ASKING_TO: ${name.error}`);
+  }
   const screenStates = raw(env, "IAPEER_SCREEN_STATES") ?? "on";
   if (screenStates !== "on" && screenStates !== "off")
     return fail(`IAPEER_SCREEN_STATES must be on or off, not ${JSON.stringify(screenStates)}`);
@@ -400,6 +413,7 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       turnRetries: turnRetries.value,
       limitBackoffSecs: limitBackoffSecs.value,
       screenStates: screenStates === "on",
+      askingTo,
       fromEnv: Object.freeze(
         KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
       ),

@@ -2,6 +2,7 @@ import { validatePersonality } from "../core/names";
 import { nowOf } from "../home/host";
 import { answerDialog, listApprovals } from "../lifecycle/approvals";
 import { adapterFor } from "../runtimes/registry";
+import { announceAsking } from "../transport/asking-notice";
 import { applySignal } from "../transport/signals";
 import type { ApiContext } from "./api";
 
@@ -34,6 +35,10 @@ export async function agentRoute(
     const source = body.runtime === "codex" ? "notify" : "hook";
     const applied = applySignal(host, body.identity, signal, source);
     if (applied) void dispatcher.kick(applied.personality);
+    if (applied?.changed && signal.state === "asking" && signal.dialog) {
+      const told = announceAsking(host, applied.personality, signal.dialog);
+      if (told) void dispatcher.kick(told);
+    }
     return json(200, { ok: true, state: signal.state });
   }
   if (req.method === "GET" && path === "/v1/approvals") {

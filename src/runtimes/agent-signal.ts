@@ -13,8 +13,11 @@ export const AGENT_STATES = [
 ] as const;
 export type AgentStateName = (typeof AGENT_STATES)[number];
 
-/** Where a state came from: the agent's own record first, the screen as fallback. */
-export type SignalSource = "hook" | "notify" | "transcript" | "screen";
+/**
+ * Where a state came from: the agent's own record first, the screen as fallback; `tmux` is the
+ * session's pane-died hook (the agent ended).
+ */
+export type SignalSource = "hook" | "notify" | "transcript" | "screen" | "tmux";
 
 /** A dialog waiting for a person: what it asks and the options it offers, in order. */
 export interface Dialog {

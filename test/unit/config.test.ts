@@ -85,7 +85,9 @@ describe("overrides", () => {
       IAPEER_TURN_RETRIES: "1",
       IAPEER_LIMIT_BACKOFF_SECS: "30",
       IAPEER_SCREEN_STATES: "off",
+      IAPEER_ASKING_TO: "phone",
     });
+    expect(c.askingTo).toBe("phone");
     expect([c.maxHops, c.sendRate, c.turnRetries, c.limitBackoffSecs, c.screenStates]).toEqual([
       4,
       9,
