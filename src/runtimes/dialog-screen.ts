@@ -9,6 +9,7 @@ import type { Dialog } from "./agent-signal";
 
 const OPTION = /^[\s│┃|]*(\S)?\s*(\d{1,2})\.\s+(\S.*?)\s*[│┃|]?\s*$/;
 const RULE = /^[\s│┃|]*[─━]{3,}/;
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export function dialogOnScreen(screen: string, cursor: string): Dialog | undefined {
   const lines = screen.split("\n");
@@ -18,16 +19,21 @@ export function dialogOnScreen(screen: string, cursor: string): Dialog | undefin
     // The list around the cursor's row: options numbered 1, 2, … with descriptions between.
     const rows = new Map<number, string>([[Number(m[2]), m[3] as string]]);
     let first = i;
+    let last = i;
     for (const step of [-1, 1]) {
       for (let j = i + step, gap = 0; j >= 0 && j < lines.length && gap <= 3; j += step) {
         const o = OPTION.exec(lines[j] ?? "");
         if (o && (o[1] === undefined || o[1] === cursor)) {
           rows.set(Number(o[2]), o[3] as string);
           if (j < first) first = j;
+          if (j > last) last = j;
           gap = 0;
         } else gap++;
       }
     }
+    // An input line under the list: the list is an old one, answered, still on the screen.
+    const inputLine = new RegExp(`^[\\s│┃|]*${escapeRegExp(cursor)}(\\s|$)`);
+    if (lines.slice(last + 1).some((l) => inputLine.test(l))) return undefined;
     const numbers = [...rows.keys()].sort((a, b) => a - b);
     if (numbers.length < 2 || numbers[0] !== 1) continue;
     if (numbers.some((n, k) => n !== k + 1)) continue;

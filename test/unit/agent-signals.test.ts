@@ -23,6 +23,8 @@ describe("a dialog on the screen", () => {
     expect(dialogOnScreen("────\n❯ 1. do this\n────", "❯")).toBeUndefined();
     expect(dialogOnScreen("● Steps:\n  1. build\n  2. test\n\n❯ ", "❯")).toBeUndefined();
     expect(dialogOnScreen("Pick one\n  2. two\n❯ 3. three", "❯")).toBeUndefined();
+    // Answered, still on the screen, with the input line under it again.
+    expect(dialogOnScreen("Proceed?\n❯ 1. Yes\n  2. No\nanswered: Yes\n\n❯ ", "❯")).toBeUndefined();
   });
 
   test("codex's cursor is its own", () => {
