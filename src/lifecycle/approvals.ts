@@ -17,6 +17,9 @@ import { isLive } from "./wake";
  * here (the CLI over the unix socket, the dashboard); a peer's token never does.
  */
 
+/** How long a dialog the hooks announced may take to show on the screen. */
+const DIALOG_DRAWN_MS = 3000;
+
 export interface Approval {
   peer: string;
   runtime: string;
@@ -139,7 +142,13 @@ export async function answerDialog(
   if (!adapter.ok) return { ok: false, error: adapter.error };
   const cursor = adapter.value.markers.prompt;
   const tmux = new Tmux(session.socket);
-  const shown = dialogShown(tmux, session.identity, cursor);
+  let shown = dialogShown(tmux, session.identity, cursor);
+  // The hook says a dialog is coming a moment before the screen shows it: wait for it a little.
+  const announced = getAgentState(host.store, session.identity)?.state === "asking";
+  for (const until = Date.now() + DIALOG_DRAWN_MS; !shown && announced && Date.now() < until; ) {
+    await Bun.sleep(100);
+    shown = dialogShown(tmux, session.identity, cursor);
+  }
   if (!shown)
     return {
       ok: false,

@@ -189,6 +189,10 @@ export const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE messages ADD COLUMN conversation TEXT;
         ALTER TABLE messages ADD COLUMN hops INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE messages ADD COLUMN held TEXT;
+        DROP INDEX messages_receipts_due;
+        CREATE INDEX messages_receipts_due ON messages(seq)
+          WHERE from_host IS NOT NULL AND receipt_outcome IS NOT (CASE WHEN answered_at IS NOT NULL THEN state || ':answered'
+            WHEN received_at IS NOT NULL THEN state || ':received' ELSE state END);
       `),
   },
 ];
