@@ -127,6 +127,40 @@ suite("claude", (binDir) => {
     );
 
     test(
+      "two agents that call send_to_peer on every message stop at the hop limit; the refusal reaches the model",
+      async () => {
+        const h = await agentHost("claude", binDir, { env: { IAPEER_MAX_HOPS: "3" } });
+        await h.startDaemon();
+        for (const name of ["ana", "bob"])
+          expect((await h.cli(["create", name, "--runtime", "claude"])).code).toBe(0);
+        // Each one's model answers every message by messaging the other.
+        h.server.onTrigger("TOANA", {
+          name: "send_to_peer",
+          args: { personality: "bob", message: "TOBOB your turn" },
+        });
+        h.server.onTrigger("TOBOB", {
+          name: "send_to_peer",
+          args: { personality: "ana", message: "TOANA your turn" },
+        });
+        expect((await h.cli(["send", "ana", "-m", "TOANA start"])).code).toBe(0);
+        const refused = await h.until(
+          () => h.server.toolResults.find((r) => r.text.includes("IAPEER_MAX_HOPS")),
+          "a send_to_peer refused at the hop limit",
+          150_000,
+        );
+        expect(refused.isError).toBe(true);
+        // Hops 1 to 3 went (ana → bob → ana → bob); the fourth did not.
+        const events = (await h.cli(["events", "--json"])).stdout;
+        expect(events.split("\n").filter((l) => l.includes('"ev":"loop-stopped"'))).toHaveLength(1);
+        const sent = h.server.toolCalls.filter((c) => c.name.endsWith("send_to_peer")).length;
+        expect(sent).toBe(4);
+        await Bun.sleep(3000);
+        expect(h.server.toolCalls.filter((c) => c.name.endsWith("send_to_peer"))).toHaveLength(4);
+      },
+      TIMEOUT,
+    );
+
+    test(
       "a rate limit (429) holds deliveries with the reason, then they resume by themselves",
       async () => {
         const h = await agentHost("claude", binDir, {
