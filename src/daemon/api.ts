@@ -22,6 +22,7 @@ import {
 import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
 import { hostStatus } from "./peer-detail";
+import { registryRoute } from "./registry-routes";
 import { eventStream } from "./sse";
 import { bearerToken } from "./tcp-gate";
 
@@ -146,6 +147,10 @@ export async function handleRequest(
     return answer(messageAnswer(host, message[1] as string, reader));
   if (req.method === "POST" && path === "/v1/send")
     return answer(await sendRequest(ctx, await req.json().catch(() => undefined), reader));
+
+  // The registry's changes (create, init, set, edit, up): the local user's only.
+  const registry = await registryRoute(req, path, ctx, caller.kind === "local");
+  if (registry) return registry;
 
   const peerPath = /^\/v1\/peers\/([^/]+)(?:\/(wake|stop|start|restart|remove))?$/.exec(path);
   if (peerPath) {
