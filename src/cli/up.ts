@@ -100,12 +100,12 @@ export default defineCommand({
     // fleet lock, and plans and applies it as the owner of the registry and the sessions.
     const fleet = await loadFleet(args.file);
     const work = () =>
-      askRegistry<UpAnswer>("/v1/fleet/up", {
-        file: fleet.path,
-        prune: args.prune,
-        adopt: args.adopt,
-        dryRun: args["dry-run"],
-      });
+      askRegistry<UpAnswer>(
+        "/v1/fleet/up",
+        { file: fleet.path, prune: args.prune, adopt: args.adopt, dryRun: args["dry-run"] },
+        // A big fleet (or another up before it) may take the daemon minutes, as it did here.
+        { untimed: true },
+      );
     // Starting many agents takes a while: a person at a terminal sees that it is under way.
     const r =
       process.stderr.isTTY && !args.json && !args["dry-run"]
