@@ -111,14 +111,9 @@ export async function daemonFor(config: Config = requireConfig()): Promise<Daemo
 }
 
 /** Ask the daemon (started when none runs); its refusal or silence is this command's error. */
-export async function askDaemon<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  opts: { untimed?: boolean } = {},
-): Promise<T> {
+export async function askDaemon<T>(method: string, path: string, body?: unknown): Promise<T> {
   const daemon = await daemonFor();
-  const answer = await callDaemon<T>(daemon, method, path, body, opts);
+  const answer = await callDaemon<T>(daemon, method, path, body);
   if (!answer.ok) throw actionError(answer.error);
   return answer.value;
 }

@@ -8,8 +8,7 @@ import { EXIT, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg } from "./peer-arg";
-import { askRegistry } from "./registry-client";
-import { withSpinner } from "./spinner";
+import { streamRegistry } from "./registry-client";
 
 export const fleetFileArg = {
   type: "positional",
@@ -99,25 +98,33 @@ export default defineCommand({
     // Read here for its errors (exit 2, no daemon needed); the daemon reads it again under the
     // fleet lock, and plans and applies it as the owner of the registry and the sessions.
     const fleet = await loadFleet(args.file);
-    const work = () =>
-      askRegistry<UpAnswer>(
-        "/v1/fleet/up",
-        { file: fleet.path, prune: args.prune, adopt: args.adopt, dryRun: args["dry-run"] },
-        // A big fleet (or another up before it) may take the daemon minutes, as it did here.
-        { untimed: true },
-      );
-    // Starting many agents takes a while: a person at a terminal sees that it is under way.
-    const r =
-      process.stderr.isTTY && !args.json && !args["dry-run"]
-        ? await withSpinner(`bringing up ${fleet.entries.length} peers of ${fleet.path}…`, work)
-        : await work();
-    if (r.waited) consola.info("waited for another `iapeer up` in this home to finish");
+    // The daemon tells each peer as it is done; the lines are printed as they come.
+    if (process.stderr.isTTY && !args.json && !args["dry-run"])
+      consola.start(`bringing up the ${fleet.entries.length} peers of ${fleet.path}`);
+    const r = await streamRegistry<UpAnswer>(
+      "/v1/fleet/up",
+      { file: fleet.path, prune: args.prune, adopt: args.adopt, dryRun: args["dry-run"] },
+      (line) => {
+        if (line.waited) consola.info("waiting for another `iapeer up` in this home to finish");
+        else if (args.json || args["dry-run"]) return;
+        else if (Array.isArray(line.orphans)) warnOrphans(line.orphans as string[], fleet.path);
+        else if (line.report) tell(line.report as PeerReport);
+      },
+    );
     if (r.dryRun) return printPlan(r, args.json);
     printDone(r, args.json);
   },
 });
 
-/** What up did: one line per peer, then what it comes to (or one JSON object). */
+/** A peer an earlier up of the file made, which the file no longer lists: left unless --prune. */
+function warnOrphans(names: string[], file: string): void {
+  for (const name of names)
+    consola.warn(
+      `${name}: orphaned (an earlier up of ${file} made it; the file no longer lists it); \`iapeer up --prune\` removes it`,
+    );
+}
+
+/** What up comes to, after its lines (or one JSON object). */
 function printDone(r: UpAnswer, json: boolean): void {
   const reports = r.peers as PeerReport[];
   for (const warning of r.warnings ?? []) consola.warn(warning);
@@ -127,11 +134,6 @@ function printDone(r: UpAnswer, json: boolean): void {
     printJson({ ok, file, changed, peers, orphans });
     return;
   }
-  for (const name of r.orphans)
-    consola.warn(
-      `${name}: orphaned (an earlier up of ${r.file} made it; the file no longer lists it); \`iapeer up --prune\` removes it`,
-    );
-  for (const report of reports) tell(report);
   if (reports.length === 0) consola.info(`${r.file} lists no peers`);
   else if (!r.changed && !reports.some((p) => p.started === "woke"))
     consola.info(`nothing changed: ${reports.length} peers as ${r.file} says, all up`);

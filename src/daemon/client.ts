@@ -7,15 +7,12 @@ export async function callDaemon<T>(
   method: string,
   path: string,
   body?: unknown,
-  /** Wait as long as it takes (Bun's fetch gives up after 5 idle minutes otherwise). */
-  opts: { untimed?: boolean } = {},
 ): Promise<Result<T>> {
   let res: Response;
   try {
     res = await fetch(`http://localhost${path}`, {
       method,
       unix: daemon.socket,
-      ...(opts.untimed && { timeout: false }),
       ...(body !== undefined && {
         body: JSON.stringify(body),
         headers: { "content-type": "application/json" },

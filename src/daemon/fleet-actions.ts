@@ -80,6 +80,9 @@ async function apply(ctx: ActionContext, p: PlannedPeer): Promise<PeerReport> {
   return { ...report, started: woke.woke ? "woke" : "live" };
 }
 
+/** What an up says while it works, before its answer: a streaming client prints it as it comes. */
+export type UpProgress = { waited: true } | { orphans: string[] } | { report: PeerReport };
+
 interface UpRequest {
   file: string;
   prune: boolean;
@@ -96,7 +99,11 @@ function upRequest(body: unknown): UpRequest | undefined {
 }
 
 /** `POST /v1/fleet/up` `{file, prune?, adopt?, dryRun?}`: the plan, or what was done. */
-export async function upAnswer(ctx: ActionContext, body: unknown): Promise<Answer> {
+export async function upAnswer(
+  ctx: ActionContext,
+  body: unknown,
+  progress: (said: UpProgress) => void = () => {},
+): Promise<Answer> {
   const req = upRequest(body);
   if (!req)
     return {
@@ -108,11 +115,12 @@ export async function upAnswer(ctx: ActionContext, body: unknown): Promise<Answe
   // Runs of one home wait for each other, then each finds what the one before made.
   const lock = await lockFleet(host.layout, FLEET_LOCK_WAIT_MS, () => {
     waited = true;
+    progress({ waited });
   });
   if (!lock.ok) return { status: 409, body: { ok: false, error: lock.error } };
   try {
     const fleet = await readFleet(req.file);
-    const done = await upLocked(ctx, fleet, req);
+    const done = await upLocked(ctx, fleet, req, progress);
     // Said after the fact: the CLI learns only from the answer that another up went first.
     return waited ? { ...done, body: { ...(done.body as object), waited } } : done;
   } catch (error) {
@@ -124,7 +132,12 @@ export async function upAnswer(ctx: ActionContext, body: unknown): Promise<Answe
   }
 }
 
-async function upLocked(ctx: ActionContext, fleet: FleetFile, req: UpRequest): Promise<Answer> {
+async function upLocked(
+  ctx: ActionContext,
+  fleet: FleetFile,
+  req: UpRequest,
+  progress: (said: UpProgress) => void,
+): Promise<Answer> {
   const { host } = ctx;
   const members = fleetMembers(host.layout, fleet.path);
   let plan: PlannedPeer[];
@@ -165,7 +178,12 @@ async function upLocked(ctx: ActionContext, fleet: FleetFile, req: UpRequest): P
   };
   record([...members, ...listed]);
   const reports: PeerReport[] = [];
-  for (const p of plan) reports.push(await apply(ctx, p));
+  if (orphans.length > 0) progress({ orphans });
+  for (const p of plan) {
+    const report = await apply(ctx, p);
+    reports.push(report);
+    progress({ report });
+  }
   const pruned = new Set(reports.filter((r) => r.ok && r.action === "removed").map((r) => r.peer));
   if (pruned.size > 0) record([...members, ...listed].filter((n) => !pruned.has(n)));
   const changed = reports.some((r) => r.action !== "unchanged");

@@ -12,7 +12,8 @@ const json = (a: Answer): Response =>
  * The registry's changes, the local user's only (`local`: the caller came by the unix socket):
  * - `POST /v1/registry/create`, `/init`: a new peer (`create`, `init`);
  * - `POST /v1/registry/set`, `/edit`: a peer's profile changed (`set`, `edit`);
- * - `POST /v1/fleet/up`: a fleet file planned and carried out (`up`, `up --dry-run`).
+ * - `POST /v1/fleet/up`: a fleet file planned and carried out (`up`, `up --dry-run`); with
+ *   `Accept: application/x-ndjson`, told line by line as it goes.
  * Undefined when the request is not one of them.
  */
 export async function registryRoute(
@@ -34,5 +35,39 @@ export async function registryRoute(
   if (what === "create") return json(createAnswer(ctx.host, body));
   if (what === "init") return json(initAnswer(ctx.host, body));
   if (what === "set" || what === "edit") return json(await updateAnswer(ctx.host, what, body));
-  return json(await upAnswer(ctx, body));
+  if (req.headers.get("accept") !== NDJSON) return json(await upAnswer(ctx, body));
+  return upStream(ctx, body);
+}
+
+const NDJSON = "application/x-ndjson";
+
+/**
+ * An up that tells as it goes: one JSON line per step (`{"report"}` as each peer is done,
+ * `{"orphans"}`, `{"waited"}`), then `{"status","answer"}`, the answer `json` would have given.
+ */
+function upStream(ctx: ActionContext, body: unknown): Response {
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const line = (value: unknown) => {
+        try {
+          controller.enqueue(encoder.encode(`${JSON.stringify(value)}\n`));
+        } catch {
+          // The client left: the up goes on (what it changes is whole per peer), unheard.
+        }
+      };
+      try {
+        const done = await upAnswer(ctx, body, line);
+        line({ status: done.status, answer: done.body });
+      } catch (error) {
+        line({ status: 500, answer: { ok: false, error: (error as Error).message } });
+      }
+      try {
+        controller.close();
+      } catch {
+        // already closed by a client that left
+      }
+    },
+  });
+  return new Response(stream, { status: 200, headers: { "content-type": NDJSON } });
 }
