@@ -8,7 +8,7 @@ import type { MeshNode } from "../mesh/node";
 import { peerForToken } from "../registry/tokens";
 import type { Dispatcher } from "../transport/dispatcher";
 import { waitingCounts } from "../transport/messages";
-import { send } from "../transport/send";
+import type { SendResult } from "../transport/send";
 import type { UiLogins } from "../ui/auth";
 import {
   type Answer,
@@ -23,6 +23,7 @@ import { agentRoute } from "./agent-routes";
 import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
 import { hostStatus } from "./peer-detail";
+import { registryRoute } from "./registry-routes";
 import { eventStream } from "./sse";
 import { bearerToken } from "./tcp-gate";
 
@@ -66,7 +67,7 @@ export async function handleRequest(
   via: "unix" | "tcp",
   ctx: ApiContext,
 ): Promise<Response> {
-  const { host, dispatcher } = ctx;
+  const { host } = ctx;
   const url = new URL(req.url);
   const path = url.pathname;
 
@@ -78,22 +79,22 @@ export async function handleRequest(
         const personality = peerForToken(host.store, token);
         return personality ? { personality } : undefined;
       },
+      // The same door as `POST /v1/send`: one schema, one refusal for the same input.
       send: async (from, args) =>
         (
-          await send(
-            host,
-            dispatcher,
-            {
-              from: from.personality,
-              to: args.personality,
-              body: args.message,
-              ...(args.runtime !== undefined && { runtime: args.runtime }),
-              ...(args.topic !== undefined && { topic: args.topic }),
-              ...(args.attachments !== undefined && { attachments: args.attachments }),
-            },
-            true,
-            ctx.mesh?.route,
-          )
+          (
+            await sendRequest(
+              ctx,
+              {
+                to: args.personality,
+                body: args.message,
+                ...(args.runtime !== undefined && { runtime: args.runtime }),
+                ...(args.topic !== undefined && { topic: args.topic }),
+                ...(args.attachments !== undefined && { attachments: args.attachments }),
+              },
+              from.personality,
+            )
+          ).body as SendResult
         ).outcome,
     });
   }
@@ -149,6 +150,10 @@ export async function handleRequest(
     return answer(messageAnswer(host, message[1] as string, reader));
   if (req.method === "POST" && path === "/v1/send")
     return answer(await sendRequest(ctx, await req.json().catch(() => undefined), reader));
+
+  // The registry's changes (create, init, set, edit, up): the local user's only.
+  const registry = await registryRoute(req, path, ctx, caller.kind === "local");
+  if (registry) return registry;
 
   const peerPath = /^\/v1\/peers\/([^/]+)(?:\/(wake|stop|start|restart|remove))?$/.exec(path);
   if (peerPath) {
