@@ -36,6 +36,9 @@ const wireSchema = z.object({
   createdAt: z.iso.datetime(),
   /** After this the receiving host no longer delivers it, and says so (`failed`). */
   expiresAt: z.iso.datetime().optional(),
+  /** The conversation between agents it belongs to, and its hops from its first message. */
+  conversation: z.string().regex(MESSAGE_ID).optional(),
+  hops: z.number().int().min(0).max(100_000).optional(),
 });
 
 export type WireMessage = z.infer<typeof wireSchema>;

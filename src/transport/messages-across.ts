@@ -126,8 +126,9 @@ function insert(store: Store, w: WireMessage, now: Date, refusal: string | undef
   const r = store.db
     .query(
       `INSERT OR IGNORE INTO messages (id, sender, recipient, runtime, topic, body, attachments, state,
-         error, created_at, updated_at, from_host, sender_runtime, sender_intelligence, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         error, created_at, updated_at, from_host, sender_runtime, sender_intelligence, expires_at,
+         conversation, hops)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       w.id,
@@ -145,6 +146,8 @@ function insert(store: Store, w: WireMessage, now: Date, refusal: string | undef
       w.from.runtime,
       w.from.intelligence,
       w.expiresAt ?? null,
+      w.conversation ?? null,
+      w.hops ?? 0,
     );
   return r.changes > 0;
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { MAIN } from "../helpers/cli";
+import { MAIN, runSource } from "../helpers/cli";
 import { type MeshHost, meshHost, meshUp } from "../helpers/mesh-hosts";
 import { startNats } from "../helpers/nats";
 import { natsDescribe } from "../helpers/needs";
@@ -60,5 +60,34 @@ natsDescribe("receipts across hosts", () => {
       async () => (await b.message(got.id as string)).receiptOutcome === "delivered:answered",
       "the last receipt sent",
     );
+  });
+
+  test("hops go with a message across hosts: agents answering each other over the mesh stop at the limit", async () => {
+    const nats = await startNats();
+    const limit = { IAPEER_MAX_HOPS: "3" };
+    const a = await meshHost(nats.url, "hosta", ["ping"], limit);
+    const b = await meshHost(nats.url, "hostb", ["pong"], limit);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    expect(runSource(["set", "ping", "reply=true"], a.sb.env).code).toBe(0);
+    expect(runSource(["set", "pong", "reply=true"], b.sb.env).code).toBe(0);
+    const opened = await a.send("pong@hostb", "round 1/30", { from: "ping", topic: "demo" });
+    expect(opened.outcome.outcome).toBe("delivered");
+    // Hops 0 to 3: pong gets rounds 1 and 3, ping 2 and 4; ping's round 5 would be hop 4.
+    await until(
+      () =>
+        runSource(["events", "--json"], a.sb.env).stdout.includes('"ev":"loop-stopped"') ||
+        undefined,
+      "hosta to stop the conversation",
+      60_000,
+    );
+    await until(
+      () => (b.received("pong").length === 2 && a.received("ping").length === 2) || undefined,
+      "rounds 1 to 4",
+      30_000,
+    );
+    expect(b.received("pong").map((e) => e.body)).toEqual(["round 1/30", "round 3/30"]);
+    expect(a.received("ping").map((e) => e.body)).toEqual(["round 2/30", "round 4/30"]);
+    const last = a.received("ping")[1];
+    expect((await a.message(last?.id as string)).hops).toBe(3);
   });
 });
