@@ -98,8 +98,9 @@ for (const runtime of ["claude", "codex"] as const) {
         const bodies = ["hello there", multiLine, long, nonAscii];
         expect(long.length).toBe(10_000);
         for (const body of bodies) {
-          const sent = await send(h, "ana", body);
-          expect(sent).toMatchObject({ code: 0, ok: true, outcome: "delivered" });
+          // Each one answered before the next: codex takes no message in the middle of a turn.
+          const sent = await send(h, "ana", body, ["--wait", "answered"]);
+          expect(sent).toMatchObject({ code: 0, ok: true, outcome: "delivered", answered: true });
           await h
             .until(
               () => bodiesReceived(h).includes(body),
