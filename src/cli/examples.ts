@@ -38,6 +38,8 @@ const EXAMPLES: Record<string, string[]> = {
     "iapeer logs",
     "iapeer logs reviewer --lines 50",
     "iapeer logs -f --peer a --peer b --since 10m",
+    "iapeer logs reviewer -f --timestamps",
+    "iapeer logs --json | jq -r 'select(.peer == \"ana\") | .line'",
   ],
   events: ["iapeer events --since 1h", "iapeer events --follow --peer reviewer --json"],
   exits: ["iapeer exits", "iapeer exits reviewer --json"],
