@@ -42,7 +42,7 @@ const EXAMPLES: Record<string, string[]> = {
     "iapeer logs --json | jq -r 'select(.peer == \"ana\") | .line'",
   ],
   events: ["iapeer events --since 1h", "iapeer events --follow --peer reviewer --json"],
-  exits: ["iapeer exits", "iapeer exits reviewer --json"],
+  exits: ["iapeer exits", "iapeer exits reviewer --since 1h --json", "iapeer exits -f"],
   remove: ["iapeer remove reviewer", "iapeer rm all --yes"],
   verify: ["iapeer verify", "iapeer verify --fix"],
   doctor: ["iapeer doctor", "iapeer doctor --json"],
