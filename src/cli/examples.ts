@@ -41,6 +41,7 @@ const EXAMPLES: Record<string, string[]> = {
     "iapeer logs reviewer -f --timestamps",
     "iapeer logs --json | jq -r 'select(.peer == \"ana\") | .line'",
   ],
+  monitor: ["iapeer monitor", "iapeer top --interval 5", "NO_COLOR=1 iapeer monitor"],
   events: ["iapeer events --since 1h", "iapeer events --follow --peer reviewer --json"],
   exits: ["iapeer exits", "iapeer exits reviewer --since 1h --json", "iapeer exits -f"],
   remove: ["iapeer remove reviewer", "iapeer rm all --yes"],
