@@ -86,6 +86,13 @@ const EXIT_CODES: Record<string, string[]> = {
     "3   not running",
     "4   no such peer",
   ],
+  "service status": [
+    "0   running (under IAPEER_SERVICE_MANAGER=none: installed)",
+    "1   failed",
+    "2   bad usage",
+    "3   installed, not running",
+    "4   not installed",
+  ],
 };
 
 /** The EXAMPLES (and EXIT CODES) sections of a command's help, or "" when it has none. */
