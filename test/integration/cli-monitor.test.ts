@@ -138,6 +138,11 @@ describe("iapeer monitor in a terminal", () => {
       .find((l) => l.includes("ana "));
     // biome-ignore lint/suspicious/noControlCharactersInRegex: a colour starts with ESC
     expect(ana).toMatch(/\u001b\[[0-9;]*32[;m]/);
+    // A daemon stopped while it watches is shown as down, and not started again by it.
+    expect(runSource(["daemon", "stop"], sb.env).code).toBe(0);
+    await until(() => screen(server).includes("daemon: not running"), "the daemon shown down");
+    expect(row(screen(server), "ana")).toBeDefined();
+    expect(runSource(["daemon", "status"], sb.env).code).toBe(3);
     tmux(server, "send-keys", "-t", "0", "C-c");
     expect(await until(() => exited(server), "Ctrl-C")).toBe("1 0");
   }, 60_000);
