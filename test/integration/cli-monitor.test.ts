@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runSource } from "../helpers/cli";
 import { type Sandbox, sandbox } from "../helpers/sandbox";
@@ -16,7 +17,12 @@ function tmux(server: string, ...args: string[]) {
 }
 
 afterEach(() => {
-  for (const server of servers.splice(0)) tmux(server, "kill-server");
+  for (const server of servers.splice(0)) {
+    tmux(server, "kill-server");
+    // Its socket file may outlive it: it is ours, so it goes too.
+    const dir = join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+    rmSync(join(dir, server), { force: true });
+  }
 });
 
 /** `iapeer <words>` running in a 110×30 pane of its own tmux server, which keeps it when it exits. */
