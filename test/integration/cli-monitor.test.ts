@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runSource } from "../helpers/cli";
 import { type Sandbox, sandbox } from "../helpers/sandbox";
@@ -62,18 +62,42 @@ function inPane(sb: Sandbox, words: string[], colour: boolean): string {
 
 const screen = (server: string, escapes = false) =>
   tmux(server, "capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", "0").out;
-/** "1 <status>" once the pane's program has exited and tmux has its status. */
-const exited = (server: string) => {
-  const said = tmux(
+/**
+ * How the pane's program ended (`exit 0`, `signal 15`), once tmux has seen it end. tmux can miss
+ * the SIGCHLD of a pane's process under load (see README, "Why a session died"), leaving it a
+ * zombie and the pane alive: each look sends the server a SIGCHLD, as the daemon does.
+ */
+const exited = (server: string): string | false => {
+  const [dead, status, signal, serverPid] = tmux(
     server,
     "display-message",
     "-p",
     "-t",
     "0",
-    "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}",
-  );
-  return /^1 \d+$/.test(said.out.trim()) && said.out.trim();
+    "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}|#{pid}",
+  )
+    .out.trim()
+    .split("|");
+  if (dead === "1" && status) return `exit ${status}`;
+  if (dead === "1" && signal) return `signal ${signal}`;
+  if (serverPid) process.kill(Number(serverPid), "SIGCHLD");
+  return false;
 };
+/** How the pane ended; on a timeout, what tmux and /proc say of it, for the failure's message. */
+async function ending(server: string, what: string): Promise<string> {
+  try {
+    return await until(() => exited(server), what);
+  } catch (error) {
+    const pane = tmux(server, "display-message", "-p", "-t", "0", "#{pane_dead} #{pane_pid}").out;
+    const pid = pane.trim().split(" ")[1];
+    let proc = "gone";
+    try {
+      proc = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.slice(0, 1) ?? "?";
+    } catch {}
+    throw new Error(`${(error as Error).message}; pane ${pane.trim()}, process state ${proc}`);
+  }
+}
+
 /** The screen's line for `peer`, its cells split on runs of spaces. */
 const row = (text: string, peer: string) =>
   text
@@ -127,7 +151,7 @@ describe("iapeer monitor in a terminal", () => {
     expect(screen(server, true)).not.toMatch(/\u001b\[[0-9;]*m/);
 
     tmux(server, "send-keys", "-t", "0", "q");
-    expect(await until(() => exited(server), "q")).toBe("1 0");
+    expect(await ending(server, "q")).toBe("exit 0");
     // The alternate screen is left: the terminal shows what it had before, not the monitor.
     expect(screen(server)).not.toContain("iapeer monitor");
   }, 90_000);
@@ -150,7 +174,7 @@ describe("iapeer monitor in a terminal", () => {
     expect(row(screen(server), "ana")).toBeDefined();
     expect(runSource(["daemon", "status"], sb.env).code).toBe(3);
     tmux(server, "send-keys", "-t", "0", "C-c");
-    expect(await until(() => exited(server), "Ctrl-C")).toBe("1 0");
+    expect(await ending(server, "Ctrl-C")).toBe("exit 0");
   }, 60_000);
 });
 
