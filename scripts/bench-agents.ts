@@ -8,7 +8,9 @@
  * - send to model: ten warm sends, one at a time, from just before `iapeer send` is spawned to
  *   the model server logging the request that carries the message;
  * - MCP round trip: the model calls `send_to_peer` to an echo peer; from the server's answer with
- *   the tool call to the echo agent's received file holding the message.
+ *   the tool call to the echo agent's received file holding the message;
+ * - receipts: send → `received` and send → `answered`; claude: a question dialog appearing →
+ *   `iapeer approvals` listing it (scripts/bench-receipts.ts).
  *
  * `bun scripts/bench-agents.ts` (IAPEER_TEST_BINARY names a compiled binary; else one is built).
  * A runtime whose CLI is not installed (`bun scripts/install-agents.ts`) is skipped with a note.
@@ -26,6 +28,7 @@ import {
 } from "../test/helpers/agents";
 import type { LoggedRequest } from "../test/helpers/model-server";
 import { cleanupSandboxes } from "../test/helpers/sandbox";
+import { dialogToApprovals, receipts } from "./bench-receipts";
 
 /** Ceiling of every single wait. */
 const WAIT_MS = 60_000;
@@ -322,6 +325,14 @@ async function benchRuntime(runtime: AgentRuntime, binDir: string) {
     out.warm_send = await warmSends(h, peer);
     log(`${runtime}: MCP round trips`);
     out.mcp_round_trip = await mcpRoundTrips(h, peer, runtime);
+    log(`${runtime}: receipts`);
+    const r = await receipts(h, peer);
+    out.send_to_received = stats(r.send_to_received_ms);
+    out.send_to_answered = stats(r.send_to_answered_ms);
+    if (runtime === "claude") {
+      log(`${runtime}: dialog to approvals`);
+      out.dialog_to_approvals = stats((await dialogToApprovals(h, peer)).dialog_to_approvals_ms);
+    }
     out.model_requests = h.server.requests.length;
     out.total_s = Math.round((performance.now() - started) / 100) / 10;
   } catch (error) {

@@ -11,6 +11,10 @@ import { InputParser, type KeyEvent } from "./input";
 
 const ECHO_PROMPT = "❯ ";
 export const ECHO_DIALOG_TITLE = "Do you trust the files in this folder?";
+/** A message holding this makes the echo agent ask a person a question, as agents do. */
+export const ASK_MARK = "[ask]";
+export const ECHO_QUESTION = "Do you want to proceed?";
+export const ASK_OPTIONS = ["Yes, go ahead", "No, stop here"] as const;
 
 interface EchoOptions {
   cwd: string;
@@ -45,7 +49,8 @@ export function renderInput(buffer: string, columns: number): string {
 
 export function runEchoAgent(opts: EchoOptions, term: Terminal): void {
   let buffer = "";
-  let stage: "booting" | "dialog" | "prompt" = "booting";
+  let stage: "booting" | "dialog" | "prompt" | "asking" = "booting";
+  let choice = 0;
   const parser = new InputParser();
 
   const redraw = () => term.write(`\r\u001b[K${ECHO_PROMPT}${renderInput(buffer, term.columns())}`);
@@ -60,14 +65,46 @@ export function runEchoAgent(opts: EchoOptions, term: Terminal): void {
     redraw();
   };
 
-  const submit = () => {
-    const entry = { ts: new Date().toISOString(), text: buffer };
-    const line = JSON.stringify(entry);
+  const record = (text: string): string => {
+    const line = JSON.stringify({ ts: new Date().toISOString(), text });
     mkdirSync(join(opts.cwd, ".iapeer"), { recursive: true, mode: DIR_MODE });
     appendFileSync(receivedLog(opts.cwd), `${line}\n`, { mode: FILE_MODE });
+    return line;
+  };
+
+  const optionLines = () =>
+    ASK_OPTIONS.map((o, i) => `\r\u001b[K${i === choice ? "❯" : " "} ${i + 1}. ${o}`).join("\r\n");
+
+  /** A question for a person, as claude asks one: Enter picks the option under the cursor. */
+  const ask = () => {
+    stage = "asking";
+    choice = 0;
+    term.write(`${ECHO_QUESTION}\r\n${optionLines()}\r\n  Enter to select · ↑/↓ to navigate`);
+  };
+
+  const handleAsking = (ev: KeyEvent) => {
+    if (ev.type === "arrow") {
+      choice =
+        ev.dir === "up" ? Math.max(0, choice - 1) : Math.min(ASK_OPTIONS.length - 1, choice + 1);
+      term.write(`\u001b[${ASK_OPTIONS.length}A${optionLines()}\r\n`);
+      term.write("\r\u001b[K  Enter to select · ↑/↓ to navigate");
+    } else if (ev.type === "text" || ev.type === "paste") {
+      // Whatever is typed into the question is kept, so a test sees it if anything ever does.
+      record(`typed into the question: ${ev.text}`);
+    } else if (ev.type === "enter") {
+      const line = record(`answered: ${ASK_OPTIONS[choice]}`);
+      stage = "prompt";
+      term.write(`\r\n${line}\r\n\r\n`);
+      redraw();
+    }
+  };
+
+  const submit = () => {
+    const line = record(buffer);
     const submitted = buffer;
     buffer = "";
     term.write(`\r\n${line.replaceAll("\n", "\r\n")}\r\n\r\n`);
+    if (submitted.includes(ASK_MARK)) return ask();
     redraw();
     opts.reply?.(submitted);
   };
@@ -109,6 +146,7 @@ export function runEchoAgent(opts: EchoOptions, term: Terminal): void {
     for (const ev of parser.feed(chunk)) {
       if (stage === "prompt") handlePrompt(ev);
       else if (stage === "dialog") handleDialog(ev);
+      else if (stage === "asking") handleAsking(ev);
     }
   });
 

@@ -10,7 +10,8 @@ export type KeyEvent =
   | { type: "enter" }
   | { type: "backspace" }
   | { type: "interrupt" }
-  | { type: "eof" };
+  | { type: "eof" }
+  | { type: "arrow"; dir: "up" | "down" };
 
 const PASTE_START = "\u001b[200~";
 const PASTE_END = "\u001b[201~";
@@ -55,9 +56,14 @@ export class InputParser {
           continue;
         }
         if (PASTE_START.startsWith(this.pending)) break; // maybe a split marker
-        // Any other escape sequence (arrows, focus events) is ignored.
+        // Up and down move a dialog's cursor; any other sequence (focus events…) is ignored.
         const seq = ESCAPE_SEQUENCE.exec(this.pending);
         const len = seq?.[0].length ?? 1;
+        const arrow = seq?.[0].slice(1);
+        if (arrow === "[A" || arrow === "OA" || arrow === "[B" || arrow === "OB") {
+          flushText();
+          events.push({ type: "arrow", dir: arrow.endsWith("A") ? "up" : "down" });
+        }
         this.pending = this.pending.slice(len);
         continue;
       }

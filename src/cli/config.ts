@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { type Config, KNOBS } from "../core/config";
-import { requireConfig } from "./context";
+import { requireConfig } from "./need-config";
 
 const SECRET = "(set)";
 

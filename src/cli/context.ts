@@ -21,9 +21,10 @@ function opened(r: Opened | ReturnType<typeof openHomeForRepair>) {
 }
 
 /**
- * The home, for the commands that still act on the database in their own process (registry
- * changes, readers of the journal, and those that must work without a daemon): a damaged one
- * is refused with the way back (exit 1); with `check`, SQLite's structural check runs first.
+ * The home, for the few commands that open the database in their own process (readers of the
+ * journal, the daemon itself, and those that must work without a daemon; the architecture test
+ * names them): a damaged one is refused with the way back (exit 1); with `check`, SQLite's
+ * structural check runs first.
  */
 export function requireHost(opts: { check?: boolean } = {}): Host {
   return opened(openHome(requireConfig(), opts)).host;

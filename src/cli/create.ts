@@ -1,14 +1,15 @@
+import { resolve } from "node:path";
 import { defineCommand } from "citty";
-import { createPeer, validateNewPeer } from "../registry/create";
+import { validateNewPeer } from "../registry/create";
+import type { Profile } from "../registry/profile";
 import { missingProgram } from "../runtimes/command";
-import { installPeerService } from "../service/peer-service";
-import { runCommand } from "../service/runner";
-import { requireHost } from "./context";
-import { actionError, usageError } from "./exit-codes";
+import type { InstallReport } from "../service/manager";
+import { usageError } from "./exit-codes";
 import { consola } from "./log";
 import { requireConfig } from "./need-config";
 import { printJson } from "./output";
 import { jsonArg, newPeerName } from "./peer-arg";
+import { askRegistry } from "./registry-client";
 import { runtimeFlagArgs, runtimeFlags } from "./runtime-flags";
 
 export const newPeerArgs = {
@@ -39,45 +40,43 @@ export default defineCommand({
     const input = {
       name: await newPeerName(args.name),
       runtime: args.runtime,
-      ...(args.path !== undefined && { path: args.path }),
+      // The folder is the one this line names, so it is resolved here, not in the daemon.
+      ...(args.path !== undefined && { path: resolve(args.path) }),
       ...runtimeFlags(args.runtime, args),
       ...(args.description !== undefined && { description: args.description }),
       alwaysOn: args["always-on"],
     };
     const valid = validateNewPeer(input);
     if (!valid.ok) throw usageError(valid.error);
-    const host = requireHost({ check: true });
-    const created = createPeer(host, input);
-    if (!created.ok) throw actionError(created.error);
-    const p = created.value;
-    const service =
-      p.profile.wake === "always-on" ? installPeerService(host, p, runCommand) : undefined;
-    if (args.json) {
-      const serviceJson = service && (service.ok ? service.value : { error: service.error });
-      return printJson({
-        ok: true,
-        peer: p.personality,
-        cwd: p.cwd,
-        profile: p.profile,
-        ...(serviceJson && { service: serviceJson }),
-      });
-    }
-    consola.success(`created ${p.personality} (${p.profile.defaultRuntime}) in ${p.cwd}`);
+    // The daemon registers it and, for an always-on peer, installs its service.
+    const p = await askRegistry<Created>("/v1/registry/create", input);
+    if (args.json) return printJson(p);
+    consola.success(`created ${p.peer} (${p.profile.defaultRuntime}) in ${p.cwd}`);
     formatHint(args.runtime, args.format);
-    if (service && !service.ok) {
+    const service = p.service;
+    if (service && "error" in service) {
       consola.warn(
-        `always-on, but its service is not installed: ${service.error}; \`iapeer service install --peer ${p.personality}\` tries again`,
+        `always-on, but its service is not installed: ${service.error}; \`iapeer service install --peer ${p.peer}\` tries again`,
       );
-    } else if (service?.ok) {
+    } else if (service) {
       const loaded =
-        host.config.serviceManager === "none"
+        requireConfig().serviceManager === "none"
           ? " (written, not loaded: IAPEER_SERVICE_MANAGER=none)"
           : "";
-      consola.info(`always-on: its service is ${service.value.path}${loaded}`);
-      for (const note of service.value.notes) consola.warn(note);
+      consola.info(`always-on: its service is ${service.path}${loaded}`);
+      for (const note of service.notes) consola.warn(note);
     }
   },
 });
+
+/** The daemon's answer to a create, which `--json` prints as it is. */
+interface Created {
+  ok: true;
+  peer: string;
+  cwd: string;
+  profile: Profile;
+  service?: InstallReport | { error: string };
+}
 
 /**
  * The command runtime runs what --command names; without it there is nothing to run, and a

@@ -1,16 +1,16 @@
 import { defineCommand } from "citty";
 import { callDaemon } from "../daemon/client";
 import type { Host } from "../home/host";
-import { createPeer } from "../registry/create";
-import { getPeer } from "../registry/registry";
+import type { PeerRuntimeState } from "../lifecycle/state";
 import { eventsSince, type StoredEvent } from "../store/journal";
 import { getMessage } from "../transport/messages";
 import type { SendResult } from "../transport/send";
 import { requireHost } from "./context";
-import { daemonFor } from "./daemon-client";
+import { askDaemon, daemonFor } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
 import { invokedAs } from "./invoked";
 import { consola } from "./log";
+import { askRegistry } from "./registry-client";
 
 const PEERS = ["ping", "pong"] as const;
 
@@ -46,19 +46,23 @@ export default defineCommand({
     const rounds = Number(args.rounds);
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
       throw usageError("--rounds takes a number from 1 to 100");
-    const host = requireHost();
-    const daemon = await daemonFor(host.config);
+    // The daemon first: it makes the home's database; this process only reads its journal.
+    const daemon = await daemonFor();
     consola.success(`daemon pid ${daemon.pid} on ${daemon.socket}`);
+    const host = requireHost();
+    // The daemon makes the two peers, as `create` would; the journal is only read here.
+    const known = new Set(
+      (await askDaemon<PeerRuntimeState[]>("GET", "/v1/peers")).map((p) => p.personality),
+    );
     for (const name of PEERS) {
-      if (getPeer(host.store, name)) continue;
-      const made = createPeer(host, {
+      if (known.has(name)) continue;
+      const made = await askRegistry<{ cwd: string }>("/v1/registry/create", {
         name,
         runtime: "echo",
         description: `demo peer: answers the other one`,
         settings: { reply: true },
       });
-      if (!made.ok) throw actionError(made.error);
-      consola.success(`created ${name} in ${made.value.cwd}`);
+      consola.success(`created ${name} in ${made.cwd}`);
     }
     const since = eventsSince(host.store, 0, 1_000_000).at(-1)?.id ?? 0;
     const first = await callDaemon<SendResult>(daemon, "POST", "/v1/send", {

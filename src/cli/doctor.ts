@@ -4,8 +4,8 @@ import { iapeerArgv } from "../core/self";
 import { runChecks } from "../doctor/checks";
 import { meshChecks } from "../doctor/mesh";
 import { runCommand } from "../service/runner";
-import { requireConfig } from "./context";
 import { EXIT } from "./exit-codes";
+import { requireConfig } from "./need-config";
 import { printJson } from "./output";
 
 const MARK = { ok: "✔", warn: "!", fail: "✖" } as const;

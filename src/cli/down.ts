@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { getPeer } from "../registry/registry";
-import { requireHost } from "./context";
+import type { PeerRuntimeState } from "../lifecycle/state";
+import { askDaemon } from "./daemon-client";
 import { CliExit, EXIT } from "./exit-codes";
 import { stopOne } from "./lifecycle-commands";
 import { consola } from "./log";
@@ -13,7 +13,9 @@ export default defineCommand({
   args: { file: fleetFileArg, json: jsonArg },
   async run({ args }) {
     const fleet = await loadFleet(args.file);
-    const host = requireHost({ check: true });
+    const known = new Set(
+      (await askDaemon<PeerRuntimeState[]>("GET", "/v1/peers")).map((s) => s.personality),
+    );
     const reports: {
       ok: boolean;
       peer: string;
@@ -22,7 +24,7 @@ export default defineCommand({
       error?: string;
     }[] = [];
     for (const { name } of fleet.entries) {
-      if (!getPeer(host.store, name)) {
+      if (!known.has(name)) {
         reports.push({ ok: true, peer: name, registered: false });
         continue;
       }

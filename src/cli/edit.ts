@@ -2,15 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineCommand } from "citty";
-import { fail } from "../core/result";
-import { type UpdateResult, updatePeer } from "../lifecycle/update";
-import { profilePath, validateProfile } from "../registry/profile";
-import { getPeer } from "../registry/registry";
-import { requireHost } from "./context";
+import type { PeerDetail } from "../daemon/peer-detail";
+import { profilePath } from "../registry/profile";
+import { askDaemon } from "./daemon-client";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
+import { requireConfig } from "./need-config";
 import { jsonArg, peerName } from "./peer-arg";
-import { reportUpdate, serviceHooks } from "./set";
+import { reportUpdate, type Updated } from "./set";
+
+type EditAnswer = Updated | { ok: false; error: string; badInput?: boolean };
 
 /**
  * $VISUAL, then $EDITOR, then vi as git does; but vi only on a terminal to type into: without
@@ -57,12 +58,14 @@ export default defineCommand({
   },
   async run({ args }) {
     const name = peerName(args.peer);
-    const host = requireHost({ check: true });
-    const peer = getPeer(host.store, name);
-    if (!peer) throw actionError(`no peer named ${name}; see \`iapeer list\``);
+    const peer = await askDaemon<PeerDetail | { error: string }>(
+      "GET",
+      `/v1/peers/${encodeURIComponent(name)}`,
+    );
+    if ("error" in peer) throw actionError(peer.error);
     // Only a person at a terminal is asked to try again; a script gets the refusal.
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
-    const editor = editorCommand(host.config.env, process.stdin.isTTY === true);
+    const editor = editorCommand(requireConfig().env, process.stdin.isTTY === true);
     let original: string | undefined;
     try {
       original = readFileSync(profilePath(peer.cwd), "utf8");
@@ -73,40 +76,26 @@ export default defineCommand({
     const dir = mkdtempSync(join(tmpdir(), "iapeer-edit-"));
     const file = join(dir, `${name}.peer.json`);
     writeFileSync(file, original ?? `${JSON.stringify(peer.profile, null, 2)}\n`, { mode: 0o600 });
-    let r: UpdateResult;
     for (;;) {
       runEditor(editor, file, args.json);
-      const text = readFileSync(file, "utf8");
-      r = await updatePeer(
-        host,
-        name,
-        () => {
-          let raw: unknown;
-          try {
-            raw = JSON.parse(text);
-          } catch (error) {
-            return fail(`not valid JSON: ${(error as Error).message}`);
-          }
-          return validateProfile(raw);
-        },
-        serviceHooks(host),
-        { repair: true, ...(original !== undefined && { expectText: original }) },
-      );
-      if (r.ok || r.kind !== "invalid") break;
-      if (!interactive) {
-        r = {
-          ...r,
-          error: `the edit is refused, the profile is left as it was: ${r.error} (your text is in ${file})`,
-        };
-        break;
+      // The daemon checks the text and writes it, refusing it if the file changed meanwhile.
+      const r = await askDaemon<EditAnswer>("POST", "/v1/registry/edit", {
+        peer: name,
+        text: readFileSync(file, "utf8"),
+        ...(original !== undefined && { expectText: original }),
+      });
+      if (r.ok) {
+        rmSync(dir, { recursive: true, force: true });
+        return reportUpdate(r, args.json);
       }
+      if (!r.badInput) throw actionError(r.error);
+      if (!interactive)
+        throw usageError(
+          `the edit is refused, the profile is left as it was: ${r.error} (your text is in ${file})`,
+        );
       consola.error(`the edit is refused: ${r.error}`);
-      if (!(await askAgain())) {
-        r = { ...r, error: `the profile is left as it was (your text is in ${file})` };
-        break;
-      }
+      if (!(await askAgain()))
+        throw usageError(`the profile is left as it was (your text is in ${file})`);
     }
-    if (r.ok) rmSync(dir, { recursive: true, force: true });
-    reportUpdate(host, name, r, args.json);
   },
 });

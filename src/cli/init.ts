@@ -2,14 +2,14 @@ import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { normalizeName } from "../core/normalize-name";
-import { initPeer, reservedName } from "../registry/create";
-import { profilePath } from "../registry/profile";
-import { requireHost } from "./context";
+import { reservedName } from "../registry/create";
+import { type Profile, profilePath } from "../registry/profile";
 import { formatHint, needsCommand, newPeerArgs } from "./create";
-import { actionError, usageError } from "./exit-codes";
+import { usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { newPeerName } from "./peer-arg";
+import { askRegistry } from "./registry-client";
 import { runtimeFlags } from "./runtime-flags";
 
 export default defineCommand({
@@ -37,27 +37,28 @@ export default defineCommand({
       const reserved = reservedName(name ?? (derived?.ok ? derived.value : ""));
       if (reserved) throw usageError(`${reserved} (give it one with --name)`);
     }
-    const host = requireHost({ check: true });
-    const r = initPeer(host, dir, {
+    // The daemon registers it (or adopts the profile the folder holds).
+    const p = await askRegistry<Initialised>("/v1/registry/init", {
+      dir,
       runtime: args.runtime,
       ...(name !== undefined && { name }),
       ...flags,
       ...(args.description !== undefined && { description: args.description }),
       alwaysOn: args["always-on"],
     });
-    if (!r.ok) throw actionError(r.error);
-    const p = r.value;
-    if (args.json)
-      return printJson({
-        ok: true,
-        peer: p.personality,
-        cwd: p.cwd,
-        adopted: p.adopted,
-        profile: p.profile,
-      });
+    if (args.json) return printJson(p);
     consola.success(
-      `${p.adopted ? "registered the existing profile of" : "made"} ${p.personality} (${p.profile.defaultRuntime}) in ${p.cwd}`,
+      `${p.adopted ? "registered the existing profile of" : "made"} ${p.peer} (${p.profile.defaultRuntime}) in ${p.cwd}`,
     );
     if (!p.adopted) formatHint(args.runtime, args.format);
   },
 });
+
+/** The daemon's answer to an init, which `--json` prints as it is. */
+interface Initialised {
+  ok: true;
+  peer: string;
+  cwd: string;
+  adopted: boolean;
+  profile: Profile;
+}

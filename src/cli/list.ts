@@ -42,11 +42,12 @@ export default defineCommand({
       return;
     }
     printTable(
-      ["PEER", "RUNTIME", "STATE", "QUEUE", "PID", "UPTIME", "ACTIVE", "FOLDER"],
+      ["PEER", "RUNTIME", "STATE", "AGENT", "QUEUE", "PID", "UPTIME", "ACTIVE", "FOLDER"],
       states.map((s) => [
         s.personality,
         s.default ? s.runtime : `${s.runtime} (alt)`,
         stateCell(s),
+        s.agent ? s.agent.state : "-",
         String(s.queued ?? 0),
         s.pid ? String(s.pid) : "-",
         duration(s.uptime_s),
@@ -57,6 +58,11 @@ export default defineCommand({
     const broken = new Map(states.filter((s) => s.problem).map((s) => [s.personality, s.problem]));
     for (const [peer, problem] of broken)
       consola.warn(`${peer} is broken: ${problem}; fix it, then \`iapeer verify --fix\``);
+    const asking = states.filter((s) => s.agent?.state === "asking");
+    if (asking.length > 0)
+      consola.warn(
+        `${asking.map((s) => s.personality).join(", ")} ${asking.length === 1 ? "waits" : "wait"} for a person's answer: \`iapeer approvals\``,
+      );
   },
 });
 

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
 import { iapeerArgv } from "../core/self";
 import { selftest } from "../selftest/selftest";
-import { requireConfig } from "./context";
 import { EXIT } from "./exit-codes";
+import { requireConfig } from "./need-config";
 import { printJson } from "./output";
 
 export default defineCommand({

@@ -8,6 +8,7 @@ import { daemonFor } from "./daemon-client";
 import { CliExit, EXIT, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
+import { awaitStep, waitStep, waitTimeoutMs } from "./send-steps";
 import { withSpinner } from "./spinner";
 
 const EXIT_BY_OUTCOME: Record<SendOutcome["outcome"], number> = {
@@ -74,14 +75,21 @@ export default defineCommand({
       default: false,
     },
     wait: {
-      type: "boolean",
-      description: "Wait for the final outcome (the default)",
+      type: "string",
+      description:
+        "Wait until the message is delivered (the default), received (the agent's record has it) or answered (its turn ended: the reply is printed)",
       negativeDescription: "Return once the message is stored",
-      default: true,
+      default: "delivered",
+    },
+    timeout: {
+      type: "string",
+      description: "With --wait received|answered: the longest wait, in seconds (default 600)",
     },
     json: { type: "boolean", description: "Print JSON", default: false },
   },
   async run({ args }) {
+    const step = waitStep(args.wait as string | boolean);
+    const timeoutMs = waitTimeoutMs(args.timeout);
     const body = await readBody(args);
     const req: SendRequest = {
       from: args.from ?? HUMAN_SENDER,
@@ -107,25 +115,40 @@ export default defineCommand({
       }
       const answer = await callDaemon<SendResult>(daemon, "POST", "/v1/send", {
         ...req,
-        wait: args.wait,
+        wait: step !== false,
       });
       if (!answer.ok) return failed(answer.error);
       return answer.value;
     };
+    const sent =
+      args.json || step === false
+        ? await work()
+        : await withSpinner(`sending to ${args.peer}…`, work);
     const result =
-      args.json || !args.wait ? await work() : await withSpinner(`sending to ${args.peer}…`, work);
+      (step === "received" || step === "answered") && sent.outcome.id && sent.outcome.ok
+        ? await awaitStep(sent, step, timeoutMs, args.json, args.peer)
+        : sent;
     const o = result.outcome;
     const code = result.badInput ? EXIT.usage : EXIT_BY_OUTCOME[o.outcome];
     // One shape for every outcome: `id` is null when the message was refused before it was stored.
     if (args.json) printJson({ ...o, id: o.id ?? null, ...(!o.ok && { code }) });
+    else if (step === "answered" && o.answered) process.stdout.write(`${o.reply ?? ""}\n`);
+    else if (step === "received" && o.received) consola.success(`${args.peer} received ${o.id}`);
+    else if ((step === "received" || step === "answered") && o.outcome === "delivered")
+      consola.info(`delivered ${o.id}; not yet ${step} after ${timeoutMs / 1000} s`);
     else if (o.outcome === "delivered")
       consola.success(`delivered ${o.id} to ${args.peer}${o.woke ? " (woke it)" : ""}`);
-    else if (o.outcome === "queued") consola.info(`queued ${o.id}${o.error ? `: ${o.error}` : ""}`);
+    else if (o.outcome === "queued")
+      consola.info(`queued ${o.id}${o.reason ? `: ${o.reason}` : o.error ? `: ${o.error}` : ""}`);
     else if (o.outcome === "unconfirmed")
       consola.warn(
         `typed ${o.id} into ${args.peer}, but could not confirm it landed: ${o.error ?? ""}`,
       );
     else if (!args.json) process.stderr.write(`iapeer: ${o.error ?? "failed"}\n`);
-    process.exitCode = code;
+    process.exitCode =
+      (step === "received" && o.outcome === "delivered" && !o.received) ||
+      (step === "answered" && o.outcome === "delivered" && !o.answered)
+        ? EXIT.queued
+        : code;
   },
 });

@@ -1,55 +1,30 @@
 import { defineCommand } from "citty";
-import type { Host } from "../home/host";
-import { listSessions } from "../lifecycle/sessions";
-import {
-  type ServiceChange,
-  type ServiceHooks,
-  type UpdateResult,
-  updatePeer,
-} from "../lifecycle/update";
-import { applyAssignments, parseAssignments, validKeys } from "../registry/assign";
-import { installPeerService, uninstallPeerService } from "../service/peer-service";
-import { runCommand } from "../service/runner";
-import { requireHost } from "./context";
-import { actionError, usageError } from "./exit-codes";
+import { parseAssignments, validKeys } from "../registry/assign";
+import type { Profile } from "../registry/profile";
+import { usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { jsonArg, peerName } from "./peer-arg";
+import { askRegistry } from "./registry-client";
 
-/** An always-on peer's service follows its profile, as create and remove do. */
-export const serviceHooks = (host: Host): ServiceHooks => ({
-  install: (peer) => installPeerService(host, peer, runCommand),
-  uninstall: (peer) => uninstallPeerService(host, peer, runCommand),
-});
-
-/** A service change as `--json` shows it: `{"installed":true,"path",…}`, `{"uninstalled"}`, `{"error"}`. */
-export function serviceJson(change: ServiceChange): Record<string, unknown> {
-  return "installed" in change ? { ...change.installed, installed: true } : change;
+/** The daemon's answer to set and edit, which `--json` prints as it is. */
+export interface Updated {
+  ok: true;
+  peer: string;
+  changed: string[];
+  profile: Profile;
+  /** Its sessions that run now, with the old settings until their next wake. */
+  running?: string[];
+  service?: { installed: true; path: string } | { uninstalled: boolean } | { error: string };
 }
 
-/** The sessions of a peer that run now: they keep the old settings until their next wake. */
-const running = (host: Host, peer: string): string[] =>
-  listSessions(host.store)
-    .filter((s) => s.personality === peer && s.state === "live")
-    .map((s) => s.identity);
-
-/** Report an update the same way for set and edit: exit 2 for a bad value, 1 for a refusal. */
-export function reportUpdate(host: Host, name: string, r: UpdateResult, json: boolean): void {
-  if (!r.ok) throw r.kind === "invalid" ? usageError(r.error) : actionError(r.error);
-  const { peer, changed, service } = r.value;
-  const live = changed.length > 0 ? running(host, name) : [];
-  const serviceOut = service && serviceJson(service);
+/** Report an update the same way for set and edit. */
+export function reportUpdate(r: Updated, json: boolean): void {
   if (json) {
-    printJson({
-      ok: true,
-      peer: name,
-      changed,
-      profile: peer.profile,
-      ...(live.length > 0 && { running: live }),
-      ...(serviceOut && { service: serviceOut }),
-    });
+    printJson(r);
     return;
   }
+  const { peer: name, changed, service, running = [] } = r;
   if (changed.length === 0) {
     consola.info(`${name} already has those settings: nothing changed`);
     return;
@@ -60,11 +35,11 @@ export function reportUpdate(host: Host, name: string, r: UpdateResult, json: bo
       `always-on, but its service is not installed: ${service.error}; \`iapeer service install --peer ${name}\` tries again`,
     );
   else if (service && "installed" in service)
-    consola.info(`always-on: its service is ${service.installed.path}`);
+    consola.info(`always-on: its service is ${service.path}`);
   else if (service && "uninstalled" in service) consola.info("its always-on service is removed");
-  if (live.length > 0)
+  if (running.length > 0)
     consola.info(
-      `${live.join(", ")} runs with the old settings until its next wake; \`iapeer restart ${name}\` applies them now`,
+      `${running.join(", ")} runs with the old settings until its next wake; \`iapeer restart ${name}\` applies them now`,
     );
 }
 
@@ -88,13 +63,11 @@ export default defineCommand({
     const words = (Array.isArray(args._) ? (args._ as unknown[]).map(String) : []).slice(1);
     const assignments = parseAssignments(words);
     if (!assignments.ok) throw usageError(assignments.error);
-    const host = requireHost({ check: true });
-    const r = await updatePeer(
-      host,
-      name,
-      (current) => applyAssignments(current, assignments.value),
-      serviceHooks(host),
-    );
-    reportUpdate(host, name, r, args.json);
+    // The daemon changes the profile and the registry together, and the service follows.
+    const r = await askRegistry<Updated>("/v1/registry/set", {
+      peer: name,
+      assignments: assignments.value,
+    });
+    reportUpdate(r, args.json);
   },
 });

@@ -114,7 +114,9 @@ async function argTable(cmd: WithArgs): Promise<ArgTable> {
     if (def.required === true && def.default === undefined) requiredOptions.push(name);
     for (const key of [name, ...aliases]) {
       options.set(key.length === 1 ? `-${key}` : `--${key}`, { name, value });
-      if (!value && key.length > 1) options.set(`--no-${key}`, { name, value: false });
+      // A value option with a negative form (`--wait STEP`, `--no-wait`) takes `--no-` too.
+      const negative = !value || (def as { negativeDescription?: string }).negativeDescription;
+      if (negative && key.length > 1) options.set(`--no-${key}`, { name, value: false });
     }
   }
   options.set("--help", { name: "help", value: false });

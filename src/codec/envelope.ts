@@ -95,23 +95,41 @@ function check(m: EnvelopeInput): string | undefined {
   if (!TS_PATTERN.test(m.ts) || Number.isNaN(Date.parse(m.ts))) {
     return `invalid timestamp ${JSON.stringify(m.ts)}: use ISO-8601, e.g. 2026-01-31T12:00:00.000Z`;
   }
-  if (m.topic !== undefined && charCount(m.topic) > MAX_TOPIC_CHARS) {
-    return `topic is ${charCount(m.topic)} characters, the limit is ${MAX_TOPIC_CHARS}`;
+  if (m.topic !== undefined) {
+    const problem = topicProblem(m.topic);
+    if (problem) return problem;
   }
-  const attachments = m.attachments ?? [];
-  if (attachments.length > MAX_ATTACHMENTS) {
+  const attachments = attachmentsProblem(m.attachments ?? []);
+  if (attachments) return attachments;
+  return bodyProblem(m.body);
+}
+
+/** What is wrong with a message's topic, in one line (the send schema says the same). */
+export function topicProblem(topic: string): string | undefined {
+  const chars = charCount(topic);
+  return chars > MAX_TOPIC_CHARS
+    ? `topic is ${chars} characters, the limit is ${MAX_TOPIC_CHARS}`
+    : undefined;
+}
+
+/** What is wrong with a message's attachments, in one line. */
+export function attachmentsProblem(attachments: readonly string[]): string | undefined {
+  if (attachments.length > MAX_ATTACHMENTS)
     return `${attachments.length} attachments, the limit is ${MAX_ATTACHMENTS}`;
-  }
   for (const [i, path] of attachments.entries()) {
     const problem = checkAttachment(path, i);
     if (problem) return problem;
   }
-  if (m.body.trim() === "") return "message body is empty";
-  const bodyChars = charCount(m.body);
-  if (bodyChars > MAX_BODY_CHARS) {
-    return `message body is ${bodyChars} characters, the limit is ${MAX_BODY_CHARS}; put the long content in a file and send its path`;
-  }
   return undefined;
+}
+
+/** What is wrong with a message's body, in one line. */
+export function bodyProblem(body: string): string | undefined {
+  if (body.trim() === "") return "message body is empty";
+  const chars = charCount(body);
+  return chars > MAX_BODY_CHARS
+    ? `message body is ${chars} characters, the limit is ${MAX_BODY_CHARS}; put the long content in a file and send its path`
+    : undefined;
 }
 
 export function buildEnvelope(input: EnvelopeInput): Result<string> {

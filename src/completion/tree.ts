@@ -61,6 +61,7 @@ const VALUES_BY_NAME: Record<string, Values> = {
   // `up`/`down` take a fleet file; `set <peer>` its key=value words.
   file: { kind: "files" },
   settings: words(settableKeys()),
+  wait: words(["delivered", "received", "answered"]),
 };
 
 const HELP: Option = { flags: ["--help", "-h"], description: "Show help" };
@@ -102,7 +103,12 @@ function argsOf(args: Record<string, ArgDef>): { options: Option[]; positionals:
           flags: [`--no-${name}`],
           description: def.negativeDescription ?? `Turn off --${name}`,
         });
-    } else options.push({ flags, description, values: valuesOf(name, def, false) });
+    } else {
+      options.push({ flags, description, values: valuesOf(name, def, false) });
+      // A value option with a negative form (`--wait STEP`, `--no-wait`).
+      if ("negativeDescription" in def && def.negativeDescription)
+        options.push({ flags: [`--no-${name}`], description: def.negativeDescription });
+    }
   }
   options.push(HELP);
   return { options, positionals };

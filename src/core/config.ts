@@ -1,6 +1,7 @@
 import { homedir, hostname as osHostname } from "node:os";
 import { isAbsolute, join, normalize } from "node:path";
 import { loadHostName, loadMeshConfig, type MeshConfig } from "./mesh-config";
+import { validatePersonality } from "./names";
 import { fail, ok, type Result } from "./result";
 import { defaultSockDir, longestSocketPath, sockDirFits, socketPathLimit } from "./socket-path";
 import { loadTelegramConfig, TELEGRAM_API, type TelegramConfig } from "./telegram-config";
@@ -45,6 +46,18 @@ export interface Config {
   readonly meshTtlSecs: number;
   /** The built-in telegram bridge's defaults. */
   readonly telegram: TelegramConfig;
+  /** Hops a conversation between agents may take before a send in it is refused. */
+  readonly maxHops: number;
+  /** Messages an agent may send per minute. */
+  readonly sendRate: number;
+  /** Times a message whose turn failed is typed again once the agent is healthy. */
+  readonly turnRetries: number;
+  /** Hold for a limit that names no reset time. */
+  readonly limitBackoffSecs: number;
+  /** Whether the screen may say what an agent does when its own signals are silent. */
+  readonly screenStates: boolean;
+  /** A peer told each time an agent starts waiting for a person's answer (a telegram bridge). */
+  readonly askingTo: string | undefined;
   /** Knobs whose value came from the environment (the rest are defaults). */
   readonly fromEnv: readonly string[];
   readonly platform: string;
@@ -98,6 +111,36 @@ export const KNOBS: readonly Knob[] = [
     defaultText: "3600",
   },
   { name: "IAPEER_TICK_SECS", meaning: "supervise tick period, seconds", defaultText: "60" },
+  {
+    name: "IAPEER_MAX_HOPS",
+    meaning: "hops a conversation between agents may take before send_to_peer refuses",
+    defaultText: "16",
+  },
+  {
+    name: "IAPEER_SEND_RATE",
+    meaning: "messages one agent may send per minute",
+    defaultText: "60",
+  },
+  {
+    name: "IAPEER_TURN_RETRIES",
+    meaning: "times a message whose turn failed is typed again once the agent is healthy",
+    defaultText: "3",
+  },
+  {
+    name: "IAPEER_LIMIT_BACKOFF_SECS",
+    meaning: "how long a rate-limited agent is left alone when it names no reset time",
+    defaultText: "300",
+  },
+  {
+    name: "IAPEER_ASKING_TO",
+    meaning: "a peer (say a telegram bridge) told each time an agent waits for a person's answer",
+    defaultText: "none",
+  },
+  {
+    name: "IAPEER_SCREEN_STATES",
+    meaning: "on: the screen says what an agent does when its hooks are silent; off: hooks only",
+    defaultText: "on",
+  },
   {
     name: "IAPEER_LOG_MAX_BYTES",
     meaning: "size at which a log file rotates",
@@ -322,6 +365,23 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
   const telegram = loadTelegramConfig(env);
   if (!telegram.ok) return telegram;
 
+  const maxHops = integer(env, "IAPEER_MAX_HOPS", 16, 1, 10_000);
+  if (!maxHops.ok) return maxHops;
+  const sendRate = integer(env, "IAPEER_SEND_RATE", 60, 1, 1_000_000);
+  if (!sendRate.ok) return sendRate;
+  const turnRetries = integer(env, "IAPEER_TURN_RETRIES", 3, 0, 100);
+  if (!turnRetries.ok) return turnRetries;
+  const limitBackoffSecs = integer(env, "IAPEER_LIMIT_BACKOFF_SECS", 300, 1, DAY_SECS);
+  if (!limitBackoffSecs.ok) return limitBackoffSecs;
+  const askingTo = raw(env, "IAPEER_ASKING_TO");
+  if (askingTo !== undefined) {
+    const name = validatePersonality(askingTo);
+    if (!name.ok) return fail(`IAPEER_ASKING_TO: ${name.error}`);
+  }
+  const screenStates = raw(env, "IAPEER_SCREEN_STATES") ?? "on";
+  if (screenStates !== "on" && screenStates !== "off")
+    return fail(`IAPEER_SCREEN_STATES must be on or off, not ${JSON.stringify(screenStates)}`);
+
   const mesh = loadMeshConfig(env);
   if (!mesh.ok) return mesh;
   const host = loadHostName(env, machineName, mesh.value !== undefined);
@@ -348,6 +408,12 @@ export function loadConfig(input?: Partial<ConfigInput>): Result<Config> {
       mesh: mesh.value,
       meshTtlSecs: meshTtlSecs.value,
       telegram: telegram.value,
+      maxHops: maxHops.value,
+      sendRate: sendRate.value,
+      turnRetries: turnRetries.value,
+      limitBackoffSecs: limitBackoffSecs.value,
+      screenStates: screenStates === "on",
+      askingTo,
       fromEnv: Object.freeze(
         KNOBS.map((k) => k.name).filter((name) => raw(env, name) !== undefined),
       ),

@@ -30,59 +30,33 @@ export interface ActionContext {
 
 export type PeerAction = "wake" | "start" | "restart" | "stop";
 
-/** Optional fields of a send, checked before anything is stored. */
-function invalidSendFields(body: Record<string, unknown>): string | undefined {
-  for (const key of ["from", "topic", "runtime", "key"] as const) {
-    if (body[key] !== undefined && typeof body[key] !== "string")
-      return `"${key}" must be a string`;
-  }
-  for (const key of ["defer", "wait"] as const) {
-    if (body[key] !== undefined && typeof body[key] !== "boolean")
-      return `"${key}" must be true or false`;
-  }
-  const a = body.attachments;
-  if (a !== undefined && !(Array.isArray(a) && a.every((x) => typeof x === "string")))
-    return '"attachments" must be a list of paths';
-  return undefined;
-}
-
 /**
- * A send as the API takes it (`body`, or `message`, for the text), checked before anything is
- * stored. `as` is the calling peer, who always sends as itself; the local user may name any
- * sender.
+ * A send as the API takes it (`body`, or `message`, for the text), checked by the one send
+ * schema (codec/send-input.ts) before anything is stored. `as` is the calling peer, who always
+ * sends as itself; the local user may name any sender. The MCP tool comes through here too.
  */
 export async function sendRequest(ctx: ActionContext, body: unknown, as?: string): Promise<Answer> {
+  // Loaded at the first send, not at the daemon's start: zod is most of the schema's weight.
+  const { parseSend } = await import("../codec/send-input");
   const b = body as Record<string, unknown> | undefined;
-  const text = b?.body ?? b?.message;
-  const problem =
-    !b || typeof b !== "object"
-      ? "the request body must be a JSON object"
-      : typeof b.to !== "string" || typeof text !== "string"
-        ? 'send needs "to" and "body" (strings)'
-        : invalidSendFields(b);
-  if (problem || !b || typeof b.to !== "string" || typeof text !== "string")
+  const parsed = parseSend(
+    b && typeof b === "object" && b.body === undefined ? { ...b, body: b.message } : b,
+  );
+  if (!parsed.ok)
     return {
       status: 400,
       body: {
-        outcome: { ok: false, outcome: "failed", woke: false, error: problem },
+        outcome: { ok: false, outcome: "failed", woke: false, error: parsed.error },
         badInput: true,
       },
     };
-  const from = as ?? (b.from as string | undefined) ?? HUMAN_SENDER;
+  // Unknown fields (`message`, once read as the body) are not kept by the schema.
+  const { wait, from, ...req } = parsed.value;
   const result = await send(
     ctx.host,
     ctx.dispatcher,
-    {
-      from,
-      to: b.to,
-      body: text,
-      ...(b.topic !== undefined && { topic: b.topic as string }),
-      ...(b.runtime !== undefined && { runtime: b.runtime as string }),
-      ...(b.attachments !== undefined && { attachments: b.attachments as string[] }),
-      ...(b.defer !== undefined && { defer: b.defer as boolean }),
-      ...(b.key !== undefined && { key: b.key as string }),
-    },
-    b.wait !== false,
+    { ...req, from: as ?? from ?? HUMAN_SENDER },
+    wait !== false,
     ctx.mesh?.route,
   );
   return { status: result.badInput ? 400 : 200, body: result };

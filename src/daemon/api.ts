@@ -9,7 +9,7 @@ import type { MeshNode } from "../mesh/node";
 import { peerForToken } from "../registry/tokens";
 import type { Dispatcher } from "../transport/dispatcher";
 import { waitingCounts } from "../transport/messages";
-import { send } from "../transport/send";
+import type { SendResult } from "../transport/send";
 import type { UiLogins } from "../ui/auth";
 import {
   type Answer,
@@ -20,10 +20,12 @@ import {
   removeAnswer,
   sendRequest,
 } from "./actions";
+import { agentRoute } from "./agent-routes";
 import { SERVICE_MANAGER_HEADER } from "./client";
 import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
 import { hostStatus } from "./peer-detail";
+import { registryRoute } from "./registry-routes";
 import { eventStream } from "./sse";
 import { bearerToken } from "./tcp-gate";
 
@@ -78,7 +80,7 @@ export async function handleRequest(
   via: "unix" | "tcp",
   ctx: ApiContext,
 ): Promise<Response> {
-  const { host, dispatcher } = ctx;
+  const { host } = ctx;
   const url = new URL(req.url);
   const path = url.pathname;
 
@@ -90,22 +92,22 @@ export async function handleRequest(
         const personality = peerForToken(host.store, token);
         return personality ? { personality } : undefined;
       },
+      // The same door as `POST /v1/send`: one schema, one refusal for the same input.
       send: async (from, args) =>
         (
-          await send(
-            host,
-            dispatcher,
-            {
-              from: from.personality,
-              to: args.personality,
-              body: args.message,
-              ...(args.runtime !== undefined && { runtime: args.runtime }),
-              ...(args.topic !== undefined && { topic: args.topic }),
-              ...(args.attachments !== undefined && { attachments: args.attachments }),
-            },
-            true,
-            ctx.mesh?.route,
-          )
+          (
+            await sendRequest(
+              ctx,
+              {
+                to: args.personality,
+                body: args.message,
+                ...(args.runtime !== undefined && { runtime: args.runtime }),
+                ...(args.topic !== undefined && { topic: args.topic }),
+                ...(args.attachments !== undefined && { attachments: args.attachments }),
+              },
+              from.personality,
+            )
+          ).body as SendResult
         ).outcome,
     });
   }
@@ -118,6 +120,8 @@ export async function handleRequest(
       return json(401, { error: "a peer's token is required (Authorization: Bearer <token>)" });
     caller = { kind: "peer", personality };
   }
+  const agents = await agentRoute(req, url, ctx, caller.kind === "local");
+  if (agents) return agents;
   const bridged = await bridgeRoute(
     req,
     url,
@@ -159,6 +163,10 @@ export async function handleRequest(
     return answer(messageAnswer(host, message[1] as string, reader));
   if (req.method === "POST" && path === "/v1/send")
     return answer(await sendRequest(ctx, await req.json().catch(() => undefined), reader));
+
+  // The registry's changes (create, init, set, edit, up): the local user's only.
+  const registry = await registryRoute(req, path, ctx, caller.kind === "local");
+  if (registry) return registry;
 
   const peerPath = /^\/v1\/peers\/([^/]+)(?:\/(wake|stop|start|restart|remove))?$/.exec(path);
   if (peerPath) {

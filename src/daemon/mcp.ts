@@ -35,10 +35,11 @@ const SEND_DESCRIPTION = [
   "Send a message to another iapeer peer (an AI agent, or a person behind a chat bridge), on this host or another one.",
   "You are the sender: the message goes out under your own peer name, which iapeer knows from your token.",
   "iapeer stores the message, wakes the recipient if it is asleep and types the message into its session.",
-  'The result is JSON {"ok", "id", "outcome", "woke", "error"}. outcome is "delivered" (typed in and confirmed',
-  'on the recipient\'s screen), "queued" (stored, delivered when the recipient can take it), "unconfirmed"',
-  '(typed in, landing not confirmed) or "failed" (not sent; "error" says why, e.g. an unknown peer or a body',
-  "over the size limit — put long content in a file and pass its absolute path in attachments).",
+  'The result is JSON {"ok", "id", "outcome", "woke", "error", "reason"}. outcome is "delivered" (typed in and confirmed',
+  'on the recipient\'s screen), "queued" (stored, delivered when the recipient can take it; "reason" says what it waits for,',
+  'e.g. a person\'s answer to a dialog), "unconfirmed" (typed in, landing not confirmed) or "failed" (not sent; "error" says why,',
+  "e.g. an unknown peer, a body over the size limit — put long content in a file and pass its absolute path in attachments —",
+  "or a conversation between agents that went too many hops: then answer in your own reply instead of sending on).",
 ].join(" ");
 
 const sendInput = {

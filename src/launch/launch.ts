@@ -3,6 +3,7 @@ import type { Identity } from "../core/names";
 import type { RuntimeAdapter, RuntimeSettings } from "../runtimes/types";
 import type { EventSink } from "../store/journal";
 import { Tmux } from "../tmux/client";
+import { shQuote } from "../tmux/quote";
 import { bootLoop } from "./boot";
 import type { SessionRecord } from "./death";
 import { newSessionArgs } from "./new-session";
@@ -83,8 +84,12 @@ export async function launch(
     iapeer: cfg.iapeer,
     path: cfg.path,
   };
-  const argv = adapter.argv(ctx);
-  if (!argv.ok) return logFailure(cfg, identity, failed("config", argv.error));
+  const own = adapter.argv(ctx);
+  if (!own.ok) return logFailure(cfg, identity, failed("config", own.error));
+  // The agent's hooks tell the daemon what it does; they run this iapeer's `hook` command.
+  const hookArgv = [...cfg.iapeer, "hook", adapter.name];
+  const hook = { line: hookArgv.map(shQuote).join(" "), argv: hookArgv };
+  const argv = { ok: true, value: [...own.value, ...(adapter.signals?.argv(hook) ?? [])] };
   const program = argv.value[0] as string;
   if (!Bun.which(program, { PATH: cfg.path, cwd: spec.cwd })) {
     return logFailure(

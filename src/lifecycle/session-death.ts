@@ -1,6 +1,7 @@
 import { type Host, nowOf } from "../home/host";
 import { exitOf, logSessionLost } from "../launch/death";
 import { readExits, type SessionExit } from "../tmux/exits";
+import { getAgentState, saveAgentState } from "./agent-states";
 import { recordDeath } from "./crash-guard";
 import type { SessionRow } from "./sessions";
 
@@ -42,6 +43,23 @@ export function recordSessionDeath(
         .run(now.toISOString(), s.identity, s.serverPid ?? null).changes > 0,
   );
   if (!claimed) return undefined;
+  // Whatever its agent last said, it is gone now (its transcript stays known, for exactly-once).
+  const agent = getAgentState(host.store, s.identity);
+  if (agent && agent.state !== "exited")
+    host.store.write(() =>
+      saveAgentState(
+        host.store,
+        {
+          identity: s.identity,
+          state: "exited",
+          source: "tmux",
+          turn: [],
+          ...(agent.agentSession && { agentSession: agent.agentSession }),
+          ...(agent.transcript && { transcript: agent.transcript }),
+        },
+        now,
+      ),
+    );
   if (death.class === "server-dead") {
     logSessionLost(
       host.events,

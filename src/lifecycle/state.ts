@@ -4,6 +4,7 @@ import { peerLog } from "../core/paths";
 import { type Host, nowOf } from "../home/host";
 import { inspectProfile } from "../registry/profile";
 import { listPeers, type PeerRecord } from "../registry/registry";
+import { getAgentState } from "./agent-states";
 import { getSession } from "./sessions";
 import { isLive } from "./wake";
 
@@ -24,6 +25,15 @@ export interface PeerRuntimeState {
   cwd: string;
   /** Why it is `broken`: its profile cannot be used (it is kept, and its session left running). */
   problem?: string;
+  /** What its agent is doing (live sessions only), where that was learnt, and since when. */
+  agent?: {
+    state: string;
+    source: string;
+    since: string;
+    question?: string;
+    error?: string;
+    reset_at?: string;
+  };
 }
 
 /**
@@ -67,6 +77,7 @@ export function stateOf(
   } catch {
     activity = undefined;
   }
+  const agent = live ? getAgentState(host.store, identity) : undefined;
   const lastActive = Math.max(activity ?? 0, Date.parse(session?.lastActiveAt ?? "") || 0);
   return {
     personality: peer.personality,
@@ -81,6 +92,16 @@ export function stateOf(
     ...(failed && { failed_until: peer.failedUntil }),
     cwd: peer.cwd,
     ...(problem && { problem }),
+    ...(agent && {
+      agent: {
+        state: agent.state,
+        source: agent.source,
+        since: agent.since,
+        ...(agent.dialog && { question: agent.dialog.question }),
+        ...(agent.error && { error: agent.error }),
+        ...(agent.resetAt && { reset_at: agent.resetAt }),
+      },
+    }),
   };
 }
 

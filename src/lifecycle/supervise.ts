@@ -4,6 +4,7 @@ import { type Host, nowOf } from "../home/host";
 import { foregroundTaken, pidAlive, sameProcess } from "../launch/pid";
 import { nudgeReaper } from "../launch/watch";
 import { getPeer } from "../registry/registry";
+import { getAgentState } from "./agent-states";
 import { endSession } from "./control";
 import { readNewExits } from "./exits-cursor";
 import { rotateForeignLogs } from "./rotate";
@@ -67,6 +68,13 @@ export async function superviseTick(
           touchActivity(host.store, s.identity, now);
           continue;
         }
+        // A dialog waiting for a person, or a turn its agent reports running, is not idleness:
+        // sleeping it would throw away the question, or interrupt the work.
+        const agent = getAgentState(host.store, s.identity);
+        const turnRuns =
+          agent?.state === "busy" &&
+          now.getTime() - Date.parse(agent.updatedAt) < host.config.idleSecs * 1000;
+        if (agent?.state === "asking" || turnRuns) continue;
         if (await endSession(host, s.identity, "idle", true)) report.slept.push(s.identity);
       }
     }

@@ -9,6 +9,7 @@ import { inspectProfile } from "../registry/profile";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
+import { resetAgentState } from "./agent-states";
 import { startBoot } from "./booting";
 import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
@@ -160,6 +161,8 @@ export async function wakeOrSpawn(
               : "after-exit";
       host.events.write("wake", { identity, mode: resume ? "resume" : "fresh", reason });
       refreshMcp(host, peer.cwd, peer.profile);
+      // Its hooks report from the first moments of the launch on: what the last session said ends.
+      host.store.write(() => resetAgentState(host.store, identity, nowOf(host)));
       const boot = startBoot(identity, personality);
       const result = await launch(
         {

@@ -8,6 +8,7 @@ import {
   insertArrival,
   markForwarded,
   markReceipted,
+  receiptKey,
   receiptsDue,
   refuseArrival,
   toForward,
@@ -146,11 +147,14 @@ export function startMeshNode(host: Host, dispatcher: Dispatcher): MeshNode | un
             ...(m.error && { error: m.error.slice(0, 2000) }),
             woke: m.woke,
             host: thisHost,
-            at: m.updatedAt,
+            at: m.answeredAt ?? m.receivedAt ?? m.updatedAt,
+            ...(m.answeredAt
+              ? { step: "answered" as const, reply: (m.reply ?? "").slice(0, 16_000) }
+              : m.receivedAt && { step: "received" as const }),
           });
           sayOnce("receipt", sent.ok ? undefined : sent.error);
           if (!sent.ok) return;
-          store.write(() => markReceipted(store, m.id, m.state));
+          store.write(() => markReceipted(store, m.id, receiptKey(m)));
         }
       }
     },

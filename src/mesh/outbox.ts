@@ -20,5 +20,7 @@ export function wireOf(m: Message, thisHost: string): WireMessage {
     attachments: m.attachments,
     createdAt: m.createdAt,
     ...(m.expiresAt !== undefined && { expiresAt: m.expiresAt }),
+    ...(m.conversation !== undefined && { conversation: m.conversation }),
+    ...(m.hops > 0 && { hops: m.hops }),
   };
 }

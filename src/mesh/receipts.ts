@@ -20,6 +20,10 @@ const receiptSchema = z.object({
   host: z.string().regex(PERSONALITY_PATTERN),
   /** ISO-8601: when the outcome was reached. */
   at: z.string(),
+  /** Past `delivered`, from the agent's own record: it received the message, or answered it. */
+  step: z.enum(["received", "answered"]).optional(),
+  /** answered: the reply (cut to what a receipt carries). */
+  reply: z.string().max(16_000).optional(),
 });
 
 export type Receipt = z.infer<typeof receiptSchema>;
@@ -41,7 +45,7 @@ export async function publishReceipt(
   try {
     const subject = receiptSubject(origin, receipt.host);
     const ack = await jetstream(nc).publish(subject, JSON.stringify(valid.data), {
-      msgID: `receipt:${receipt.id}:${receipt.outcome}`,
+      msgID: `receipt:${receipt.id}:${receipt.outcome}${receipt.step ? `:${receipt.step}` : ""}`,
       expect: { streamName: STREAM },
       timeout: timeoutMs,
     });

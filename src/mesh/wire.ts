@@ -1,13 +1,7 @@
 import * as z from "zod";
 import { INTELLIGENCES } from "../codec/envelope";
-import {
-  charCount,
-  MAX_ATTACHMENT_PATH_BYTES,
-  MAX_ATTACHMENTS,
-  MAX_BODY_CHARS,
-  MAX_TOPIC_CHARS,
-} from "../codec/limits";
-import { HUMAN_SENDER, PERSONALITY_PATTERN, RUNTIME_PATTERN } from "../core/names";
+import { messageFields } from "../codec/send-input";
+import { HUMAN_SENDER, PERSONALITY_PATTERN } from "../core/names";
 import { fail, ok, type Result } from "../core/result";
 
 /**
@@ -33,38 +27,18 @@ const wireSchema = z.object({
     intelligence: z.enum(INTELLIGENCES),
   }),
   to: z.object({ personality: name, host: name }),
-  /** The recipient's runtime, when the sender chose one. */
-  runtime: z.string().regex(RUNTIME_PATTERN).optional(),
-  topic: z
-    .string()
-    .refine(
-      (t) => charCount(t) <= MAX_TOPIC_CHARS,
-      `a topic is at most ${MAX_TOPIC_CHARS} characters`,
-    )
-    .optional(),
-  body: z
-    .string()
-    .refine(
-      (b) => charCount(b) <= MAX_BODY_CHARS,
-      `a body is at most ${MAX_BODY_CHARS} characters`,
-    ),
-  attachments: z
-    .array(
-      z
-        .string()
-        .refine(
-          (p) =>
-            p.startsWith("/") &&
-            !/[\r\n\0]/.test(p) &&
-            Buffer.byteLength(p) <= MAX_ATTACHMENT_PATH_BYTES,
-          "an attachment is an absolute path without newlines",
-        ),
-    )
-    .max(MAX_ATTACHMENTS),
+  /** The recipient's runtime, when the sender chose one. Checked as a local send is. */
+  runtime: messageFields.runtime,
+  topic: messageFields.topic,
+  body: messageFields.body,
+  attachments: messageFields.attachments.unwrap(),
   /** ISO-8601, by the sender's clock. */
   createdAt: z.iso.datetime(),
   /** After this the receiving host no longer delivers it, and says so (`failed`). */
   expiresAt: z.iso.datetime().optional(),
+  /** The conversation between agents it belongs to, and its hops from its first message. */
+  conversation: z.string().regex(MESSAGE_ID).optional(),
+  hops: z.number().int().min(0).max(100_000).optional(),
 });
 
 export type WireMessage = z.infer<typeof wireSchema>;

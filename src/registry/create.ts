@@ -20,7 +20,7 @@ import {
 } from "./profile";
 import { getPeer, type PeerRecord, peerAt, projectProfile } from "./registry";
 
-interface NewPeer {
+export interface NewPeer {
   name: string;
   runtime: string;
   /** The peer's folder; default `$IAPEER_HOME/peers/<name>`. */
@@ -156,7 +156,7 @@ export function createFromProfile(host: Host, profile: Profile, path?: string): 
   });
 }
 
-interface InitPeer extends Omit<NewPeer, "name" | "path"> {
+export interface InitPeer extends Omit<NewPeer, "name" | "path"> {
   /** Overrides the name derived from the folder's name. */
   name?: string;
 }

@@ -84,7 +84,14 @@ function checkSettings(runtime: string, settings: RuntimeSettings | undefined): 
     if (settings[key] !== undefined && typeof settings[key] !== "boolean")
       return `settings.${runtime}.${key} must be true or false`;
   }
-  for (const key of ["bin", "prompt", "systemPromptFile", "permissionMode", "command"] as const) {
+  for (const key of [
+    "bin",
+    "prompt",
+    "systemPromptFile",
+    "permissionMode",
+    "approvals",
+    "command",
+  ] as const) {
     if (settings[key] !== undefined && typeof settings[key] !== "string")
       return `settings.${runtime}.${key} must be a string`;
   }

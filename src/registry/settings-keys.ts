@@ -20,6 +20,7 @@ type Field = keyof Pick<
   | "ready"
   | "format"
   | "permissionMode"
+  | "approvals"
   | "bin"
   | "systemPromptFile"
   | "args"
@@ -91,6 +92,19 @@ export const RUNTIME_KEYS: Record<string, RuntimeKey> = {
     describe: "claude's --permission-mode (default bypassPermissions)",
     runtimes: ["claude"],
     parse: asText,
+  },
+  approvals: {
+    field: "approvals",
+    describe:
+      "codex's approval policy (-a: untrusted, on-request, never); unset, codex runs with approvals and sandbox bypassed",
+    runtimes: ["codex"],
+    parse(text, label) {
+      return ["untrusted", "on-request", "on-failure", "never"].includes(text)
+        ? ok(text)
+        : fail(
+            `${label} must be untrusted, on-request, on-failure or never (got ${JSON.stringify(text)})`,
+          );
+    },
   },
   "system-prompt-file": {
     field: "systemPromptFile",

@@ -1,5 +1,6 @@
 import { ok } from "../core/result";
 import { keychainHas, missingClaudeCredentials } from "./claude-credentials";
+import { claudeHookSettings, readClaudeHook } from "./claude-hooks";
 import { nonEmptyLines } from "./screen";
 import type { RuntimeAdapter, Screen } from "./types";
 
@@ -89,7 +90,15 @@ export const claudeAdapter: RuntimeAdapter = {
     prompt: "❯",
     pastePlaceholder: /\[Pasted text #\d+(?: \+\d+ lines)?\]/,
     settleMs: 150,
+    // Text typed during a turn waits in claude's own queue, and a failed turn offers to resend:
+    // the line says so, and neither is a person's draft.
+    notDraft: /^(Press up to edit queued messages|Resend your message to try again)/,
   },
+  signals: {
+    argv: (hook) => ["--settings", claudeHookSettings(hook.line)],
+    read: readClaudeHook,
+  },
+  busyOnScreen: (screen) => /esc to interrupt/i.test(screen),
   argv(ctx) {
     const s = ctx.settings;
     return ok([

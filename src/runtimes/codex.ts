@@ -1,6 +1,7 @@
 import { ok } from "../core/result";
 import { tomlString } from "../core/toml";
 import { supportsFlag } from "./cli-flags";
+import { codexNotifyArgs, readCodexNotify } from "./codex-notify";
 import { nonEmptyLines } from "./screen";
 import type { RuntimeAdapter, Screen } from "./types";
 
@@ -55,7 +56,8 @@ export const codexAdapter: RuntimeAdapter = {
       ...(supportsFlag(bin, "--no-daemon", ctx.path) ? ["--no-daemon"] : []),
       "-C",
       ctx.cwd,
-      "--dangerously-bypass-approvals-and-sandbox",
+      // A peer that keeps codex's approvals asks a person (`iapeer approvals`); the two conflict.
+      ...(s.approvals ? ["-a", s.approvals] : ["--dangerously-bypass-approvals-and-sandbox"]),
       // An unattended peer cannot answer the hooks review or the update offer: skip both.
       "--dangerously-bypass-hook-trust",
       "-c",
@@ -68,4 +70,11 @@ export const codexAdapter: RuntimeAdapter = {
     ]);
   },
   classify: classifyCodex,
+  signals: {
+    argv: (hook) => codexNotifyArgs(hook.argv),
+    read: (payload) => readCodexNotify(payload),
+  },
+  // Enter during a turn interrupts it and the answer being streamed is lost.
+  busyInterrupts: true,
+  busyOnScreen: (screen) => /esc to interrupt/i.test(screen),
 };

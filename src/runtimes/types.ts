@@ -1,5 +1,6 @@
 import type { Identity } from "../core/names";
 import type { Result } from "../core/result";
+import type { AgentSignal } from "./agent-signal";
 
 /** What the boot loop sees on a session's screen. */
 export type Screen =
@@ -47,6 +48,8 @@ export interface RuntimeSettings {
   systemPromptFile?: string;
   /** claude: permission mode (default bypassPermissions, so an unattended agent never stalls). */
   permissionMode?: string;
+  /** codex: its approval policy (`-a`); unset, approvals and the sandbox are bypassed. */
+  approvals?: string;
   /** echo: simulate a slow boot. */
   bootDelayMs?: number;
   /** echo: show a trust dialog before the prompt. */
@@ -88,6 +91,8 @@ export interface DeliveryMarkers {
   pastePlaceholder?: RegExp;
   /** Pause between the paste landing and the Enter keystroke. */
   settleMs: number;
+  /** What the runtime itself shows on its input line that is no person's draft. */
+  notDraft?: RegExp;
 }
 
 export interface RuntimeAdapter {
@@ -118,4 +123,19 @@ export interface RuntimeAdapter {
   cannotRun?(ctx: RuntimeContext, env: Readonly<Record<string, string>>): string | undefined;
   /** Classify a plain (`capture-pane -p`) screen. */
   classify(screen: string, settings: RuntimeSettings): Screen;
+  /**
+   * The agent's own signals: `argv` installs its hooks (`hook` runs iapeer's `hook` command, as
+   * a shell line or as argv), `read` turns one hook event into a signal.
+   */
+  readonly signals?: {
+    argv(hook: { line: string; argv: readonly string[] }): string[];
+    read(payload: unknown, now: Date): AgentSignal | undefined;
+  };
+  /**
+   * Enter during a turn interrupts it (codex): a message waits for the turn to end instead of
+   * being typed into it. Unset: the runtime queues what is typed during a turn (claude).
+   */
+  readonly busyInterrupts?: boolean;
+  /** Whether a plain screen shows a turn running. */
+  busyOnScreen?(screen: string): boolean;
 }

@@ -164,6 +164,37 @@ export const MIGRATIONS: readonly Migration[] = [
           WHERE from_host IS NOT NULL AND receipt_outcome IS NOT state;
       `),
   },
+  {
+    version: 6,
+    description:
+      "what each agent is doing (from its own hooks, else its screen), receipts up to its answer, and conversations' hops",
+    up: (db) =>
+      db.run(`
+        CREATE TABLE agent_states (
+          identity      TEXT PRIMARY KEY,
+          state         TEXT NOT NULL,
+          source        TEXT NOT NULL,
+          since         TEXT NOT NULL,
+          detail        TEXT,
+          turn          TEXT NOT NULL DEFAULT '[]',
+          agent_session TEXT,
+          transcript    TEXT,
+          updated_at    TEXT NOT NULL
+        ) STRICT;
+        ALTER TABLE messages ADD COLUMN received_at TEXT;
+        ALTER TABLE messages ADD COLUMN answered_at TEXT;
+        ALTER TABLE messages ADD COLUMN reply TEXT;
+        ALTER TABLE messages ADD COLUMN turn_error TEXT;
+        ALTER TABLE messages ADD COLUMN turn_failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN conversation TEXT;
+        ALTER TABLE messages ADD COLUMN hops INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN held TEXT;
+        DROP INDEX messages_receipts_due;
+        CREATE INDEX messages_receipts_due ON messages(seq)
+          WHERE from_host IS NOT NULL AND receipt_outcome IS NOT (CASE WHEN answered_at IS NOT NULL THEN state || ':answered'
+            WHEN received_at IS NOT NULL THEN state || ':received' ELSE state END);
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

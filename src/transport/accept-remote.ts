@@ -21,7 +21,7 @@ export function acceptRemote(
   }
   const checked = checkSend(host, req, to);
   if (!checked.ok) return checked;
-  const { id, now, createdAt, sender } = checked;
+  const { id, now, createdAt, sender, conversation, hops } = checked;
   const recipient = `${to.personality}@${to.host}`;
   return host.store.write((): Accepted => {
     if (req.key !== undefined) {
@@ -43,6 +43,8 @@ export function acceptRemote(
       senderRuntime: sender.runtime,
       senderIntelligence: sender.intelligence,
       expiresAt: new Date(now.getTime() + host.config.meshTtlSecs * 1000).toISOString(),
+      ...(conversation !== undefined && { conversation }),
+      hops,
     });
     return { ok: true, message: getMessage(host.store, id) as Message };
   });

@@ -4,6 +4,7 @@ import type { Party } from "../core/peer-pattern";
 import type { Host } from "../home/host";
 import { nowOf } from "../home/host";
 import { getPeer } from "../registry/registry";
+import { lineageOf } from "./loop-guard";
 import { getMessage, insertMessage, type Message, messageByKey, newMessageId } from "./messages";
 import { sendPolicyRefusal } from "./policy";
 import { HUMAN_SENDER, type SenderInfo, senderInfo } from "./sender";
@@ -28,7 +29,16 @@ const formatParty = (p: Party): string =>
 
 /** A send's checks, and its id and time. */
 export type Checked =
-  | { ok: true; id: string; now: Date; createdAt: string; sender: SenderInfo }
+  | {
+      ok: true;
+      id: string;
+      now: Date;
+      createdAt: string;
+      sender: SenderInfo;
+      /** The conversation it continues, and its hops from that conversation's first message. */
+      conversation?: string;
+      hops: number;
+    }
   | Refused;
 
 /**
@@ -54,6 +64,15 @@ export function checkSend(host: Host, req: SendRequest, to: Party): Checked {
     return refused(policy, false);
   }
   const now = nowOf(host);
+  const lineage = lineageOf(host, req.from, now);
+  if (!lineage.ok) {
+    host.events.write(lineage.kind === "hops" ? "loop-stopped" : "send-rate-limited", {
+      from: req.from,
+      to: formatParty(to),
+      error: lineage.error,
+    });
+    return refused(lineage.error, false);
+  }
   const id = newMessageId(now.getTime());
   const createdAt = now.toISOString();
   const envelope = buildEnvelope({
@@ -65,7 +84,15 @@ export function checkSend(host: Host, req: SendRequest, to: Party): Checked {
     ...(req.attachments && req.attachments.length > 0 && { attachments: req.attachments }),
   });
   if (!envelope.ok) return refused(envelope.error, true);
-  return { ok: true, id, now, createdAt, sender };
+  return {
+    ok: true,
+    id,
+    now,
+    createdAt,
+    sender,
+    ...(lineage.conversation !== undefined && { conversation: lineage.conversation }),
+    hops: lineage.hops,
+  };
 }
 
 /**
@@ -77,7 +104,7 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
   if (!to.ok) return refused(`recipient: ${to.error}`, true);
   const checked = checkSend(host, req, { personality: to.value, host: undefined });
   if (!checked.ok) return checked;
-  const { id, createdAt } = checked;
+  const { id, createdAt, conversation, hops } = checked;
   return host.store.write((): Accepted => {
     if (req.key !== undefined) {
       // A key is its sender's own: the same key from someone else is another message.
@@ -109,6 +136,8 @@ export function acceptMessage(host: Host, req: SendRequest): Accepted {
       deferred: req.defer === true,
       ...(req.key !== undefined && { key: req.key }),
       createdAt,
+      ...(conversation !== undefined && { conversation }),
+      hops,
     });
     return { ok: true, message: getMessage(host.store, id) as Message };
   });
@@ -139,5 +168,8 @@ export function outcomeOf(message: Message): SendOutcome {
     outcome,
     woke: message.woke,
     ...(message.error && { error: message.error }),
+    ...(outcome === "queued" && message.held && { reason: message.held }),
+    ...(message.receivedAt && { received: true }),
+    ...(message.answeredAt && { answered: true, reply: message.reply ?? "" }),
   };
 }

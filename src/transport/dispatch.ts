@@ -2,6 +2,7 @@ import { buildEnvelope } from "../codec/envelope";
 import { plainText } from "../codec/plain-text";
 import { makeIdentity } from "../core/names";
 import { type Host, nowOf } from "../home/host";
+import { getAgentState, saveAgentState } from "../lifecycle/agent-states";
 import { withPeerLock } from "../lifecycle/peer-lock";
 import { getSession, touchActivity } from "../lifecycle/sessions";
 import { isLive, wakeOrSpawn } from "../lifecycle/wake";
@@ -9,8 +10,10 @@ import { getPeer } from "../registry/registry";
 import { adapterFor, deliveryMarkers, messageFormat } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
 import { awaitInputLine } from "./await-input";
+import { holdFor, transcriptHas } from "./hold";
 import { inboxStep } from "./inbox-step";
 import { submitOwnLeftover } from "./leftover";
+import { clearHeld, markHeld } from "./message-receipts";
 import {
   finishMessage,
   getMessage,
@@ -28,7 +31,7 @@ import { DEFAULT_TYPE_IN, type TypeInOptions, typeIn } from "./type-in";
 /** Attempts that never reached the screen before a message is given up as failed. */
 const MAX_UNTYPED_ATTEMPTS = 3;
 
-export type Step = "delivered-one" | "idle" | "blocked" | "retry";
+export type Step = "delivered-one" | "idle" | "blocked" | "retry" | "held";
 
 /**
  * Deliver the oldest queued message of one recipient. Returns "idle" when there is none and
@@ -88,6 +91,14 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
     session = wake.session;
   }
   if (!session) return done("failed", { error: "no session" });
+  // The agent's own record already has it (a session that died after taking it): never again.
+  // A message back in the queue because its turn failed is in that record too, and goes again.
+  const agent = getAgentState(host.store, id.value.identity);
+  const recorded = (m: Message | undefined) =>
+    m !== undefined &&
+    (m.receivedAt !== undefined ||
+      (m.turnFailures === 0 && transcriptHas(agent?.transcript, m.id)));
+  if (recorded(msg)) return done("delivered", { woke });
 
   const settings = peer.profile.settings[runtime] ?? {};
   // A sender of another host is as its host said when it sent the message.
@@ -119,8 +130,13 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
         });
   if (!text.ok) return done("failed", { error: text.error, woke });
 
-  host.store.write(() => markDelivering(host.store, msg.id, nowOf(host)));
   const tmux = new Tmux(session.socket);
+  if (adapter.value.kind === "tui") {
+    const hold = holdFor(host, recipient, id.value.identity, adapter.value, tmux);
+    if (hold) return held(host, msg, hold, woke, Date.now() - started);
+    if (msg.held) host.store.write(() => clearHeld(host.store, recipient));
+  }
+  host.store.write(() => markDelivering(host.store, msg.id, nowOf(host)));
   if (adapter.value.kind === "router") {
     // No screen to read: written to its input, but nothing can confirm it arrived.
     host.store.write(() => markTyping(host.store, msg.id, nowOf(host)));
@@ -166,15 +182,49 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
   );
   if (typed.outcome === "delivered") {
     host.store.write(() => touchActivity(host.store, id.value.identity, nowOf(host)));
+    // A turn starts now: a runtime that reports only its turns' ends is busy from here.
+    if (adapter.value.busyInterrupts) markTurnStarted(host, id.value.identity);
     return done("delivered", { woke });
   }
   if (typed.outcome === "unconfirmed") return done("unconfirmed", { woke, error: typed.reason });
+  if (typed.outcome === "held") {
+    host.store.write(() => requeue(host.store, msg.id, nowOf(host), woke, true));
+    return held(host, msg, typed.reason, woke, Date.now() - started);
+  }
+  // The session ended under it: its record may show it took the text after all.
+  if (recorded(getMessage(host.store, msg.id))) return done("delivered", { woke });
   // Nothing reached the screen: it may go again, a bounded number of times.
   const attempts = getMessage(host.store, msg.id)?.attempts ?? MAX_UNTYPED_ATTEMPTS;
   if (attempts >= MAX_UNTYPED_ATTEMPTS) return done("failed", { woke, error: typed.reason });
   host.store.write(() => requeue(host.store, msg.id, nowOf(host), woke));
   logAttempt(host, msg, "queued", woke, Date.now() - started, typed.reason);
   return "retry";
+}
+
+function markTurnStarted(host: Host, identity: string): void {
+  const before = getAgentState(host.store, identity);
+  host.store.write(() =>
+    saveAgentState(
+      host.store,
+      {
+        identity,
+        state: "busy",
+        source: "screen",
+        turn: before?.turn ?? [],
+        ...(before?.queued && { queued: before.queued }),
+        ...(before?.agentSession && { agentSession: before.agentSession }),
+        ...(before?.transcript && { transcript: before.transcript }),
+      },
+      nowOf(host),
+    ),
+  );
+}
+
+/** It waits, with the reason its sender is told; said in delivery.log when the reason changes. */
+function held(host: Host, msg: Message, reason: string, woke: boolean, ms: number): Step {
+  host.store.write(() => markHeld(host.store, msg.recipient, reason));
+  if (msg.held !== reason) logAttempt(host, msg, "held", woke, ms, reason);
+  return "held";
 }
 
 /** delivery.log: one line per attempt, metadata only, never the body. */

@@ -10,6 +10,8 @@ import type { TypeInOptions } from "./type-in";
 /** A failed worker's first retry, and the longest wait between retries. */
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15_000;
+/** How soon a held message's reason is looked at again. */
+const HOLD_RECHECK_MS = 1000;
 
 /**
  * One delivery worker per recipient: its queue is drained in order, one message at a time,
@@ -95,6 +97,8 @@ export class Dispatcher {
     while (Date.now() < deadline) {
       const m = getMessage(this.host.store, id);
       if (!m || (m.state !== "queued" && m.state !== "delivering")) return;
+      // It waits for something only a person or time changes: the sender hears why now.
+      if (m.state === "queued" && m.held) return;
       if (!this.workers.has(recipient) && m.state === "queued") {
         // The worker stopped with this message still queued (blocked): try once more soon.
         await Bun.sleep(250);
@@ -134,7 +138,12 @@ export class Dispatcher {
       // A message that went back untyped (its session died under it) goes again soon: its
       // attempts are bounded, and the next wake brings a new session.
       if (step === "retry") await Bun.sleep(RETRY_FIRST_MS);
-      else if (step !== "delivered-one") return;
+      else if (step === "held") {
+        // What holds it (a dialog, a draft, a turn) is looked at again shortly; an agent's
+        // signal kicks the worker at once.
+        if (!this.stopping) setTimeout(() => void this.kick(recipient), HOLD_RECHECK_MS).unref?.();
+        return;
+      } else if (step !== "delivered-one") return;
     }
   }
 }

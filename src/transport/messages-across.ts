@@ -83,7 +83,17 @@ export function applyReceipt(store: Store, r: Receipt): Message | undefined {
   return store.write(() => {
     const m = getMessage(store, r.id);
     if (!m || m.toHost !== r.host) return undefined;
-    if (m.state === r.outcome && (m.error ?? undefined) === r.error) return undefined;
+    const stepNew =
+      (r.step === "received" && !m.receivedAt) || (r.step === "answered" && !m.answeredAt);
+    if (m.state === r.outcome && (m.error ?? undefined) === r.error && !stepNew) return undefined;
+    if (r.step)
+      store.db
+        .query(
+          `UPDATE messages SET received_at = COALESCE(received_at, ?1),
+             answered_at = CASE WHEN ?2 = 'answered' THEN COALESCE(answered_at, ?1) ELSE answered_at END,
+             reply = CASE WHEN ?2 = 'answered' THEN COALESCE(reply, ?3) ELSE reply END WHERE id = ?4`,
+        )
+        .run(r.at, r.step, r.reply ?? "", r.id);
     store.db
       .query(
         `UPDATE messages SET state = ?1, error = ?2, updated_at = ?3, woke = MAX(woke, ?4),
@@ -116,8 +126,9 @@ function insert(store: Store, w: WireMessage, now: Date, refusal: string | undef
   const r = store.db
     .query(
       `INSERT OR IGNORE INTO messages (id, sender, recipient, runtime, topic, body, attachments, state,
-         error, created_at, updated_at, from_host, sender_runtime, sender_intelligence, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         error, created_at, updated_at, from_host, sender_runtime, sender_intelligence, expires_at,
+         conversation, hops)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       w.id,
@@ -135,6 +146,8 @@ function insert(store: Store, w: WireMessage, now: Date, refusal: string | undef
       w.from.runtime,
       w.from.intelligence,
       w.expiresAt ?? null,
+      w.conversation ?? null,
+      w.hops ?? 0,
     );
   return r.changes > 0;
 }
@@ -143,14 +156,23 @@ function insert(store: Store, w: WireMessage, now: Date, refusal: string | undef
 export function receiptsDue(store: Store, limit: number): Message[] {
   const rows = store.db
     .query(
-      `${SELECT} WHERE from_host IS NOT NULL AND receipt_outcome IS NOT state
+      `${SELECT} WHERE from_host IS NOT NULL AND receipt_outcome IS NOT ${RECEIPT_KEY}
          AND state IN ('delivered', 'unconfirmed', 'failed') ORDER BY seq LIMIT ?`,
     )
     .all(limit) as Row[];
   return rows.map(fromRow);
 }
 
-/** The origin's stream took the receipt of this outcome. */
-export function markReceipted(store: Store, id: string, outcome: string): void {
-  store.db.query("UPDATE messages SET receipt_outcome = ? WHERE id = ?").run(outcome, id);
+/** What a message's origin is to be told: its outcome, and past `delivered` its step. */
+const RECEIPT_KEY = `(CASE WHEN answered_at IS NOT NULL THEN state || ':answered'
+  WHEN received_at IS NOT NULL THEN state || ':received' ELSE state END)`;
+
+/** The receipt key of a message: what `markReceipted` records once its origin has it. */
+export function receiptKey(m: Message): string {
+  return m.answeredAt ? `${m.state}:answered` : m.receivedAt ? `${m.state}:received` : m.state;
+}
+
+/** The origin's stream took the receipt of this outcome (and step). */
+export function markReceipted(store: Store, id: string, key: string): void {
+  store.db.query("UPDATE messages SET receipt_outcome = ? WHERE id = ?").run(key, id);
 }

@@ -40,6 +40,19 @@ export interface Message {
   forwardedAt?: string;
   /** From another host: the outcome its origin has been told of. */
   receiptOutcome?: string;
+  /** The agent's own record shows the prompt that carried it. */
+  receivedAt?: string;
+  /** The turn that handled it ended, with this reply. */
+  answeredAt?: string;
+  reply?: string;
+  /** The last turn that handled it failed, in the agent's words; how many did. */
+  turnError?: string;
+  turnFailures: number;
+  /** The conversation it belongs to (the id of its first message) and its hops from there. */
+  conversation?: string;
+  hops: number;
+  /** Why a queued message waits (a dialog, a draft, a limit, a turn running). */
+  held?: string;
 }
 
 export interface Row {
@@ -67,6 +80,14 @@ export interface Row {
   expires_at: string | null;
   forwarded_at: string | null;
   receipt_outcome: string | null;
+  received_at: string | null;
+  answered_at: string | null;
+  reply: string | null;
+  turn_error: string | null;
+  turn_failures: number;
+  conversation: string | null;
+  hops: number;
+  held: string | null;
 }
 
 const DEFERRED = "deferred";
@@ -100,6 +121,14 @@ export function fromRow(r: Row): Message {
     ...(r.expires_at !== null && { expiresAt: r.expires_at }),
     ...(r.forwarded_at !== null && { forwardedAt: r.forwarded_at }),
     ...(r.receipt_outcome !== null && { receiptOutcome: r.receipt_outcome }),
+    ...(r.received_at !== null && { receivedAt: r.received_at }),
+    ...(r.answered_at !== null && { answeredAt: r.answered_at }),
+    ...(r.reply !== null && { reply: r.reply }),
+    ...(r.turn_error !== null && { turnError: r.turn_error }),
+    turnFailures: r.turn_failures ?? 0,
+    ...(r.conversation !== null && { conversation: r.conversation }),
+    hops: r.hops ?? 0,
+    ...(r.held !== null && { held: r.held }),
   };
 }
 
@@ -123,15 +152,16 @@ type NewMessage = Pick<
   | "senderRuntime"
   | "senderIntelligence"
   | "expiresAt"
-> & { key?: string };
+  | "conversation"
+> & { key?: string; hops?: number };
 
 /** Stored before the sender gets any answer: from here on the message is not lost. */
 export function insertMessage(store: Store, m: NewMessage): void {
   store.db
     .query(
       `INSERT INTO messages (id, client_key, sender, recipient, runtime, topic, body, attachments, state, error, created_at, updated_at,
-         to_host, sender_runtime, sender_intelligence, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         to_host, sender_runtime, sender_intelligence, expires_at, conversation, hops)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       m.id,
@@ -151,6 +181,8 @@ export function insertMessage(store: Store, m: NewMessage): void {
       m.senderRuntime ?? null,
       m.senderIntelligence ?? null,
       m.expiresAt ?? null,
+      m.conversation ?? null,
+      m.hops ?? 0,
     );
 }
 
@@ -263,7 +295,7 @@ export function finishMessage(
 ): void {
   store.db
     .query(
-      `UPDATE messages SET state = ?, updated_at = ?, error = ?, woke = MAX(woke, ?),
+      `UPDATE messages SET state = ?, updated_at = ?, error = ?, woke = MAX(woke, ?), held = NULL,
          delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?`,
     )
     .run(
@@ -291,12 +323,20 @@ export function markTyped(store: Store, id: string, now: Date): void {
 }
 
 /** Back to the queue: its delivery never reached the screen. */
-export function requeue(store: Store, id: string, now: Date, woke = false): void {
+export function requeue(
+  store: Store,
+  id: string,
+  now: Date,
+  woke = false,
+  /** Held back before anything was typed: the attempt does not count. */
+  uncounted = false,
+): void {
   store.db
     .query(
-      "UPDATE messages SET state = 'queued', typing_at = NULL, typed_at = NULL, updated_at = ?, woke = MAX(woke, ?) WHERE id = ?",
+      `UPDATE messages SET state = 'queued', typing_at = NULL, typed_at = NULL, updated_at = ?, woke = MAX(woke, ?),
+         attempts = attempts - ? WHERE id = ?`,
     )
-    .run(now.toISOString(), woke ? 1 : 0, id);
+    .run(now.toISOString(), woke ? 1 : 0, uncounted ? 1 : 0, id);
 }
 
 /** Each delivery since `since`, oldest first: the dashboard's timeline. */

@@ -22,7 +22,9 @@ type TypeInResult =
   | { outcome: "delivered"; heldMs: number }
   | { outcome: "unconfirmed"; reason: string; heldMs: number }
   /** Nothing was typed: safe to try again later. */
-  | { outcome: "not-typed"; reason: string };
+  | { outcome: "not-typed"; reason: string }
+  /** Nothing was typed because a person's draft is on the input line: it waits, never merged. */
+  | { outcome: "held"; reason: string };
 
 const POLL_MS = 25;
 
@@ -112,12 +114,14 @@ export async function typeIn(
   const started = Date.now();
   const prompt = markers.prompt;
   const history = historyFor(text);
-  // A draft on the input line is a human's unsent text (or leftovers): do not type over it.
+  // A draft on the input line is a person's unsent text (or leftovers): never typed over, nor
+  // merged with. What the runtime itself shows there (claude's queued-message hint) is no draft.
+  const isDraft = (view: InputView) => view.line !== "" && !markers.notDraft?.test(view.line);
   let before = readInput(tmux, identity, prompt, history);
   while (
     before !== null &&
     before !== undefined &&
-    before.line !== "" &&
+    isDraft(before) &&
     Date.now() - started < opts.draftWaitMs
   ) {
     await Bun.sleep(200);
@@ -126,6 +130,11 @@ export async function typeIn(
   if (before === null) return { outcome: "not-typed", reason: "the session is gone" };
   if (before === undefined)
     return { outcome: "not-typed", reason: `no input line (${prompt}) on the screen` };
+  if (isDraft(before))
+    return {
+      outcome: "held",
+      reason: `a person's unsent text is on the input line (${JSON.stringify(before.line.slice(0, 60))}); the message waits until it is sent or cleared`,
+    };
   const heldMs = Date.now() - started;
 
   onTyping();
@@ -183,7 +192,15 @@ export async function typeIn(
       // the next session. Losing it would be worse than the rare duplicate of a program that
       // read the Enter in its last milliseconds, which the envelope's id lets it recognise.
       if (now === null)
-        return { outcome: "not-typed", reason: "the session ended before it took the text" };
+        return markers.singleEnter
+          ? // A line-based program may have run it and ended (`exit`): never run it twice.
+            {
+              outcome: "unconfirmed",
+              reason:
+                "the session ended after Enter; it may have run the text, so it is not typed again",
+              heldMs,
+            }
+          : { outcome: "not-typed", reason: "the session ended before it took the text" };
       // Submitted: the input line no longer holds what landed. Under the input line a TUI may
       // show a footer (codex: the conversation's title), which can quote the text back.
       if (now !== undefined && (now.line !== landedLine || !landed(now)))

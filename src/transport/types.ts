@@ -9,6 +9,13 @@ export interface SendOutcome {
   /** Whether delivering it woke the recipient. */
   woke: boolean;
   error?: string;
+  /** queued: why it waits (a dialog for a person, a draft, a limit, a turn running). */
+  reason?: string;
+  /** The agent's own record shows it received the message. */
+  received?: boolean;
+  /** The turn that handled it ended: its reply. */
+  answered?: boolean;
+  reply?: string;
 }
 
 export interface SendRequest {

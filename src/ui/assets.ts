@@ -2,6 +2,7 @@
 // these imports): nothing to build or install for the user, nothing read from disk at run time.
 import xtermCss from "@xterm/xterm/css/xterm.css" with { type: "text" };
 import xtermJs from "@xterm/xterm/lib/xterm.mjs" with { type: "text" };
+import approvalsJs from "./page/approvals.js" with { type: "text" };
 import commonJs from "./page/common.js" with { type: "text" };
 import fleetHtml from "./page/fleet.html" with { type: "text" };
 import fleetJs from "./page/fleet.js" with { type: "text" };
@@ -15,6 +16,7 @@ const CSS = "text/css; charset=utf-8";
 
 /** Served under /ui/assets/<name>. */
 export const ASSETS: Record<string, { type: string; body: string }> = {
+  "approvals.js": { type: JS, body: approvalsJs },
   "common.js": { type: JS, body: commonJs },
   "fleet.js": { type: JS, body: fleetJs },
   "peer.js": { type: JS, body: peerJs },

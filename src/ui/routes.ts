@@ -1,4 +1,5 @@
 import type { Host } from "../home/host";
+import { answerDialog, listApprovals } from "../lifecycle/approvals";
 import type { Directory } from "../mesh/directory";
 import { remoteRows } from "../mesh/every-host";
 import { lastEventId } from "../store/journal";
@@ -152,6 +153,7 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       });
     }
     if (path === "/ui/api/history") return json(history(ctx.host));
+    if (path === "/ui/api/approvals") return json(listApprovals(ctx.host));
     if (path === "/ui/api/events") {
       // A reconnecting browser says where it was (Last-Event-ID); else the page says.
       const from = Number(req.headers.get("last-event-id") ?? url.searchParams.get("since") ?? 0);
@@ -191,6 +193,20 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       return relay(await ctx.actions.act(action[1] as string, verb, runtime));
     }
     if (path === "/ui/api/send") return sendFromUi(req, ctx);
+    const answer = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})\/(approve|deny)$/.exec(path);
+    if (answer) {
+      const body = (await req.json().catch(() => ({}))) as { option?: unknown };
+      const option = typeof body.option === "string" ? body.option : undefined;
+      const done = await answerDialog(
+        ctx.host,
+        answer[1] as string,
+        answer[2] === "approve"
+          ? { approve: true, ...(option !== undefined && { option }) }
+          : { approve: false },
+        url.searchParams.get("runtime") ?? undefined,
+      );
+      return done.ok ? json(done) : refusal(409, done.error);
+    }
     const keys = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})\/keys$/.exec(path);
     if (keys) {
       const body = (await req.json().catch(() => undefined)) as { data?: unknown } | undefined;

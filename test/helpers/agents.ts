@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { pidAlive } from "../../src/launch/pid";
@@ -167,6 +175,12 @@ export async function agentHost(
       return { code, stdout, stderr, json: json as CliRun["json"] };
     },
     async startDaemon(extraEnv = {}) {
+      // A command run before (create, set) started one in the background: stopped the CLI's way.
+      if (existsSync(join(sb.config.sockDir, "daemon.json"))) {
+        const stopped = Bun.spawnSync([binary, "daemon", "stop"], { env });
+        if (stopped.exitCode !== 0)
+          throw new Error(`the background daemon did not stop: ${stopped.stderr.toString()}`);
+      }
       const proc = Bun.spawn([binary, "daemon"], {
         env: { ...env, ...extraEnv },
         stdout: "ignore",

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
-const MAIN = join(ROOT, "src", "cli", "main.ts");
+export const MAIN = join(ROOT, "src", "cli", "main.ts");
 
 export interface CliResult {
   code: number;

@@ -21,6 +21,15 @@ export async function startDaemon(
   /** Run it with at most this many open files (`ulimit -n`). */
   opts: { fdLimit?: number } = {},
 ): Promise<DaemonProcess> {
+  // A command run before (create, set, up) started one in the background, as the CLI does:
+  // it is stopped, the CLI's own way, so that this one can hold the home.
+  if (existsSync(join(sb.config.sockDir, "daemon.json"))) {
+    const stopped = Bun.spawnSync([process.execPath, MAIN, "daemon", "stop"], {
+      env: { ...process.env, ...sb.env },
+    });
+    if (stopped.exitCode !== 0)
+      throw new Error(`the background daemon did not stop: ${stopped.stderr.toString()}`);
+  }
   const argv = [process.execPath, MAIN, "daemon"];
   const command = opts.fdLimit
     ? ["sh", "-c", `ulimit -n ${opts.fdLimit} && exec "$@"`, "sh", ...argv]

@@ -153,6 +153,11 @@ export interface ModelServerOptions {
 
 export type TextMatch = string | RegExp | ((text: string) => boolean);
 
+export interface WordScript {
+  fail?: { status: number; message: string; times?: number };
+  slowMs?: number;
+}
+
 export interface ModelServer {
   url: string;
   port: number;
@@ -170,6 +175,11 @@ export interface ModelServer {
   onTrigger(word: string, call: TriggerCall, options?: { times?: number }): Trigger;
   /** Drop every trigger. */
   clearTriggers(): void;
+  /**
+   * When the turn's user text contains `word`: answer with an HTTP error (`fail`, `times` times
+   * in all, every time when unset), or stream the reply slowly (`slowMs` between deltas).
+   */
+  onWord(word: string, script: WordScript): void;
   /** Model requests (main only unless `includeSide`), optionally of one API. */
   modelRequests(api?: Api, options?: { includeSide?: boolean }): LoggedRequest[];
   /**
@@ -555,6 +565,27 @@ function sse(events: { event: string; data: unknown }[]): Response {
   });
 }
 
+/** An SSE response re-sent one event at a time, `ms` apart: a reply that streams for a while. */
+function slowly(response: Response, ms: number): Response {
+  if (!response.headers.get("content-type")?.startsWith("text/event-stream")) return response;
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const events = (await response.text()).split("\n\n").filter((e) => e.trim() !== "");
+      const encoder = new TextEncoder();
+      for (const event of events) {
+        try {
+          controller.enqueue(encoder.encode(`${event}\n\n`));
+        } catch {
+          return; // the client went away (an interrupted turn)
+        }
+        await Bun.sleep(ms);
+      }
+      controller.close();
+    },
+  });
+  return new Response(stream, { headers: response.headers });
+}
+
 function json(data: unknown, status = 200): Response {
   return Response.json(data, { status });
 }
@@ -782,6 +813,7 @@ export function startModelServer(options: ModelServerOptions = {}): ModelServer 
   const triggers: Trigger[] = [];
   /** Ids of the calls made on the way to a trigger's tool (ToolSearch), kept out of the logs. */
   const helperCalls = new Set<string>();
+  const scripts: (WordScript & { word: string; failed: number })[] = [];
 
   function answerFor(api: Api, request: LoggedRequest, body: Json, turn: TurnState): Answer {
     let result: ToolResult | undefined;
@@ -915,12 +947,20 @@ export function startModelServer(options: ModelServerOptions = {}): ModelServer 
       const turn = api === "anthropic" ? anthropicTurn(body) : openaiTurn(body);
       request.turnText = turn.userText;
       if (turn.opensTurn) request.userText = turn.userText;
+      const script =
+        request.kind === "main" ? scripts.find((s) => turn.userText.includes(s.word)) : undefined;
+      if (script?.fail && (script.fail.times === undefined || script.failed < script.fail.times)) {
+        script.failed += 1;
+        return failure(api, script.fail.status, script.fail.message);
+      }
       const answer = answerFor(api, request, body, turn);
       request.reply = answer;
       const model = modelName(body);
-      return api === "anthropic"
-        ? anthropicResponse(body, answer, model, chunkSize)
-        : openaiResponse(body, answer, model, chunkSize);
+      const response =
+        api === "anthropic"
+          ? anthropicResponse(body, answer, model, chunkSize)
+          : openaiResponse(body, answer, model, chunkSize);
+      return script?.slowMs ? slowly(response, script.slowMs) : response;
     }
     if (method === "GET" && p.endsWith("/models")) {
       return json({ object: "list", data: [], models: [] });
@@ -929,6 +969,14 @@ export function startModelServer(options: ModelServerOptions = {}): ModelServer 
       { type: "error", error: { type: "not_found_error", message: `no route ${method} ${path}` } },
       404,
     );
+  }
+
+  function failure(api: Api, status: number, message: string): Response {
+    const type =
+      status === 429 ? "rate_limit_error" : status === 529 ? "overloaded_error" : "api_error";
+    return api === "anthropic"
+      ? json({ type: "error", error: { type, message } }, status)
+      : json({ error: { message, type, code: type } }, status);
   }
 
   function badRequest(message: string) {
@@ -996,6 +1044,9 @@ export function startModelServer(options: ModelServerOptions = {}): ModelServer 
     },
     clearTriggers() {
       triggers.length = 0;
+    },
+    onWord(word, script) {
+      scripts.push({ word, ...script, failed: 0 });
     },
     modelRequests,
     userTexts,

@@ -25,8 +25,8 @@ test("message <id> shows a kept message as queued (10) and list counts it in QUE
 
   const list = runSource(["list"], env);
   const [header, row] = list.stdout.trim().split("\n");
-  expect(header).toMatch(/STATE\s+QUEUE/);
-  expect(row).toMatch(/^ana\s+echo\s+stopped\s+1\s/);
+  expect(header).toMatch(/STATE\s+AGENT\s+QUEUE/);
+  expect(row).toMatch(/^ana\s+echo\s+stopped\s+-\s+1\s/);
   const rows = JSON.parse(runSource(["list", "--json"], env).stdout) as { queued: number }[];
   expect(rows[0]?.queued).toBe(1);
 });

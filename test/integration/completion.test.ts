@@ -37,6 +37,8 @@ function home(peers: string[] = []): { env: Record<string, string>; dir: string 
     const made = runSource(["create", peer, "--runtime", "echo"], env);
     expect(made.code).toBe(0);
   }
+  // create started the daemon, which made them; what follows must start none of its own.
+  if (peers.length > 0) expect(runSource(["daemon", "stop"], env).code).toBe(0);
   return { env, dir };
 }
 

@@ -124,7 +124,11 @@ describe("the daemon", () => {
 
   test("a command with no daemon running starts one in the background; daemon stop|start|restart", async () => {
     const sb = sandbox({ IAPEER_PORT: "0" });
+    expect(runSource(["daemon", "status"], sb.env).code).toBe(3);
+    // create is a client too: the daemon it started registered the peer.
     expect(runSource(["create", "ana", "--runtime", "echo"], sb.env).code).toBe(0);
+    expect(runSource(["daemon", "status"], sb.env).code).toBe(0);
+    expect(runSource(["daemon", "stop"], sb.env).code).toBe(0);
     expect(runSource(["daemon", "status"], sb.env).code).toBe(3);
     const sent = runSource(["send", "ana", "-m", "hello", "--json"], sb.env);
     expect(JSON.parse(sent.stdout)).toMatchObject({ outcome: "delivered", woke: true });

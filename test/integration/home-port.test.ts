@@ -117,7 +117,9 @@ describe("a peer's MCP config follows the home's port", () => {
   test("a wake goes through it: the config names the daemon's port after a wake", async () => {
     holdDefaultPort();
     const sb = sandbox(unset);
-    expect(runSource(["create", "cody", "--runtime", "codex"], sb.env).code).toBe(0);
+    // Made with no daemon, so its config names the default port the daemon cannot take.
+    const made = createPeer(sb.host(), { name: "cody", runtime: "codex" });
+    if (!made.ok) throw new Error(made.error);
     const folder = join(sb.env.IAPEER_HOME as string, "peers", "cody");
     const daemon = await startDaemon(sb, unset);
     expect(readMcpConfig(folder, "codex")?.url).not.toBe(

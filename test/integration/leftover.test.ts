@@ -66,9 +66,12 @@ describe("leftovers on the input line", () => {
     const { host, left, submissions } = await peerWithLeftover("m_not_ours_0000");
     const d = new Dispatcher(host, { draftWaitMs: 1500, confirmMs: 5000, enterRetries: 2 });
     const next = await send(host, d, { from: "human", to: "ana", body: "the next one" }, true);
-    expect(next.outcome.outcome).toBe("delivered");
-    // Typed after the draft wait, on top of the draft: one submission, both texts.
-    expect(submissions()).toEqual([["left behind", "the next one"]]);
+    // After the draft wait it still waits: never typed on top of the draft.
+    expect(next.outcome.outcome).toBe("queued");
+    expect(next.outcome.reason).toContain("a person's unsent text is on the input line");
+    // Nothing was submitted at all: the echo agent has no record yet.
+    expect(() => submissions()).toThrow(/ENOENT/);
     expect(getMessage(host.store, left.id)?.state).toBe("unconfirmed");
+    await d.stop();
   });
 });

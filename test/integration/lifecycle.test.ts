@@ -126,7 +126,12 @@ describe("sleep, death and waking again", () => {
     const second = await woken(host, "cl");
     expect(second.mode).toBe("resume");
     const argv = readFileSync(join(p.value.cwd, "argv.log"), "utf8").trim().split("\n");
-    expect(argv).toEqual(["--permission-mode default", "--permission-mode default --continue"]);
+    // The hooks' settings come last on each command line (their own test checks them).
+    expect(argv.map((a) => a.split(" --settings ")[0])).toEqual([
+      "--permission-mode default",
+      "--permission-mode default --continue",
+    ]);
+    expect(argv.every((a) => a.includes(' --settings {"hooks":'))).toBe(true);
     expect(lifecycleLog(sb)).toContain("ev=sleep identity=claude-cl reason=idle");
     expect(lifecycleLog(sb)).toContain("ev=wake identity=claude-cl mode=resume reason=idle-sleep");
     expect(existsSync(sb.layout.exitsLog)).toBe(false); // a sleep is not a death

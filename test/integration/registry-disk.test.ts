@@ -33,6 +33,8 @@ function ok(sb: Sandbox, ...args: string[]): string {
 const list = (sb: Sandbox): Row[] => JSON.parse(ok(sb, "list", "--json")) as Row[];
 
 function loseDatabase(sb: Sandbox, how: "deleted" | "truncated"): void {
+  // Lost while no daemon holds it (init and create started one, as every command does).
+  ok(sb, "daemon", "stop");
   for (const suffix of ["-wal", "-shm"]) rmSync(sb.layout.dbPath + suffix, { force: true });
   if (how === "deleted") rmSync(sb.layout.dbPath);
   else truncateSync(sb.layout.dbPath, 0);

@@ -38,6 +38,7 @@ describe("opening the store", () => {
     const store = open(path);
     expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION);
     expect(tables(store.db)).toEqual([
+      "agent_states",
       "deaths",
       "events",
       "messages",

@@ -194,39 +194,30 @@ describe("sending into an echo peer", () => {
     expect(got[1]).toMatchObject({ id, body: "waits its turn" });
   });
 
-  test("a draft nobody sends holds the message for the draft wait, then it is typed anyway", async () => {
+  test("a draft nobody sends holds the message, never merged with it; it goes once the draft is sent", async () => {
     const sb = sandbox();
     const host = sb.host();
     const ana = echoPeer(host, "ana");
     const tmux = await withDraft(host, "ana", "my draft");
     const draftWaitMs = 2000;
-    const pending = send(
-      host,
-      new Dispatcher(host, { draftWaitMs, confirmMs: 5000, enterRetries: 2 }),
-      { from: "human", to: "ana", body: "goes anyway" },
-      true,
-    );
-    const id = await until(
-      () => onlyMessage(host, "ana")?.state === "delivering" && onlyMessage(host, "ana")?.id,
-      "the worker to take the message",
-    );
-    expect(readInput(tmux, "echo-ana", "❯")?.line.startsWith("my draft")).toBe(true);
-    const r = await pending;
-    expect(r.outcome).toMatchObject({ id, outcome: "delivered" });
-    const m = getMessage(host.store, id);
-    // Its paste began only once the draft wait was over (at least that long after it was
-    // stored; a busy machine only makes it longer).
-    expect(Date.parse(m?.typingAt ?? "") - Date.parse(m?.createdAt ?? "")).toBeGreaterThanOrEqual(
-      draftWaitMs,
-    );
-    // Typed after the draft, on the same line, and submitted with it: one submission.
+    const dispatcher = new Dispatcher(host, { draftWaitMs, confirmMs: 5000, enterRetries: 2 });
+    const r = await send(host, dispatcher, { from: "human", to: "ana", body: "waits" }, true);
+    // The sender hears why, once the draft wait is over; nothing was typed.
+    expect(r.outcome).toMatchObject({ outcome: "queued" });
+    expect(r.outcome.reason).toContain("a person's unsent text is on the input line");
+    expect(readInput(tmux, "echo-ana", "❯")?.line).toBe("my draft");
+    expect(received(ana.cwd)).toEqual([]);
+    // The person sends their draft: the message follows, on its own.
+    tmux.sendKeys("echo-ana", ["Enter"]);
+    await until(() => received(ana.cwd).length === 2, "the draft, then the message", 30_000);
     const got = received(ana.cwd);
-    expect(got).toHaveLength(1);
-    const raw = "raw" in (got[0] ?? {}) ? (got[0] as { raw: string }).raw : "";
-    expect(raw.startsWith("my draft<iapeer-message")).toBe(true);
-    const env = decodeEnvelope(raw.slice("my draft".length));
-    if (!env.ok) throw new Error(env.error);
-    expect(env.value).toMatchObject({ id, body: "goes anyway" });
+    expect(got[0]).toEqual({ raw: "my draft" });
+    expect(got[1]).toMatchObject({ id: r.outcome.id, body: "waits" });
+    await until(
+      () => getMessage(host.store, r.outcome.id as string)?.state === "delivered",
+      "the message to be delivered",
+    );
+    await dispatcher.stop();
   });
 
   test("the CLI: outcomes and exit codes", () => {

@@ -1,114 +1,93 @@
-import { afterEach, expect, test } from "bun:test";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { openInbox } from "../../src/mesh/inbox";
-import { openReceipts, publishReceipt, type Receipt } from "../../src/mesh/receipts";
-import { ensureStream } from "../../src/mesh/stream";
-import { STREAM } from "../../src/mesh/subjects";
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { MAIN, runSource } from "../helpers/cli";
+import { type MeshHost, meshHost, meshUp } from "../helpers/mesh-hosts";
 import { startNats } from "../helpers/nats";
 import { natsDescribe } from "../helpers/needs";
 import { until } from "../helpers/until";
 
-const open: NatsConnection[] = [];
-afterEach(async () => {
-  for (const nc of open.splice(0)) await nc.close();
-});
-
-async function mesh(): Promise<NatsConnection> {
-  const nc = await connect({ servers: (await startNats()).url });
-  open.push(nc);
-  const stream = await ensureStream(nc);
-  if (!stream.ok) throw new Error(stream.error);
-  return nc;
+/** An agent's hook on `h`, as claude's would post it to its daemon. */
+async function hook(h: MeshHost, identity: string, payload: Record<string, unknown>) {
+  const info = JSON.parse(readFileSync(h.sb.layout.daemonInfo, "utf8")) as { socket: string };
+  const res = await fetch("http://localhost/v1/signals", {
+    method: "POST",
+    unix: info.socket,
+    body: JSON.stringify({ identity, runtime: "claude", payload }),
+    headers: { "content-type": "application/json" },
+  });
+  expect(res.status).toBe(200);
 }
 
-const receipt = (id: string, more: Partial<Receipt> = {}): Receipt => ({
-  id,
-  outcome: "delivered",
-  host: "linux",
-  at: "2026-11-25T12:00:00.000Z",
-  ...more,
-});
-
-async function pendingOf(nc: NatsConnection, consumer: string) {
-  const info = await (await jetstreamManager(nc)).consumers.info(STREAM, consumer);
-  return { unacked: info.num_ack_pending, waiting: info.num_pending };
-}
-
-natsDescribe("receipts", () => {
-  test("go back to the origin host, once per message and outcome", async () => {
-    const nc = await mesh();
-    const first = await publishReceipt(nc, "mini2", receipt("m-1"));
-    const again = await publishReceipt(nc, "mini2", receipt("m-1"));
-    expect(first.ok && first.value.duplicate).toBe(false);
-    expect(again.ok && again.value.duplicate).toBe(true);
-    const failed = receipt("m-2", { outcome: "failed", error: "no peer named ana" });
-    expect((await publishReceipt(nc, "mini2", failed)).ok).toBe(true);
-    expect((await publishReceipt(nc, "studio", receipt("m-3"))).ok).toBe(true);
-
-    const seen: Receipt[] = [];
-    const running = await openReceipts(nc, "mini2", async (r) => {
-      seen.push(r);
-    });
-    if (!running.ok) throw new Error(running.error);
-    await until(() => seen.length >= 2, "two receipts");
-    await Bun.sleep(200);
-    await running.value.stop();
-    expect(seen).toEqual([receipt("m-1"), failed]);
-  });
-
-  test("a receipt that is not one is refused before it is sent", async () => {
-    const nc = await mesh();
-    const r = await publishReceipt(nc, "mini2", receipt("m-1", { outcome: "lost" as "failed" }));
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toStartWith("not a receipt:");
-  });
-
-  test("a forged or garbled receipt is dropped for good, never handed over", async () => {
-    const nc = await mesh();
-    const js = jetstream(nc);
-    // Sent on linux's subject, claiming studio reported it.
-    const forged = JSON.stringify(receipt("m-1", { host: "studio" }));
-    await js.publish("iapeer.receipt.mini2.linux", forged, { msgID: "r-1" });
-    await js.publish("iapeer.receipt.mini2.linux", "not json", { msgID: "r-2" });
-    await js.publish("iapeer.receipt.mini2.linux", JSON.stringify(receipt("m-3")), {
-      msgID: "r-3",
-    });
-    const seen: string[] = [];
-    const errors: string[] = [];
-    const running = await openReceipts(
-      nc,
-      "mini2",
-      async (r) => {
-        seen.push(r.id);
-      },
-      { onError: (e) => errors.push(e) },
+natsDescribe("receipts across hosts", () => {
+  test("received and answered on hostb come back to hosta; send --wait answered there prints the reply", async () => {
+    const nats = await startNats();
+    const a = await meshHost(nats.url, "hosta", []);
+    const b = await meshHost(nats.url, "hostb", ["ana"]);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !k.startsWith("IAPEER_")) env[k] = v;
+    const sending = Bun.spawn(
+      [
+        process.execPath,
+        MAIN,
+        "send",
+        "ana@hostb",
+        "-m",
+        "what is 6 x 7?",
+        "--wait",
+        "answered",
+        "--timeout",
+        "60",
+      ],
+      { env: { ...env, NO_COLOR: "1", ...a.sb.env }, stdout: "pipe", stderr: "pipe" },
     );
-    if (!running.ok) throw new Error(running.error);
-    await until(() => seen.length >= 1, "the genuine receipt");
-    await until(async () => (await pendingOf(nc, "receipts-mini2")).unacked === 0, "all settled");
-    await running.value.stop();
-    expect(seen).toEqual(["m-3"]);
-    expect(errors).toHaveLength(2);
-    expect(errors[0]).toContain("dropped");
-  });
-});
-
-natsDescribe("the inbox and a stored message without an id", () => {
-  test("is dropped for good instead of coming back forever", async () => {
-    const nc = await mesh();
-    await jetstream(nc).publish("iapeer.msg.linux.ana.mini2", "no id");
-    const seen: string[] = [];
-    const inbox = await openInbox(nc, "linux", async (m) => {
-      seen.push(m.id);
+    const got = await until(() => b.received("ana")[0], "ana on hostb to get it", 30_000);
+    // ana's hooks: the prompt that carried it, then the turn's end with the reply.
+    await hook(b, "echo-ana", {
+      hook_event_name: "UserPromptSubmit",
+      prompt: `<iapeer-message id="${got.id}">what is 6 x 7?</iapeer-message>`,
     });
-    if (!inbox.ok) throw new Error(inbox.error);
+    await hook(b, "echo-ana", { hook_event_name: "Stop", last_assistant_message: "42" });
+    expect(await sending.exited).toBe(0);
+    expect((await new Response(sending.stdout).text()).trim()).toBe("42");
+    const there = await a.message(got.id as string);
+    expect(there).toMatchObject({ state: "delivered", reply: "42" });
+    expect(there.receivedAt).toBeDefined();
+    expect(there.answeredAt).toBeDefined();
+    // hostb told hosta each step once.
     await until(
-      async () => (await pendingOf(nc, "inbox-linux")).waiting === 0,
-      "the stream item taken",
+      async () => (await b.message(got.id as string)).receiptOutcome === "delivered:answered",
+      "the last receipt sent",
     );
-    await until(async () => (await pendingOf(nc, "inbox-linux")).unacked === 0, "it settled");
-    await inbox.value.stop();
-    expect(seen).toEqual([]);
+  });
+
+  test("hops go with a message across hosts: agents answering each other over the mesh stop at the limit", async () => {
+    const nats = await startNats();
+    const limit = { IAPEER_MAX_HOPS: "3" };
+    const a = await meshHost(nats.url, "hosta", ["ping"], limit);
+    const b = await meshHost(nats.url, "hostb", ["pong"], limit);
+    await Promise.all([meshUp(a), meshUp(b)]);
+    expect(runSource(["set", "ping", "reply=true"], a.sb.env).code).toBe(0);
+    expect(runSource(["set", "pong", "reply=true"], b.sb.env).code).toBe(0);
+    const opened = await a.send("pong@hostb", "round 1/30", { from: "ping", topic: "demo" });
+    expect(opened.outcome.outcome).toBe("delivered");
+    // Hops 0 to 3: pong gets rounds 1 and 3, ping 2 and 4; ping's round 5 would be hop 4.
+    await until(
+      () =>
+        runSource(["events", "--json"], a.sb.env).stdout.includes('"ev":"loop-stopped"') ||
+        undefined,
+      "hosta to stop the conversation",
+      60_000,
+    );
+    await until(
+      () => (b.received("pong").length === 2 && a.received("ping").length === 2) || undefined,
+      "rounds 1 to 4",
+      30_000,
+    );
+    expect(b.received("pong").map((e) => e.body)).toEqual(["round 1/30", "round 3/30"]);
+    expect(a.received("ping").map((e) => e.body)).toEqual(["round 2/30", "round 4/30"]);
+    const last = a.received("ping")[1];
+    expect((await a.message(last?.id as string)).hops).toBe(3);
   });
 });

@@ -36,7 +36,28 @@ const CLI_EXCEPTIONS: Record<string, string> = {
   "cli/demo.ts -> transport/messages": "reads a message's body to show it",
   "cli/verify.ts -> store/health": "works on a damaged database, with no daemon",
 };
-const CLI_OWNED = new Set(["store", "tmux", "transport"]);
+/** The rooms of what the daemon owns: the database, tmux, messages, sessions, other hosts. */
+const CLI_OWNED = new Set(["store", "tmux", "transport", "lifecycle", "launch", "mesh"]);
+
+/**
+ * The doors to the database from the CLI's own process: the home opened (`cli/context`, the
+ * composition root), or the registry read directly. Only these commands use them; every other
+ * one, the registry's changes included, asks the daemon.
+ */
+const OPENS_HOME = new Set(["cli/context", "daemon/open-home", "registry/names"]);
+const OPENS_HOME_EXCEPTIONS: Record<string, string> = {
+  "cli/daemon.ts -> cli/context": "is the daemon: it opens the home it serves",
+  "cli/verify.ts -> cli/context": "works on a damaged database, with no daemon",
+  "cli/verify.ts -> daemon/open-home": "rebuilds the registry from the profiles after --fix",
+  "cli/run-always-on.ts -> cli/context": "what a service manager runs, daemon or not",
+  "cli/service.ts -> cli/context": "writes the unit files of the daemon and of always-on peers",
+  "cli/logs.ts -> cli/context": "reads the pane logs of the registered peers",
+  "cli/events.ts -> cli/context": "reads the journal",
+  "cli/demo.ts -> cli/context": "reads the journal to show the conversation live",
+  "cli/many.ts -> registry/names": "reads, read-only, the names `all` means",
+  "cli/list.ts -> registry/names": "`list --names`, for shell completion: read-only, no daemon",
+  "cli/run.ts -> cli/context": "says whether a command's SQLite error means a damaged database",
+};
 
 const SRC = join(import.meta.dir, "..", "..", "src");
 const layerOf = new Map(LAYERS.flatMap((rooms, i) => rooms.map((room) => [room, i] as const)));
@@ -105,9 +126,18 @@ describe("the rooms of src/", () => {
     expect(owned).toEqual([]);
   });
 
+  test("only the named commands open the database in their own process", () => {
+    const opening = all
+      .filter((a) => a.fromRoom === "cli" && a.from !== "cli/context.ts" && OPENS_HOME.has(a.to))
+      .map((a) => `${a.from} -> ${a.to}`)
+      .filter((arrow) => !(arrow in OPENS_HOME_EXCEPTIONS));
+    expect(opening).toEqual([]);
+  });
+
   test("each named exception is still needed", () => {
     const present = new Set(all.map((a) => `${a.from} -> ${a.to}`));
-    expect(Object.keys(CLI_EXCEPTIONS).filter((arrow) => !present.has(arrow))).toEqual([]);
+    const named = [...Object.keys(CLI_EXCEPTIONS), ...Object.keys(OPENS_HOME_EXCEPTIONS)];
+    expect(named.filter((arrow) => !present.has(arrow))).toEqual([]);
   });
 
   test("the test finds arrows (it cannot pass on an empty tree)", () => {

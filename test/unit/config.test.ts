@@ -80,7 +80,21 @@ describe("overrides", () => {
       IAPEER_TELEGRAM_TOKEN_FILE: "/run/secrets/tg",
       IAPEER_TELEGRAM_CHATS: "123",
       IAPEER_TELEGRAM_API: "http://127.0.0.1:8081/",
+      IAPEER_MAX_HOPS: "4",
+      IAPEER_SEND_RATE: "9",
+      IAPEER_TURN_RETRIES: "1",
+      IAPEER_LIMIT_BACKOFF_SECS: "30",
+      IAPEER_SCREEN_STATES: "off",
+      IAPEER_ASKING_TO: "phone",
     });
+    expect(c.askingTo).toBe("phone");
+    expect([c.maxHops, c.sendRate, c.turnRetries, c.limitBackoffSecs, c.screenStates]).toEqual([
+      4,
+      9,
+      1,
+      30,
+      false,
+    ]);
     expect(c.home).toBe("/srv/iapeer");
     expect(c.sockDir).toBe("/run/ip");
     expect(c.serviceManager).toBe("none");

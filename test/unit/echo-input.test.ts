@@ -43,8 +43,14 @@ describe("terminal input parsing", () => {
     }
   });
 
-  test("other escape sequences (arrows) are ignored", () => {
-    expect(parse(["a\u001b[Ab\u001bOB"])).toEqual([{ type: "text", text: "ab" }]);
+  test("up and down arrows are keys (a question's cursor); other escape sequences are ignored", () => {
+    expect(parse(["a\u001b[Ab\u001bOB\u001b[Cc\u001b[I"])).toEqual([
+      { type: "text", text: "a" },
+      { type: "arrow", dir: "up" },
+      { type: "text", text: "b" },
+      { type: "arrow", dir: "down" },
+      { type: "text", text: "c" },
+    ]);
   });
 });
 

@@ -45,7 +45,8 @@ describe("messages across hosts", () => {
     const over = encodeWire(message({ body: "x".repeat(MAX_BODY_CHARS + 1) }));
     expect(over).toEqual({
       ok: false,
-      error: `not a message for another host: body: a body is at most ${MAX_BODY_CHARS} characters`,
+      // The same words as a local send's refusal: one schema for both (codec/send-input.ts).
+      error: `not a message for another host: body: message body is ${MAX_BODY_CHARS + 1} characters, the limit is ${MAX_BODY_CHARS}; put the long content in a file and send its path`,
     });
   });
 

@@ -1,3 +1,4 @@
+import { refreshApprovals } from "/ui/assets/approvals.js";
 import { ago, duration, follow, sessionLost, stateBadge } from "/ui/assets/common.js";
 import { drawGraph, drawTimeline, spanTitle } from "/ui/assets/pictures.js";
 
@@ -59,6 +60,14 @@ function render() {
       : "-";
     const state = stateBadge(r.state);
     if (r.problem) state.title = r.problem;
+    // What its agent is doing, from its hooks or its screen.
+    if (r.agent) {
+      const agent = document.createElement("span");
+      agent.className = `agent agent-${r.agent.state}`;
+      agent.textContent = ` · ${r.agent.state}`;
+      agent.title = `${r.agent.state} since ${r.agent.since} (from its ${r.agent.source})${r.agent.question ? `: ${r.agent.question}` : ""}`;
+      state.append(agent);
+    }
     tr.append(
       cell(peer),
       cell(r.default ? r.runtime : `${r.runtime} (alt)`),
@@ -160,6 +169,7 @@ async function refresh() {
       fetchedAt = Date.now();
       render();
       renderOthers(data);
+      refreshApprovals();
       if (!stream) start(data.last_event);
     }
   } finally {
