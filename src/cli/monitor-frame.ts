@@ -82,18 +82,21 @@ export function monitorFrame(view: MonitorView): FrameLine[] {
       p.personality,
       p.default ? p.runtime : `${p.runtime} (alt)`,
       stateCell(p, now.getTime()),
+      p.agent?.state ?? "-",
       String(p.queued ?? 0),
       p.pid ? String(p.pid) : "-",
       duration(p.uptime_s),
       p.last_activity ? `${ago(p.last_activity, now.getTime())} ago` : "-",
     ]);
     const [head, ...body] = table(
-      ["PEER", "RUNTIME", "STATE", "QUEUE", "PID", "UPTIME", "LAST ACTIVITY"],
+      ["PEER", "RUNTIME", "STATE", "AGENT", "QUEUE", "PID", "UPTIME", "LAST ACTIVITY"],
       rows,
     );
     lines.push({ text: head as string, colour: "7" });
     body.forEach((text, i) => {
-      const colour = STATE_COLOURS[peers[i]?.state ?? ""];
+      // An agent waiting for a person's answer stands out whatever its session's state.
+      const asking = peers[i]?.agent?.state === "asking";
+      const colour = asking ? "33" : STATE_COLOURS[peers[i]?.state ?? ""];
       lines.push(colour ? { text, colour } : { text });
     });
   }

@@ -122,12 +122,13 @@ describe("iapeer monitor in a terminal", () => {
     // The header counts every peer, the stopped one too.
     expect(first).toContain("3 peers: 1 live, 1 stopped, 1 asleep");
     expect(first.split("\n").find((l) => l.startsWith("PEER"))).toMatch(
-      /^PEER +RUNTIME +STATE +QUEUE +PID +UPTIME +LAST ACTIVITY$/,
+      /^PEER +RUNTIME +STATE +AGENT +QUEUE +PID +UPTIME +LAST ACTIVITY$/,
     );
-    expect(row(first, "ana")?.slice(0, 4)).toEqual(["ana", "echo", "live", "0"]);
-    expect(row(first, "ana")?.[4]).toMatch(/^\d+$/);
+    expect(row(first, "ana")?.slice(0, 3)).toEqual(["ana", "echo", "live"]);
+    expect(row(first, "ana")?.[4]).toBe("0");
+    expect(row(first, "ana")?.[5]).toMatch(/^\d+$/);
     expect(row(first, "ana")?.at(-1)).toMatch(/ago$/);
-    expect(row(first, "bob")?.slice(0, 3)).toEqual(["bob", "echo", "stopped"]);
+    expect(row(first, "bob")?.slice(0, 4)).toEqual(["bob", "echo", "stopped", "-"]);
 
     // A change in the fleet shows in the same place: no second header, bob now live.
     expect(runSource(["start", "bob"], sb.env).code).toBe(0);
