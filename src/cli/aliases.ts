@@ -3,7 +3,7 @@ import type { ArgsDef, CommandDef } from "citty";
 /**
  * The other words people type for a command, from pm2, docker and the shell: `ls` and `ps` are
  * `list` (pm2 has both for its process table, docker's `ps` too; `status` is one peer's detail),
- * `rm` and `delete` are `remove`. Known here, without loading any command, so a line that uses
+ * `rm` and `delete` are `remove`, `top` is `monitor` (the live view, as top's). Known here, without loading any command, so a line that uses
  * one costs no more than the command's own name.
  */
 export const COMMAND_ALIASES: Readonly<Record<string, string>> = {
@@ -11,6 +11,7 @@ export const COMMAND_ALIASES: Readonly<Record<string, string>> = {
   ps: "list",
   rm: "remove",
   delete: "remove",
+  top: "monitor",
 };
 
 /** The command a word names: itself, or the command it is an alias of. */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Config } from "../core/config";
 import { ensureLayout, type Layout, layoutOf } from "../core/paths";
 import { iapeerArgv } from "../core/self";
-import { callDaemon } from "../daemon/client";
+import { callDaemon, SERVICE_MANAGER_HEADER } from "../daemon/client";
 import { type DaemonInfo, runningDaemon } from "../daemon/info";
 import { daemonSettings, describeDifferences, settingsDiffer } from "../daemon/settings";
 import { actionError } from "./exit-codes";
@@ -25,7 +25,10 @@ let warned = false;
 function warnOnOtherSettings(config: Config, info: DaemonInfo): void {
   if (warned || !info.settings) return;
   warned = true;
-  const diffs = settingsDiffer(daemonSettings(config), info.settings);
+  // The service manager is not among them: the daemon takes this command's (askDaemon sends it).
+  const diffs = settingsDiffer(daemonSettings(config), info.settings).filter(
+    (d) => d.name !== "IAPEER_SERVICE_MANAGER",
+  );
   if (diffs.length > 0) consola.warn(describeDifferences(info.pid, diffs));
 }
 
@@ -112,8 +115,13 @@ export async function daemonFor(config: Config = requireConfig()): Promise<Daemo
 
 /** Ask the daemon (started when none runs); its refusal or silence is this command's error. */
 export async function askDaemon<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const daemon = await daemonFor();
-  const answer = await callDaemon<T>(daemon, method, path, body);
+  const config = requireConfig();
+  const daemon = await daemonFor(config);
+  // Set here, the service manager is this command's to choose, whatever the daemon was given.
+  const manager = config.env.IAPEER_SERVICE_MANAGER
+    ? { [SERVICE_MANAGER_HEADER]: config.serviceManager }
+    : undefined;
+  const answer = await callDaemon<T>(daemon, method, path, body, manager);
   if (!answer.ok) throw actionError(answer.error);
   return answer.value;
 }

@@ -47,9 +47,12 @@ const EXAMPLES: Record<string, string[]> = {
     "iapeer logs",
     "iapeer logs reviewer --lines 50",
     "iapeer logs -f --peer a --peer b --since 10m",
+    "iapeer logs reviewer -f --timestamps",
+    "iapeer logs --json | jq -r 'select(.peer == \"ana\") | .line'",
   ],
+  monitor: ["iapeer monitor", "iapeer top --interval 5", "NO_COLOR=1 iapeer monitor"],
   events: ["iapeer events --since 1h", "iapeer events --follow --peer reviewer --json"],
-  exits: ["iapeer exits", "iapeer exits reviewer --json"],
+  exits: ["iapeer exits", "iapeer exits reviewer --since 1h --json", "iapeer exits -f"],
   remove: ["iapeer remove reviewer", "iapeer rm all --yes"],
   verify: ["iapeer verify", "iapeer verify --fix"],
   doctor: ["iapeer doctor", "iapeer doctor --json"],
@@ -91,6 +94,13 @@ const EXIT_CODES: Record<string, string[]> = {
     "2   bad usage",
     "3   not running",
     "4   no such peer",
+  ],
+  "service status": [
+    "0   running (under IAPEER_SERVICE_MANAGER=none: installed)",
+    "1   failed",
+    "2   bad usage",
+    "3   installed, not running",
+    "4   not installed",
   ],
 };
 

@@ -5,9 +5,15 @@ export const EXIT = {
   failed: 1,
   /** Bad usage or bad input: nothing was changed. */
   usage: 2,
-  /** `status <peer>`: the peer is known but not running (as `systemctl is-active` says 3). */
+  /**
+   * `status <peer>`: the peer is known but not running (as `systemctl is-active` says 3);
+   * `service status`: the service is installed but not running.
+   */
   notRunning: 3,
-  /** `status <peer>`: no such peer (as `systemctl status` says 4 for no such unit). */
+  /**
+   * `status <peer>`: no such peer (as `systemctl status` says 4 for no such unit);
+   * `service status`: the service is not installed.
+   */
   unknownPeer: 4,
   /** `send`: accepted and stored, not yet delivered. */
   queued: 10,

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
-import { stripAnsi } from "../runtimes/screen";
+import { renderLine } from "./terminal-line";
 
 /** Reading pane logs: the raw bytes a session's terminal printed, appended by tmux. */
 
@@ -60,10 +60,7 @@ export function tail(
   }
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the controls a terminal acts on, not text
-const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
-
-/** A line as plain text: no colours or cursor moves, no carriage returns or other controls. */
+/** A line as plain text, as a terminal shows it: no colours, controls or trailing blanks. */
 export function plainLine(line: string): string {
-  return stripAnsi(line).replace(CONTROLS, "").trimEnd();
+  return renderLine(line).trimEnd();
 }

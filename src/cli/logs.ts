@@ -4,15 +4,16 @@ import { colorWanted } from "../core/config";
 import { makeIdentity } from "../core/names";
 import { peerLog } from "../core/paths";
 import { getPeer, listPeers, type PeerRecord } from "../registry/registry";
-import { stripAnsi } from "../runtimes/screen";
 import { requireHost } from "./context";
 import { actionError, usageError } from "./exit-codes";
 import { consola } from "./log";
+import type { LogStyle } from "./log-format";
 import { readFrom, tail, writtenAt } from "./log-read";
 import { type LogSource, showMerged } from "./merged-logs";
 import { peerName, runtimeArg } from "./peer-arg";
 import { peerOption, peersNamed } from "./peer-filter";
 import { parseSince, sinceForms } from "./since";
+import { renderLine } from "./terminal-line";
 
 /** The pane log of one of the peer's runtimes; refused when it has no such runtime. */
 function logOf(host: ReturnType<typeof requireHost>, peer: PeerRecord, runtime: string): string {
@@ -52,6 +53,27 @@ function lastLines(text: string, lines: number): string {
   return kept.length === 0 ? "" : `${kept.join("\n")}\n`;
 }
 
+/**
+ * A pipe gets plain text: each line as the terminal showed it. The line still being written is
+ * shown as far as it goes and finished when the rest arrives.
+ */
+function plainWriter(write: (text: string) => void): (text: string) => void {
+  let line = "";
+  let shown = 0;
+  return (text) => {
+    const parts = (line + text).split("\n");
+    line = parts.pop() as string;
+    let out = "";
+    for (const [i, part] of parts.entries()) {
+      out += `${renderLine(part).slice(i === 0 ? shown : 0)}\n`;
+    }
+    if (parts.length > 0) shown = 0;
+    const rest = renderLine(line).slice(shown);
+    shown += rest.length;
+    write(out + rest);
+  };
+}
+
 /** One peer's log as it was printed, as `logs <peer>` has always shown it. */
 async function showOne(
   path: string,
@@ -60,8 +82,8 @@ async function showOne(
   follow: boolean,
 ): Promise<void> {
   // A terminal renders the session's own escapes; a pipe gets plain text.
-  const show = (text: string) =>
-    process.stdout.write(process.stdout.isTTY ? text : stripAnsi(text).replace(/\r/g, ""));
+  const write = (text: string) => process.stdout.write(text);
+  const show = process.stdout.isTTY ? write : plainWriter(write);
   const at = writtenAt(path);
   const quiet = since !== undefined && (at === undefined || at < since);
   let { text, end } = tail(path, quiet ? 0 : lines);
@@ -106,6 +128,19 @@ export default defineCommand({
       description:
         "Only logs written since then: 10m, 2h, 1d or an ISO time (pane logs have no time per line)",
     },
+    timestamps: {
+      type: "boolean",
+      alias: "t",
+      description:
+        "Each line after the time it was written; a pane log keeps no time per line, so only lines seen arriving with --follow have one, earlier ones show -",
+      default: false,
+    },
+    json: {
+      type: "boolean",
+      description:
+        'One JSON object per line: {"peer","runtime","identity","ts","line"}, ts null when not known',
+      default: false,
+    },
   },
   async run(context) {
     const { args } = context;
@@ -126,9 +161,25 @@ export default defineCommand({
     if (one !== undefined && !onePeer)
       throw actionError(`no peer named ${one}; see \`iapeer list\``);
 
+    const style: LogStyle = { json: args.json, timestamps: args.timestamps };
+    const plain = !style.json && !style.timestamps;
     if (onePeer && !named) {
-      const path = logOf(host, onePeer, args.runtime ?? onePeer.profile.defaultRuntime);
-      return showOne(path, lines, since, args.follow);
+      const runtime = args.runtime ?? onePeer.profile.defaultRuntime;
+      const path = logOf(host, onePeer, runtime);
+      if (plain) return showOne(path, lines, since, args.follow);
+      // Line by line, as the merged stream is, without the peer's column.
+      const identity = makeIdentity(runtime, onePeer.personality);
+      const source = { identity: identity.ok ? identity.value.identity : "", label: "", path };
+      return showMerged({
+        lines,
+        ...(since && { since }),
+        follow: args.follow,
+        colour: false,
+        style,
+        prefix: false,
+        sources: () => [source],
+        write: (text) => process.stdout.write(text),
+      });
     }
 
     // Named peers (the positional one too) are fixed; with none named, every peer, new ones
@@ -143,7 +194,9 @@ export default defineCommand({
       lines,
       ...(since && { since }),
       follow: args.follow,
-      colour: colorWanted(process.stdout.isTTY),
+      colour: !style.json && colorWanted(process.stdout.isTTY),
+      style,
+      prefix: true,
       sources: () => {
         const seen = new Set<string>();
         return peers()

@@ -32,6 +32,7 @@ export const main: CommandDef = {
     attach: () => import("./attach").then((m) => m.default),
     logs: () => import("./logs").then((m) => m.default),
     events: () => import("./events").then((m) => m.default),
+    monitor: () => import("./monitor").then((m) => aliased("monitor", m.default)),
     exits: () => import("./exits").then((m) => m.default),
     remove: () => import("./remove").then((m) => aliased("remove", m.default)),
     verify: () => import("./verify").then((m) => m.default),

@@ -1,3 +1,4 @@
+import { formatLine, type LogStyle } from "./log-format";
 import { bytesFrom, plainLine, sizeOf, tail, writtenAt } from "./log-read";
 
 /**
@@ -21,6 +22,10 @@ interface MergedOptions {
   since?: Date;
   follow: boolean;
   colour: boolean;
+  /** Text, with times, or JSON lines. */
+  style: LogStyle;
+  /** Each line after its peer's name; false for one peer's log alone. */
+  prefix: boolean;
   /** The sources now, looked up again while following (new peers join the stream). */
   sources: () => LogSource[];
   write: (text: string) => void;
@@ -50,18 +55,26 @@ export async function showMerged(options: MergedOptions): Promise<void> {
   const startedAt = Date.now();
   let width = 0;
 
-  const print = (f: Followed, raw: string[]) => {
+  /** Write whole lines; `at` is when they were written, undefined for the backlog's. */
+  const print = (f: Followed, raw: string[], at?: Date) => {
     const lines = raw.map(plainLine).filter((l) => l !== "");
     if (lines.length === 0) return;
     const label = f.source.label.padEnd(width);
-    const prefix = options.colour ? `\u001b[${f.colour}m${label} |\u001b[0m` : `${label} |`;
-    options.write(lines.map((l) => `${prefix} ${l}\n`).join(""));
+    const prefix = !options.prefix
+      ? ""
+      : options.colour
+        ? `\u001b[${f.colour}m${label} |\u001b[0m`
+        : `${label} |`;
+    const identity = f.source.identity;
+    options.write(
+      lines.map((text) => formatLine(options.style, { identity, at, text }, prefix)).join(""),
+    );
   };
 
-  const take = (f: Followed, text: string) => {
+  const take = (f: Followed, text: string, at: Date) => {
     const parts = (f.partial + text).split("\n");
     f.partial = parts.pop() as string;
-    print(f, parts);
+    print(f, parts, at);
   };
 
   /** Add sources not seen yet; `backlog` shows their last lines, else a new one starts at 0. */
@@ -120,10 +133,10 @@ export async function showMerged(options: MergedOptions): Promise<void> {
       const { bytes, end } = bytesFrom(f.source.path, f.end);
       f.end = end;
       if (bytes.length > 0) {
-        take(f, f.decoder.decode(bytes, { stream: true }));
+        take(f, f.decoder.decode(bytes, { stream: true }), new Date(now));
         f.grewAt = now;
       } else if (f.partial && now - f.grewAt >= PARTIAL_MS) {
-        print(f, [f.partial]);
+        print(f, [f.partial], new Date(f.grewAt));
         f.partial = "";
       }
     }

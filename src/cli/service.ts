@@ -5,7 +5,7 @@ import { installService, serviceFile, serviceStatus, uninstallService } from "..
 import { installPeerService, specFor, uninstallPeerService } from "../service/peer-service";
 import { runCommand } from "../service/runner";
 import { requireHost } from "./context";
-import { actionError, usageError } from "./exit-codes";
+import { actionError, EXIT, usageError } from "./exit-codes";
 import { consola } from "./log";
 import { printJson } from "./output";
 import { peerName } from "./peer-arg";
@@ -97,6 +97,10 @@ const status = defineCommand({
     const spec = specFor(host, resolve(host, args));
     if (!spec.ok) throw actionError(spec.error);
     const s = serviceStatus(host.config, spec.value, runCommand);
+    // As systemctl answers: 4 for no such unit, 3 for one its manager does not say is running
+    // (under IAPEER_SERVICE_MANAGER=none nothing runs it: installed is all there is to say).
+    if (!s.installed) process.exitCode = EXIT.unknownPeer;
+    else if (s.manager !== "none" && s.active !== true) process.exitCode = EXIT.notRunning;
     if (args.json) return printJson(s);
     console.log(
       `${s.name} (${s.manager}): ${s.installed ? `installed at ${s.path}` : "not installed"}`,

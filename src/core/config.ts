@@ -12,8 +12,8 @@ import { loadTelegramConfig, TELEGRAM_API, type TelegramConfig } from "./telegra
  * as unset, as in most shells' `VAR= cmd` idiom.
  */
 
-type ServiceManager = "launchd" | "systemd" | "none";
-const SERVICE_MANAGERS: readonly ServiceManager[] = ["launchd", "systemd", "none"];
+export type ServiceManager = "launchd" | "systemd" | "none";
+export const SERVICE_MANAGERS: readonly ServiceManager[] = ["launchd", "systemd", "none"];
 
 export interface Config {
   /** Root of all state. */

@@ -1,3 +1,4 @@
+import { SERVICE_MANAGERS, type ServiceManager } from "../core/config";
 import { validatePersonality } from "../core/names";
 import type { Host } from "../home/host";
 import { adoptRunningSessions } from "../lifecycle/adopt";
@@ -20,6 +21,7 @@ import {
   sendRequest,
 } from "./actions";
 import { agentRoute } from "./agent-routes";
+import { SERVICE_MANAGER_HEADER } from "./client";
 import { bridgeRoute } from "./inbox-routes";
 import type { DaemonInfo } from "./info";
 import { hostStatus } from "./peer-detail";
@@ -59,6 +61,17 @@ function peerRows(host: Host): (PeerRuntimeState & { queued: number })[] {
       )
       .reduce((n, c) => n + c.waiting, 0),
   }));
+}
+
+/**
+ * The context for one request, with the service manager the caller set for itself (a restart
+ * asked under IAPEER_SERVICE_MANAGER=none calls no systemctl); undefined when it names none.
+ */
+function withCallersManager(ctx: ApiContext, manager: string | null): ApiContext | undefined {
+  if (manager === null || manager === ctx.host.config.serviceManager) return ctx;
+  if (!(SERVICE_MANAGERS as readonly string[]).includes(manager)) return undefined;
+  const config = { ...ctx.host.config, serviceManager: manager as ServiceManager };
+  return { ...ctx, host: { ...ctx.host, config } };
 }
 
 /** The daemon's HTTP surface, the same on the unix socket and on loopback TCP. */
@@ -164,9 +177,12 @@ export async function handleRequest(
     if (req.method === "POST" && action) {
       if (caller.kind === "peer")
         return json(403, { error: "peers may send; only the local user manages peers" });
-      if (action === "remove") return answer(await removeAnswer(ctx, name.value));
+      const managed = withCallersManager(ctx, req.headers.get(SERVICE_MANAGER_HEADER));
+      if (!managed)
+        return json(400, { error: `${SERVICE_MANAGER_HEADER} names no service manager` });
+      if (action === "remove") return answer(await removeAnswer(managed, name.value));
       const runtime = url.searchParams.get("runtime") ?? undefined;
-      return answer(await peerActionAnswer(ctx, name.value, action, runtime));
+      return answer(await peerActionAnswer(managed, name.value, action, runtime));
     }
   }
   return json(404, { error: `no route for ${req.method} ${path}` });

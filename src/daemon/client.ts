@@ -1,22 +1,30 @@
 import { fail, ok, type Result } from "../core/result";
 import type { DaemonInfo } from "./info";
 
+/**
+ * The header that carries the caller's own IAPEER_SERVICE_MANAGER: a restart or remove asked
+ * under `none` must not have the daemon call systemctl because it was started otherwise.
+ */
+export const SERVICE_MANAGER_HEADER = "x-iapeer-service-manager";
+
 /** Call the running daemon's JSON API over its unix socket (the local user needs no token). */
 export async function callDaemon<T>(
   daemon: DaemonInfo,
   method: string,
   path: string,
   body?: unknown,
+  extraHeaders: Record<string, string> = {},
 ): Promise<Result<T>> {
   let res: Response;
   try {
     res = await fetch(`http://localhost${path}`, {
       method,
       unix: daemon.socket,
-      ...(body !== undefined && {
-        body: JSON.stringify(body),
-        headers: { "content-type": "application/json" },
-      }),
+      headers: {
+        ...extraHeaders,
+        ...(body !== undefined && { "content-type": "application/json" }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
     });
   } catch (error) {
     return fail(

@@ -9,6 +9,7 @@ import { keychainHas, missingClaudeCredentials } from "../runtimes/claude-creden
 import { serviceFile } from "../service/manager";
 import type { CommandRunner } from "../service/runner";
 import { daemonSpec, servicePath } from "../service/spec";
+import { noUserManager, reachedNoUserManager, USER_BUS_FIX } from "../service/user-bus";
 import { openStore } from "../store/db";
 import { describeDamage, inspectDatabaseFile } from "../store/health";
 import { SCHEMA_VERSION } from "../store/schema";
@@ -189,17 +190,8 @@ function serviceManagerCheck(
         "install systemd, or set IAPEER_SERVICE_MANAGER=none and run `iapeer daemon` yourself",
       ),
     );
-  else if (
-    r.stdout.trim() === "offline" ||
-    /Failed to connect|No medium|not been booted/i.test(r.stderr)
-  ) {
-    checks.push(
-      warn(
-        "service-manager",
-        `systemctl --user cannot reach a user manager (${(r.stderr || r.stdout).trim().split("\n")[0]})`,
-        "log in with a systemd user session, or set IAPEER_SERVICE_MANAGER=none",
-      ),
-    );
+  else if (reachedNoUserManager(r)) {
+    checks.push(warn("service-manager", noUserManager(r), USER_BUS_FIX));
   } else
     checks.push(
       installed

@@ -7,6 +7,7 @@ import { launchdLabel, plistIsOurs, plistPath, renderPlist } from "./launchd";
 import type { CommandRunner } from "./runner";
 import type { ServiceSpec } from "./spec";
 import { renderUnit, unitIsOurs, unitName, unitPath } from "./systemd";
+import { systemctlFailure } from "./user-bus";
 
 interface ServiceFile {
   path: string;
@@ -103,12 +104,12 @@ export function installService(
       );
     }
   } else if (config.serviceManager === "systemd") {
-    const reload = exec(["systemctl", "--user", "daemon-reload"]);
-    if (reload.code !== 0)
-      return refused(`systemctl --user daemon-reload failed: ${reload.stderr}`);
-    const enable = exec(["systemctl", "--user", "enable", "--now", unitName(spec)]);
-    if (enable.code !== 0)
-      return refused(`systemctl --user enable --now ${unitName(spec)} failed: ${enable.stderr}`);
+    const reloadArgv = ["systemctl", "--user", "daemon-reload"];
+    const reload = exec(reloadArgv);
+    if (reload.code !== 0) return refused(systemctlFailure(reloadArgv, reload));
+    const enableArgv = ["systemctl", "--user", "enable", "--now", unitName(spec)];
+    const enable = exec(enableArgv);
+    if (enable.code !== 0) return refused(systemctlFailure(enableArgv, enable));
     if (changed) exec(["systemctl", "--user", "restart", unitName(spec)]);
     const linger = run(["loginctl", "show-user", String(config.uid), "-p", "Linger", "--value"]);
     if (linger.code === 0 && linger.stdout.trim() === "no") {

@@ -5,6 +5,8 @@ import { allStates } from "../lifecycle/state";
 import { deliveriesSince, senderPairsSince } from "../transport/messages";
 
 const DAY_MS = 24 * 3600_000;
+/** The shortest window drawn: a fleet minutes old still gets an axis a person can read. */
+const MIN_SPAN_MS = 10 * 60_000;
 /** Events that bring a session up, and those that take it down. */
 const UP = ["launch", "always-on-start", "session-found"];
 const DOWN = ["death", "sleep", "stop", "session-lost"];
@@ -21,6 +23,7 @@ interface Timeline {
 }
 
 interface History {
+  /** The window drawn: the last 24 h, or the fleet's whole life when it is younger. */
   from: number;
   to: number;
   timelines: Timeline[];
@@ -28,10 +31,22 @@ interface History {
   edges: { from: string; to: string; count: number; delivered: number }[];
 }
 
-/** The last 24 h of each peer × runtime from the events, deaths and messages tables. */
+/**
+ * When the window starts: 24 h back, or, for a younger fleet, at its first event (10 minutes
+ * back at the least), so a new fleet's hour fills the picture instead of a sliver at "now".
+ */
+function windowStart(host: Host, to: number): number {
+  const first = host.store.db.query("SELECT MIN(ts) AS ts FROM events").get() as {
+    ts: string | null;
+  } | null;
+  const born = first?.ts ? Date.parse(first.ts) : to;
+  return Math.max(to - DAY_MS, Math.min(born, to - MIN_SPAN_MS));
+}
+
+/** Each peer × runtime over the last 24 h (or the fleet's life) from the events, deaths and messages. */
 export function history(host: Host): History {
   const to = nowOf(host).getTime();
-  const from = to - DAY_MS;
+  const from = windowStart(host, to);
   const since = new Date(from).toISOString();
   const db = host.store.db;
   const marks = [...UP, ...DOWN].map(() => "?").join(", ");

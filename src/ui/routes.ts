@@ -17,6 +17,7 @@ import {
   PEER_PAGE_CSP,
   refusal,
   SECURITY_HEADERS,
+  signedOutPage,
 } from "./session-gate";
 
 /** An action's answer: its HTTP status and its JSON body. */
@@ -54,6 +55,9 @@ export interface UiContext {
   /** The mesh's directory while its link is up: other hosts' peers for the fleet view. */
   directory?: () => Directory | undefined;
 }
+
+/** The dashboard's pages, as against its assets and its API. */
+const PAGE_PATHS = new Set(["/ui", "/ui/", "/ui/peer"]);
 
 const json = (body: unknown, status = 200) =>
   Response.json(body, { status, headers: SECURITY_HEADERS });
@@ -121,7 +125,11 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
   const path = url.pathname;
   if (path === "/ui/login" && req.method === "GET") return login(url, ctx);
   const admitted = admit(req, ctx.port, ctx.logins);
-  if (!admitted.ok) return admitted.response;
+  if (!admitted.ok) {
+    // A page (not the API, whose callers read JSON) without a session says how to get one.
+    const isPage = req.method === "GET" && PAGE_PATHS.has(path);
+    return isPage && admitted.response.status === 401 ? signedOutPage() : admitted.response;
+  }
   const { session } = admitted;
 
   if (req.method === "GET" || req.method === "HEAD") {

@@ -64,6 +64,27 @@ export function hostRefusal(req: Request, port: number): Response | undefined {
   return undefined;
 }
 
+/**
+ * What a page asked for without a session gets: sessions live in the daemon's memory, so a
+ * reload after a daemon restart (or an expired session) lands here, and a person needs a page
+ * that says what to do, not the API's JSON.
+ */
+export function signedOutPage(): Response {
+  const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>iapeer: signed out</title></head>
+<body>
+<h1>This dashboard session has ended</h1>
+<p>The daemon was restarted, or the session expired. Run <code>iapeer ui</code> for a new login link.</p>
+</body>
+</html>
+`;
+  return new Response(html, {
+    status: 401,
+    headers: { ...SECURITY_HEADERS, "content-type": "text/html; charset=utf-8" },
+  });
+}
+
 type Admission = { ok: true; session: UiSession } | { ok: false; response: Response };
 
 /** A request past the login: its session, or why it is refused. */

@@ -461,14 +461,17 @@ describe("service install --print and service status, through the CLI", () => {
     expect(written()).toEqual([]);
 
     const before = runSource(["service", "status", "--daemon", "--json"], env);
-    expect(before.code).toBe(0);
+    // Not installed: 4, as systemctl says for no such unit.
+    expect(before.code).toBe(4);
     expect(JSON.parse(before.stdout)).toEqual({
       name: "daemon",
       manager: "none",
       path: fileOf("daemon"),
       installed: false,
     });
-    expect(runSource(["service", "status", "--daemon"], env).stdout).toContain("not installed");
+    const missing = runSource(["service", "status", "--daemon"], env);
+    expect(missing.stdout).toContain("not installed");
+    expect(missing.code).toBe(4);
 
     const installed = runSource(["service", "install", "--daemon", "--json"], env);
     expect(installed.code).toBe(0);
@@ -485,9 +488,9 @@ describe("service install --print and service status, through the CLI", () => {
       path: fileOf("daemon"),
       installed: true,
     });
-    expect(runSource(["service", "status", "--daemon"], env).stdout).toContain(
-      `daemon (none): installed at ${fileOf("daemon")}`,
-    );
+    const there = runSource(["service", "status", "--daemon"], env);
+    expect(there.stdout).toContain(`daemon (none): installed at ${fileOf("daemon")}`);
+    expect(there.code).toBe(0);
 
     // An always-on peer: the file runs `run-always-on <identity>`.
     expect(runSource(["create", "bot", "--runtime", "echo", "--always-on"], env).code).toBe(0);

@@ -30,7 +30,7 @@ const LAYERS: readonly (readonly string[])[] = [
  */
 const CLI_EXCEPTIONS: Record<string, string> = {
   "cli/attach.ts -> tmux/client": "joins the person's terminal to the session's own tmux server",
-  "cli/exits.ts -> tmux/exits": "reads exits.log, which the pane-died hook writes",
+  "cli/exit-records.ts -> tmux/exits": "reads exits.log, which the pane-died hook writes",
   "cli/events.ts -> store/journal": "reads the journal (events are written only by the daemon)",
   "cli/demo.ts -> store/journal": "reads the journal to show the conversation live",
   "cli/demo.ts -> transport/messages": "reads a message's body to show it",

@@ -1,6 +1,6 @@
 import { refreshApprovals } from "/ui/assets/approvals.js";
 import { ago, duration, follow, sessionLost, stateBadge } from "/ui/assets/common.js";
-import { drawGraph, drawTimeline } from "/ui/assets/pictures.js";
+import { drawGraph, drawTimeline, spanTitle } from "/ui/assets/pictures.js";
 
 const body = document.querySelector("#fleet tbody");
 const filter = document.getElementById("filter");
@@ -85,14 +85,29 @@ function render() {
   body.replaceChildren(...trs);
   for (const r of rows) lastState.set(r.identity, r.state);
   empty.hidden = rows.length > 0;
-  const count = (s) => rows.filter((r) => r.state === s).length;
-  summary.textContent = `${new Set(rows.map((r) => r.personality)).size} peers · ${count("live")} live · ${count("asleep")} asleep · ${count("failed")} failed`;
+  summary.textContent = stateSummary(rows);
   for (const th of document.querySelectorAll("th[data-sort]")) {
     th.setAttribute(
       "aria-sort",
       th.dataset.sort === sort.key ? (sort.dir > 0 ? "ascending" : "descending") : "none",
     );
   }
+}
+
+/**
+ * `3 peers · 1 live · 1 asleep · 1 stopped · 0 failed`: every runtime's row counted by its
+ * state, stopped ones too, and the rarer states (always-on, broken) when there are any.
+ */
+function stateSummary(rows) {
+  const count = (s) => rows.filter((r) => r.state === s).length;
+  const states = ["live", "always-on", "asleep", "stopped", "failed", "broken"].filter(
+    (s) => ["live", "asleep", "stopped", "failed"].includes(s) || count(s) > 0,
+  );
+  const peers = new Set(rows.map((r) => r.personality)).size;
+  return [
+    `${peers} ${peers === 1 ? "peer" : "peers"}`,
+    ...states.map((s) => `${count(s)} ${s}`),
+  ].join(" · ");
 }
 
 /** The mesh's other hosts, as their directory entries say (they are not in this host's stream). */
@@ -179,6 +194,7 @@ async function refreshPictures() {
       const res = await fetch("/ui/api/history").catch(() => undefined);
       if (!res?.ok) return;
       const h = await res.json();
+      document.getElementById("timeline-title").textContent = spanTitle(h);
       drawTimeline(document.getElementById("timeline"), h);
       drawGraph(document.getElementById("graph"), h);
     }

@@ -1,5 +1,5 @@
-// The fleet page's pictures, drawn as SVG from /ui/api/history: a 24 h timeline per peer ×
-// runtime and a graph of who sent to whom. Shapes as well as colours tell things apart.
+// The fleet page's pictures, drawn as SVG from /ui/api/history: a timeline per peer × runtime
+// over the last 24 h (or the fleet's life, when shorter) and a graph of who sent to whom. Shapes as well as colours tell things apart.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -17,6 +17,17 @@ function titled(node, text) {
 
 const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
+const MINUTE = 60_000;
+const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 180].map((m) => m * MINUTE);
+
+/** What the window covers, in words: "The last 24 hours", "The last 35 minutes". */
+export function spanTitle(h) {
+  const minutes = Math.round((h.to - h.from) / MINUTE);
+  if (minutes >= 24 * 60) return "The last 24 hours";
+  if (minutes < 120) return `The last ${minutes} minutes`;
+  return `The last ${Math.round(minutes / 60)} hours`;
+}
+
 /** One row per peer × runtime: up bands, down line, back-off, delivery ticks, death marks. */
 export function drawTimeline(container, h) {
   const label = 150;
@@ -29,16 +40,17 @@ export function drawTimeline(container, h) {
     viewBox: `0 0 ${width} ${height}`,
     class: "timeline",
     role: "img",
-    "aria-label": "The last 24 hours of each peer",
+    "aria-label": `${spanTitle(h)} of each peer`,
   });
-  for (let hour = 0; hour <= 24; hour += 3) {
-    const t = h.to - (24 - hour) * 3600_000;
+  // Grid lines back from now, a step that gives at most eight of them over the window.
+  const step = STEPS.find((ms) => (h.to - h.from) / ms <= 8) ?? 3 * 3600_000;
+  for (let t = h.to; t >= h.from; t -= step) {
     svg.append(el("line", { x1: x(t), x2: x(t), y1: 0, y2: height - 18, class: "grid" }));
     svg.append(
       el(
         "text",
         { x: x(t), y: height - 4, class: "axis", "text-anchor": "middle" },
-        hour === 24 ? "now" : clock(t),
+        t === h.to ? "now" : clock(t),
       ),
     );
   }
@@ -92,7 +104,7 @@ export function drawTimeline(container, h) {
 export function drawGraph(container, h) {
   const names = [...new Set(h.edges.flatMap((e) => [e.from, e.to]))].sort();
   if (names.length === 0) {
-    container.replaceChildren("No messages in the last 24 hours.");
+    container.replaceChildren(`No messages in ${spanTitle(h).toLowerCase()}.`);
     return;
   }
   const size = 420;
@@ -108,7 +120,7 @@ export function drawGraph(container, h) {
     viewBox: `0 0 ${size} ${size}`,
     class: "graph",
     role: "img",
-    "aria-label": "Who sent messages to whom in the last 24 hours",
+    "aria-label": `Who sent messages to whom in ${spanTitle(h).toLowerCase()}`,
   });
   const defs = el("defs");
   const marker = el("marker", {
