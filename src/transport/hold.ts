@@ -6,6 +6,9 @@ import { stripAnsi } from "../runtimes/screen";
 import type { RuntimeAdapter } from "../runtimes/types";
 import type { Tmux } from "../tmux/client";
 
+/** After a failed turn, a pause before the next message (or the same one again). */
+const ERRORED_PAUSE_MS = 5000;
+
 /** How long a `busy` stands against a screen that shows no turn running. */
 const BUSY_STANDS_MS = 15_000;
 
@@ -34,6 +37,8 @@ export function holdFor(
     if (until > now.getTime())
       return `${personality} is rate-limited until ${new Date(until).toISOString()}${state.error ? ` (${state.error.slice(0, 160)})` : ""}`;
   }
+  if (state?.state === "errored" && now.getTime() - Date.parse(state.since) < ERRORED_PAUSE_MS)
+    return `${personality}'s last turn failed${state.error ? ` (${state.error.slice(0, 160)})` : ""}; it is tried again in a moment`;
   const screen = host.config.screenStates ? tmux.capturePane(identity) : undefined;
   const plain = screen?.ok ? stripAnsi(screen.stdout) : undefined;
   const dialog = plain !== undefined ? dialogOnScreen(plain, adapter.markers.prompt) : undefined;

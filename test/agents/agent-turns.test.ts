@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type AgentHost, type AgentRuntime, agentHost, realAgent } from "../helpers/agents";
+import { startModelServer } from "../helpers/model-server";
 
 /**
  * Turns of the real claude and codex as iapeer sees them from the agents' own signals: a busy
@@ -156,6 +157,64 @@ suite("claude", (binDir) => {
         expect(sent).toBe(4);
         await Bun.sleep(3000);
         expect(h.server.toolCalls.filter((c) => c.name.endsWith("send_to_peer"))).toHaveLength(4);
+      },
+      TIMEOUT,
+    );
+
+    test(
+      "a usage limit that names its reset time holds the queue until then, saying so",
+      async () => {
+        // A reset two hours ahead, in claude's words ("resets 9:40pm"), local time.
+        const at = new Date(Date.now() + 2 * 3_600_000);
+        const h12 = at.getHours() % 12 || 12;
+        const clock = `${h12}:${String(at.getMinutes()).padStart(2, "0")}${at.getHours() < 12 ? "am" : "pm"}`;
+        const h = await agentHost("claude", binDir, { env: { CLAUDE_CODE_MAX_RETRIES: "0" } });
+        h.server.onWord("QUOTA", {
+          fail: { status: 429, message: `You've hit your usage limit · resets ${clock}`, times: 1 },
+        });
+        await h.startDaemon();
+        expect((await h.cli(["create", "ana", "--runtime", "claude"])).code).toBe(0);
+        await h.cli(["send", "ana", "-m", "QUOTA please", "--json"]);
+        await h.until(
+          async () => (await agentOf(h, "ana"))?.state === "limited",
+          "limited",
+          60_000,
+        );
+        const held = await h.cli(["send", "ana", "-m", "after the reset", "--json"]);
+        expect(held.json).toMatchObject({ outcome: "queued" });
+        at.setSeconds(0, 0);
+        expect(String(held.json.reason)).toContain(`ana is rate-limited until ${at.toISOString()}`);
+        await Bun.sleep(2000);
+        expect(count(h, "after the reset")).toBe(0);
+      },
+      TIMEOUT,
+    );
+
+    test(
+      "a model server that refuses connections: the turn fails, and the message is answered once it is back",
+      async () => {
+        const h = await agentHost("claude", binDir, { env: { CLAUDE_CODE_MAX_RETRIES: "0" } });
+        await h.startDaemon();
+        expect((await h.cli(["create", "ana", "--runtime", "claude"])).code).toBe(0);
+        expect((await h.cli(["wake", "ana"])).code).toBe(0);
+        const port = h.server.port;
+        await h.server.stop();
+        const sent = await h.cli(["send", "ana", "-m", "while it is down", "--json"]);
+        const id = String(sent.json.id);
+        await h.until(
+          async () => (await message(h, id)).turnFailures >= 1,
+          "the turn to fail",
+          60_000,
+        );
+        // Back on the same port within the pause after a failed turn.
+        const back = startModelServer({ port });
+        try {
+          await back.waitForUserText("while it is down", 60_000);
+          await h.until(async () => (await message(h, id)).answeredAt, "answered", 60_000);
+          expect((await message(h, id)).turnError).toBeDefined();
+        } finally {
+          await back.stop();
+        }
       },
       TIMEOUT,
     );
