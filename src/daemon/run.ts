@@ -8,6 +8,7 @@ import { adoptRunningSessions } from "../lifecycle/adopt";
 import { superviseTick } from "../lifecycle/supervise";
 import { type MeshNode, startMeshNode } from "../mesh/node";
 import { Dispatcher } from "../transport/dispatcher";
+import { watchTurns } from "../transport/turn-watch";
 import { UiLogins } from "../ui/auth";
 import { messageAnswer, peerActionAnswer, peerAnswer, sendRequest } from "./actions";
 import { type ApiContext, handleRequest } from "./api";
@@ -164,6 +165,8 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     passing = passing
       .then(() => superviseTick(host, { idle }))
       .then(() => {
+        // A turn whose failure only the screen shows (codex): its messages go back to the queue.
+        for (const peer of watchTurns(host)) void dispatcher.kick(peer);
         if (idle) dispatcher.kickAll();
         else dispatcher.kickRisen();
       })

@@ -14,12 +14,18 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 export function readCodexNotify(payload: unknown): AgentSignal | undefined {
   if (!isObject(payload) || payload.type !== "agent-turn-complete") return undefined;
-  const inputs = Array.isArray(payload["input-messages"]) ? payload["input-messages"] : [];
+  const inputs = (Array.isArray(payload["input-messages"]) ? payload["input-messages"] : []).filter(
+    (i): i is string => typeof i === "string",
+  );
+  // Codex's side conversations (a thread's title) quote the user's prompt inside their own: a
+  // turn whose inputs carry an envelope only quoted is not the agent's own turn.
+  const own = inputs.some((i) => i.trimStart().startsWith("<iapeer-message"));
+  if (!own && inputs.some((i) => i.includes("<iapeer-message"))) return undefined;
   const reply = payload["last-assistant-message"];
   const thread = payload["thread-id"];
   return {
     state: "idle",
-    prompt: inputs.filter((i): i is string => typeof i === "string").join("\n"),
+    prompt: inputs.join("\n"),
     turnEnded: "answered",
     reply: typeof reply === "string" ? reply : "",
     ...(typeof thread === "string" && { agentSession: thread }),

@@ -77,4 +77,13 @@ export const codexAdapter: RuntimeAdapter = {
   // Enter during a turn interrupts it and the answer being streamed is lost.
   busyInterrupts: true,
   busyOnScreen: (screen) => /esc to interrupt/i.test(screen),
+  turnFailedOnScreen: codexTurnFailed,
 };
+
+/** After the last message typed in (`› <…`), an error line (`■ …`): the turn ended in it. */
+function codexTurnFailed(screen: string): string | undefined {
+  const lines = nonEmptyLines(screen);
+  const asked = lines.findLastIndex((l) => /^› \S/.test(l) && !/^› Ask Codex/.test(l));
+  const failed = lines.slice(asked + 1).findLast((l) => /^■ /.test(l));
+  return failed?.slice(2).trim();
+}

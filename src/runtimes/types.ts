@@ -138,4 +138,9 @@ export interface RuntimeAdapter {
   readonly busyInterrupts?: boolean;
   /** Whether a plain screen shows a turn running. */
   busyOnScreen?(screen: string): boolean;
+  /**
+   * The agent's words when a plain screen shows its last turn ended in an error, for a runtime
+   * whose own signals say nothing of a failed turn (codex notifies only turns that completed).
+   */
+  turnFailedOnScreen?(screen: string): string | undefined;
 }

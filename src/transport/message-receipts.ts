@@ -116,3 +116,14 @@ export function clearHeld(store: Store, recipient: string): void {
     )
     .run(recipient);
 }
+
+/** Messages typed into a recipient since then that its agent has no record of yet. */
+export function unreceivedSince(store: Store, recipient: string, since: string): Message[] {
+  const rows = store.db
+    .query(
+      `${SELECT} WHERE recipient = ? AND state IN ('delivered', 'unconfirmed') AND received_at IS NULL
+         AND answered_at IS NULL AND COALESCE(delivered_at, updated_at) >= ? ORDER BY seq`,
+    )
+    .all(recipient, since) as Row[];
+  return rows.map(fromRow);
+}

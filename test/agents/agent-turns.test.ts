@@ -287,6 +287,35 @@ suite("codex", (binDir) => {
     );
 
     test(
+      "a failed turn (HTTP 500, no retries) is never answered, though codex notifies its title's; it goes again and is answered",
+      async () => {
+        const h = await agentHost("codex", binDir);
+        h.server.onWord("FRAGILE", {
+          fail: { status: 500, message: "scripted failure", times: 1 },
+        });
+        await h.startDaemon();
+        expect((await h.cli(["create", "cox", "--runtime", "codex"])).code).toBe(0);
+        const noRetries =
+          "args=-c model_providers.scripted.request_max_retries=0 -c model_providers.scripted.stream_max_retries=0";
+        expect((await h.cli(["set", "cox", noRetries])).code).toBe(0);
+        const sent = await h.cli(["send", "cox", "-m", "FRAGILE request", "--json"]);
+        const id = String(sent.json.id);
+        await h.until(
+          async () => (await message(h, id)).turnFailures >= 1,
+          "the turn to fail",
+          60_000,
+        );
+        expect((await message(h, id)).answeredAt).toBeUndefined();
+        await h.until(async () => (await message(h, id)).answeredAt, "answered", 90_000);
+        const shown = await message(h, id);
+        expect(shown.reply).toContain("FRAGILE request");
+        expect(shown.reply).not.toContain('"title"');
+        expect(shown.turnError).toBeDefined();
+      },
+      TIMEOUT,
+    );
+
+    test(
       "approvals = on-request keeps codex's own approvals: it starts (no conflicting flag)",
       async () => {
         const h = await agentHost("codex", binDir);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { messageIdsIn } from "../../src/runtimes/agent-signal";
 import { claudeHookSettings, readClaudeHook } from "../../src/runtimes/claude-hooks";
+import { codexAdapter } from "../../src/runtimes/codex";
 import { codexNotifyArgs, readCodexNotify } from "../../src/runtimes/codex-notify";
 import { dialogOnScreen } from "../../src/runtimes/dialog-screen";
 import { resetTimeIn } from "../../src/runtimes/limit-reset";
@@ -116,6 +117,43 @@ describe("codex's notify", () => {
       }),
     ).toMatchObject({ state: "idle", turnEnded: "answered", reply: "ok", agentSession: "t1" });
     expect(readCodexNotify({ type: "something-else" })).toBeUndefined();
+  });
+
+  test("its side conversations (a thread's title), which quote the prompt, are not its turn", () => {
+    expect(
+      readCodexNotify({
+        type: "agent-turn-complete",
+        "thread-id": "title",
+        "input-messages": [
+          'Generate a concise title.\n\nUser prompt:\n<iapeer-message id="m_mx85ybv4_cf8b5d98bfbd0009">',
+        ],
+        "last-assistant-message": '{"title":"x"}',
+      }),
+    ).toBeUndefined();
+    // A person's own prompt, with no envelope at all, is a turn of the agent's.
+    expect(
+      readCodexNotify({
+        type: "agent-turn-complete",
+        "input-messages": ["hi"],
+        "last-assistant-message": "yo",
+      }),
+    ).toMatchObject({ state: "idle", turnEnded: "answered" });
+  });
+
+  test("a turn that ended in an error shows it under the message typed in", () => {
+    const failed = [
+      '› <iapeer-message id="m_mx87ce2q_01249b0938560a40" from="human">',
+      "  <body><![CDATA[FRAGILE one]]></body>",
+      "■ We’re currently experiencing high demand, which may cause temporary errors.",
+      "› Ask Codex to do anything",
+    ].join("\n");
+    expect(codexAdapter.turnFailedOnScreen?.(failed)).toBe(
+      "We’re currently experiencing high demand, which may cause temporary errors.",
+    );
+    // An old error above the newest message is that turn's, not this one's.
+    expect(
+      codexAdapter.turnFailedOnScreen?.(`${failed}\n› <iapeer-message id="m_2">\n• echo`),
+    ).toBeUndefined();
   });
 });
 
