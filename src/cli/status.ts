@@ -84,15 +84,20 @@ function printPeer(peer: PeerDetail): void {
   );
   if (peer.problem) console.log(`BROKEN      ${peer.problem}`);
   printTable(
-    ["RUNTIME", "STATE", "PID", "UPTIME", "ACTIVE"],
+    ["RUNTIME", "STATE", "AGENT", "PID", "UPTIME", "ACTIVE"],
     peer.runtimes.map((s) => [
       s.runtime,
       stateCell(s),
+      s.agent ? `${s.agent.state} (${s.agent.source})` : "-",
       s.pid ? String(s.pid) : "-",
       duration(s.uptime_s),
       s.last_activity ? `${ago(s.last_activity)} ago` : "-",
     ]),
   );
+  for (const s of peer.runtimes) {
+    if (s.agent?.question) console.log(`asking      ${s.agent.question} (\`iapeer approvals\`)`);
+    if (s.agent?.error) console.log(`last error  ${s.agent.error}`);
+  }
   if (peer.deaths.length > 0) {
     console.log("last deaths:");
     for (const d of peer.deaths)

@@ -1,3 +1,4 @@
+import { type Host, nowOf } from "../home/host";
 import type { AgentStateName, Dialog, SignalSource } from "../runtimes/agent-signal";
 import type { Store } from "../store/db";
 
@@ -130,5 +131,25 @@ export function resetAgentState(store: Store, identity: string, now: Date): void
       ...(before?.transcript && { transcript: before.transcript }),
     },
     now,
+  );
+}
+
+/** What a screen shows of an agent without signals of its own: at its input again. */
+export function markIdleOnScreen(host: Host, identity: string): void {
+  const now = nowOf(host);
+  const before = getAgentState(host.store, identity);
+  if (before?.state === "idle") return;
+  host.store.write(() =>
+    saveAgentState(
+      host.store,
+      {
+        identity,
+        state: "idle",
+        source: "screen",
+        turn: [],
+        ...(before?.transcript && { transcript: before.transcript }),
+      },
+      now,
+    ),
   );
 }

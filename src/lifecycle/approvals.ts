@@ -7,7 +7,7 @@ import { dialogOnScreen } from "../runtimes/dialog-screen";
 import { adapterFor } from "../runtimes/registry";
 import { stripAnsi } from "../runtimes/screen";
 import { Tmux } from "../tmux/client";
-import { getAgentState, listAgentStates, saveAgentState } from "./agent-states";
+import { getAgentState, listAgentStates, markIdleOnScreen, saveAgentState } from "./agent-states";
 import { getSession, listSessions } from "./sessions";
 import { isLive } from "./wake";
 
@@ -202,20 +202,25 @@ export async function answerDialog(
     if (!dialogShown(tmux, session.identity, cursor)) break;
   }
   const before = getAgentState(host.store, session.identity);
+  // An agent with signals of its own says what it does next; for one without, it is at its input.
+  if (!adapter.value.signals) markIdleOnScreen(host, session.identity);
+  else
+    host.store.write(() => {
+      saveAgentState(
+        host.store,
+        {
+          identity: session.identity,
+          state: "busy",
+          source: "screen",
+          turn: before?.turn ?? [],
+          ...(before?.queued && { queued: before.queued }),
+          ...(before?.agentSession && { agentSession: before.agentSession }),
+          ...(before?.transcript && { transcript: before.transcript }),
+        },
+        nowOf(host),
+      );
+    });
   host.store.write(() => {
-    saveAgentState(
-      host.store,
-      {
-        identity: session.identity,
-        state: "busy",
-        source: "screen",
-        turn: before?.turn ?? [],
-        ...(before?.queued && { queued: before.queued }),
-        ...(before?.agentSession && { agentSession: before.agentSession }),
-        ...(before?.transcript && { transcript: before.transcript }),
-      },
-      nowOf(host),
-    );
     host.events.write("dialog-answered", {
       peer: personality,
       identity: session.identity,

@@ -9,7 +9,7 @@ import { inspectProfile } from "../registry/profile";
 import { getPeer, type PeerRecord } from "../registry/registry";
 import { adapterFor } from "../runtimes/registry";
 import { Tmux } from "../tmux/client";
-import { resetAgentState } from "./agent-states";
+import { markIdleOnScreen, resetAgentState } from "./agent-states";
 import { startBoot } from "./booting";
 import { recordDeath } from "./crash-guard";
 import { withPeerLock } from "./peer-lock";
@@ -200,6 +200,8 @@ export async function wakeOrSpawn(
         s,
         nowOf(host),
       );
+      // Ready means at its input: a runtime with no signals of its own says no more than that.
+      if (!adapter.value.signals) markIdleOnScreen(host, identity);
       return {
         ok: true,
         woke: true,

@@ -47,6 +47,9 @@ test("from the screen alone: a question holds messages, `approvals` shows it, `a
   ]);
   const list = JSON.parse(runSource(["list", "--json"], sb.env).stdout);
   expect(list[0].agent).toMatchObject({ state: "asking", source: "screen" });
+  const status = runSource(["status", "ana"], sb.env).stdout;
+  expect(status).toMatch(/echo\s+live\s+asking \(screen\)/);
+  expect(status).toContain("asking      Do you want to proceed?");
   // A while later, nothing was typed into the question.
   await Bun.sleep(2500);
   expect(received(cwd)).toEqual(["please [ask] first"]);
@@ -71,4 +74,9 @@ test("from the screen alone: a question holds messages, `approvals` shows it, `a
     option: "No, stop here",
   });
   await until(() => received(cwd).at(-1) === "answered: No, stop here", "the denial");
+  // At its input again, as far as its screen can tell.
+  expect(JSON.parse(runSource(["list", "--json"], sb.env).stdout)[0].agent).toMatchObject({
+    state: "idle",
+    source: "screen",
+  });
 }, 90_000);
