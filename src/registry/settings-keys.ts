@@ -96,14 +96,13 @@ export const RUNTIME_KEYS: Record<string, RuntimeKey> = {
   approvals: {
     field: "approvals",
     describe:
-      "codex's approval policy (-a: untrusted, on-request, never); unset, codex runs with approvals and sandbox bypassed",
+      "codex's approval policy (-a: on-request or never); unset, codex runs with approvals and sandbox bypassed",
     runtimes: ["codex"],
     parse(text, label) {
-      return ["untrusted", "on-request", "on-failure", "never"].includes(text)
+      // What the pinned codex takes (`codex --help`); another value makes it exit 2 at start.
+      return ["on-request", "never"].includes(text)
         ? ok(text)
-        : fail(
-            `${label} must be untrusted, on-request, on-failure or never (got ${JSON.stringify(text)})`,
-          );
+        : fail(`${label} must be on-request or never (got ${JSON.stringify(text)})`);
     },
   },
   "system-prompt-file": {

@@ -37,13 +37,17 @@ export function dialogOnScreen(screen: string, cursor: string): Dialog | undefin
     const numbers = [...rows.keys()].sort((a, b) => a - b);
     if (numbers.length < 2 || numbers[0] !== 1) continue;
     if (numbers.some((n, k) => n !== k + 1)) continue;
-    let question = "";
-    for (let j = first - 1; j >= 0 && j >= first - 6; j--) {
+    // The question: the nearest line above the list that asks (ends with "?"), and the line
+    // right above the list when that is another (codex: the command it would run).
+    const above: string[] = [];
+    for (let j = first - 1; j >= 0 && above.length < 8; j--) {
       const text = (lines[j] ?? "").replace(/[│┃|]/g, "").trim();
       if (text === "" || RULE.test(lines[j] ?? "")) continue;
-      question = text;
-      break;
+      above.push(text);
     }
+    const asks = above.find((l) => l.endsWith("?"));
+    const nearest = above[0] ?? "";
+    const question = asks && asks !== nearest ? `${asks} ${nearest}` : (asks ?? nearest);
     return {
       question: question || "a dialog",
       options: numbers.map((n) => rows.get(n) as string),

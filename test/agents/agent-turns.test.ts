@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { type AgentHost, type AgentRuntime, agentHost, realAgent } from "../helpers/agents";
 import { startModelServer } from "../helpers/model-server";
 
@@ -311,6 +313,61 @@ suite("codex", (binDir) => {
         expect(shown.reply).toContain("FRAGILE request");
         expect(shown.reply).not.toContain('"title"');
         expect(shown.turnError).toBeDefined();
+      },
+      TIMEOUT,
+    );
+
+    test(
+      "with its own approvals kept, codex's command dialog holds a message; `approve` runs the command, then the message goes once",
+      async () => {
+        const h = await agentHost("codex", binDir);
+        await h.startDaemon();
+        expect((await h.cli(["create", "cox", "--runtime", "codex"])).code).toBe(0);
+        expect((await h.cli(["set", "cox", "approvals=on-request"])).code).toBe(0);
+        h.server.onTrigger(
+          "RUNIT",
+          {
+            name: "exec_command",
+            args: {
+              cmd: "touch ran.txt",
+              sandbox_permissions: "require_escalated",
+              justification: "to write a file",
+            },
+          },
+          { times: 1 },
+        );
+        expect((await h.cli(["send", "cox", "-m", "please RUNIT"])).code).toBe(0);
+        const waiting = await h.until(
+          async () => {
+            const list = (await h.cli(["approvals", "--json"])).json as unknown as {
+              question: string;
+              options: string[];
+            }[];
+            return list[0];
+          },
+          "codex's dialog in approvals",
+          60_000,
+        );
+        expect(waiting.question).toBe(
+          "Would you like to run the following command? $ touch ran.txt",
+        );
+        expect(waiting.options[0]).toBe("Yes, proceed (y)");
+        const held = await h.cli(["send", "cox", "-m", "meanwhile", "--json"]);
+        expect(held.json).toMatchObject({ outcome: "queued" });
+        await Bun.sleep(2000);
+        expect(count(h, "meanwhile")).toBe(0);
+        expect((await h.cli(["approve", "cox", "--json"])).json).toMatchObject({
+          ok: true,
+          option: "Yes, proceed (y)",
+        });
+        const ran = join(h.sb.layout.peersDir, "cox", "ran.txt");
+        await h.until(() => existsSync(ran), "the approved command to run", 30_000);
+        await h.until(
+          async () => (await message(h, String(held.json.id))).answeredAt,
+          "the held message answered",
+          90_000,
+        );
+        expect(count(h, "meanwhile")).toBe(1);
       },
       TIMEOUT,
     );
