@@ -334,7 +334,11 @@ browserDescribe("the peer view", () => {
     await page.goto(await loginUrl(d));
     await page.click(`${row("echo-ana")} a`);
     await page.waitForSelector('#state[data-state="asleep"]');
-    expect(await page.textContent(".xterm-rows")).toContain("not running");
+    // The terminal draws a moment after the state shows.
+    await until(
+      async () => (await page.textContent(".xterm-rows"))?.includes("not running"),
+      "the terminal to say the session is not running",
+    );
 
     await page.click('button[data-action="wake"]');
     await page.waitForSelector('#state[data-state="live"]', { timeout: 20_000 });
