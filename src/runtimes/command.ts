@@ -19,6 +19,9 @@ export const commandAdapter: RuntimeAdapter = {
   name: "command",
   kind: "tui",
   bootTimeoutMs: 30_000,
+  // Ready with no pattern means ready at once: a program that cannot start (not found, a bad
+  // flag) ends within this, and is a failed boot rather than a session that dies after it.
+  readyHoldMs: 500,
   markers: { prompt: DEFAULT_COMMAND_PROMPT, settleMs: 100, singleEnter: true },
   argv(ctx) {
     const command = ctx.settings.command?.trim();
