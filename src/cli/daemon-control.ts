@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import type { Config } from "../core/config";
 import { layoutOf } from "../core/paths";
-import { type DaemonInfo, runningDaemon } from "../daemon/info";
+import { type DaemonInfo, daemonRuns, runningDaemon } from "../daemon/info";
 import { daemonServiceArgv } from "../service/daemon-service";
 import { runCommand } from "../service/runner";
 import { daemonFor } from "./daemon-client";
@@ -38,16 +38,6 @@ async function until<T>(what: () => T | undefined, ms: number): Promise<T | unde
   }
 }
 
-/** Whether a process of that pid still runs (EPERM: it does, as another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Stop the running daemon (SIGTERM: it finishes what it is typing; queued messages stay). */
 export async function stopDaemon(config: Config): Promise<number | undefined> {
   const layout = layoutOf(config);
@@ -56,11 +46,9 @@ export async function stopDaemon(config: Config): Promise<number | undefined> {
   if (!viaServiceManager(config, "stop")) process.kill(running.pid, "SIGTERM");
   // Gone means the process has exited, not only its daemon.json: until then it may still be
   // closing the database, which a command run right after (`verify --fix`, a backup) must not race.
+  // An exited daemon that its parent has not reaped yet (a zombie) is gone.
   const gone = await withSpinner(`stopping the daemon (pid ${running.pid})…`, () =>
-    until(
-      () => (runningDaemon(layout)?.pid === running.pid || alive(running.pid) ? undefined : true),
-      STOP_WAIT_MS,
-    ),
+    until(() => (daemonRuns(running) ? undefined : true), STOP_WAIT_MS),
   );
   if (!gone)
     throw actionError(

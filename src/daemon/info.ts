@@ -27,3 +27,8 @@ export function runningDaemon(layout: Layout): DaemonInfo | undefined {
     return undefined;
   }
 }
+
+/** Whether that daemon's process still runs; exited but not yet reaped (a zombie) is gone. */
+export function daemonRuns(info: DaemonInfo): boolean {
+  return sameProcess(info.pid, info.token);
+}
