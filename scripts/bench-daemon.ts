@@ -133,7 +133,7 @@ export async function daemonBench(binary: string, summary: (xs: number[]) => Sum
   } finally {
     daemon.kill("SIGTERM");
     await daemon.exited;
-    for (const identity of names) new Tmux(tmuxSocket(layout, identity)).killServer();
+    for (const identity of names) new Tmux(tmuxSocket(layout, identity)).run(["kill-server"]);
     store.value.close();
     rmSync(home, { recursive: true, force: true });
   }

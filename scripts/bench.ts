@@ -22,7 +22,7 @@ import { commandAdapter } from "../src/runtimes/command";
 import { echoAdapter } from "../src/runtimes/echo";
 import type { RuntimeAdapter } from "../src/runtimes/types";
 import { openStore } from "../src/store/db";
-import { Tmux, tmuxSpawns } from "../src/tmux/client";
+import { Tmux, tmuxCalls } from "../src/tmux/client";
 import { cliBench } from "./bench-cli";
 import { daemonBench } from "./bench-daemon";
 import { meshBench } from "./bench-mesh";
@@ -130,7 +130,7 @@ function sessionHome() {
     return { session: r.session, ms: performance.now() - t };
   };
   const cleanup = () => {
-    for (const socket of sockets) new Tmux(socket).killServer();
+    for (const socket of sockets) new Tmux(socket).run(["kill-server"]);
     rmSync(home, { recursive: true, force: true });
   };
   return { layout, start, cleanup };
@@ -206,11 +206,11 @@ async function hundredPeers() {
     const ticks: number[] = [];
     let spawned = 0;
     for (let i = 0; i < 10; i++) {
-      const before = tmuxSpawns.count;
+      const before = tmuxCalls.count;
       const t = performance.now();
       const report = await superviseTick(host);
       ticks.push(performance.now() - t);
-      spawned += tmuxSpawns.count - before;
+      spawned += tmuxCalls.count - before;
       if (report.checked !== 100 || report.died.length + report.slept.length > 0)
         throw new Error(`tick saw ${JSON.stringify(report)}`);
     }
@@ -229,7 +229,8 @@ async function hundredPeers() {
       target_tick_median_ms: 100,
     };
   } finally {
-    for (let i = 0; i < 100; i++) new Tmux(tmuxSocket(layout, `command-p${i}`)).killServer();
+    for (let i = 0; i < 100; i++)
+      new Tmux(tmuxSocket(layout, `command-p${i}`)).run(["kill-server"]);
     store.value.close();
     rmSync(home, { recursive: true, force: true });
   }

@@ -88,22 +88,22 @@ const checks: [string, () => string | undefined][] = [
           "echo-agent",
         ]);
         if (!started.ok) return `tmux new-session failed: ${started.stderr}`;
-        const screen = () => tmux.capturePane("smoke").stdout;
+        const screen = () => tmux.run(["capture-pane", "-p", "-t", "=smoke:"]).stdout;
         const waitFor = (test: () => boolean) => {
           for (let i = 0; i < 100 && !test(); i++) Bun.sleepSync(50);
           return test();
         };
         if (!waitFor(() => /^❯/m.test(screen()))) return `no prompt; screen: ${screen().trim()}`;
-        tmux.loadBuffer("m", "smoke\nline two");
-        tmux.pasteBuffer("m", "smoke");
+        tmux.run(["load-buffer", "-b", "m", "-"], { input: "smoke\nline two" });
+        tmux.run(["paste-buffer", "-p", "-d", "-b", "m", "-t", "=smoke:"]);
         if (!waitFor(() => screen().includes("line two"))) return "the paste did not land";
-        tmux.sendKeys("smoke", ["Enter"]);
+        tmux.run(["send-keys", "-t", "=smoke:", "Enter"]);
         const log = join(cwd, ".iapeer", "echo-received.jsonl");
         if (!waitFor(() => existsSync(log))) return "nothing recorded after Enter";
         const text = JSON.parse(readFileSync(log, "utf8").trim()).text;
         return text === "smoke\nline two" ? undefined : `recorded ${JSON.stringify(text)}`;
       } finally {
-        tmux.killServer();
+        tmux.run(["kill-server"]);
       }
     },
   ],

@@ -43,7 +43,7 @@ export async function agentRoute(
   }
   if (req.method === "GET" && path === "/v1/approvals") {
     if (!local) return json(403, { error: "only the local user sees the dialogs waiting" });
-    return json(200, listApprovals(host));
+    return json(200, await listApprovals(host));
   }
   const answer = /^\/v1\/peers\/([^/]+)\/(approve|deny)$/.exec(path);
   if (req.method === "POST" && answer) {

@@ -7,6 +7,7 @@ import { processToken } from "../launch/pid";
 import { adoptRunningSessions } from "../lifecycle/adopt";
 import { superviseTick } from "../lifecycle/supervise";
 import { type MeshNode, startMeshNode } from "../mesh/node";
+import { useControlConnections } from "../tmux/control";
 import { Dispatcher } from "../transport/dispatcher";
 import { watchTurns } from "../transport/turn-watch";
 import { UiLogins } from "../ui/auth";
@@ -150,6 +151,9 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
   writeFileAtomic(layout.daemonInfo, `${JSON.stringify(info, null, 2)}\n`);
   host.events.write("daemon-start", { pid: process.pid, port: info.port, version: VERSION });
 
+  // Screens are read and keys typed over one control connection per tmux server, not a process
+  // per command: the daemon's thread stays free for requests while deliveries run.
+  useControlConnections(true);
   // Messages left queued, or mid-delivery by a daemon that died, go out now (each recipient's
   // worker first recovers what was in flight).
   dispatcher.kickAll();
@@ -164,9 +168,9 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
   const pass = (idle: boolean) => {
     passing = passing
       .then(() => superviseTick(host, { idle }))
-      .then(() => {
+      .then(async () => {
         // A turn whose failure only the screen shows (codex): its messages go back to the queue.
-        for (const peer of watchTurns(host)) void dispatcher.kick(peer);
+        for (const peer of await watchTurns(host)) void dispatcher.kick(peer);
         if (idle) dispatcher.kickAll();
         else dispatcher.kickRisen();
       })
@@ -207,6 +211,7 @@ export async function startDaemon(host: Host): Promise<DaemonStart> {
     void tcp?.stop(false);
     await mesh?.stop();
     await dispatcher.stop();
+    useControlConnections(false);
     await passing;
     await Bun.sleep(100);
     unix.stop(true);

@@ -38,8 +38,8 @@ interface Probe {
 }
 
 /** One tmux call per look: is the pane dead, and what is on the screen. */
-function probe(tmux: Tmux, identity: string): Probe {
-  const res = tmux.run([
+async function probe(tmux: Tmux, identity: string): Promise<Probe> {
+  const res = await tmux.call([
     "display-message",
     "-p",
     "-t",
@@ -94,7 +94,7 @@ const QUOTED_LINES = 4;
 async function answer(tmux: Tmux, identity: string, keys: readonly string[]): Promise<void> {
   for (const [i, key] of keys.entries()) {
     if (i > 0) await Bun.sleep(KEY_PAUSE_MS);
-    tmux.sendKeys(identity, [key]);
+    await tmux.sendKeys(identity, [key]);
   }
 }
 
@@ -119,10 +119,12 @@ export async function bootLoop(
   for (let look = 0; ; look++) {
     if (opts.signal?.aborted)
       return { ok: false, reason: "cancelled", error: "stopped while it was starting" };
-    const p = probe(tmux, record.identity);
+    const p = await probe(tmux, record.identity);
     if (p.gone || p.dead) {
       // tmux's dead-pane line scrolls the last output into history, so look there too.
-      const history = p.gone ? "" : tmux.capturePane(record.identity, { history: 50 }).stdout;
+      const history = p.gone
+        ? ""
+        : (await tmux.capturePane(record.identity, { history: 50 })).stdout;
       const output = (history || paneLogTail(opts.paneLog)).replace(TMUX_DEAD_LINE, "");
       keepLastWords(opts.paneLog, output);
       // A runtime that prints why it cannot run and exits gets that cause, not just its status.

@@ -109,11 +109,11 @@ export async function launch(
     );
 
   const tmux = new Tmux(cfg.socket, cfg.tmuxBinary);
-  if (tmux.hasSession(identity)) {
+  if (await tmux.hasSession(identity)) {
     return logFailure(cfg, identity, failed("tmux", `session ${identity} is already running`));
   }
   // A server left without sessions (or a stale socket) would not take our options: start clean.
-  tmux.killServer();
+  await tmux.killServer();
 
   const env = sessionEnv({
     identity: spec.identity,
@@ -135,14 +135,14 @@ export async function launch(
     paneLog: cfg.paneLog,
   };
   preparePaneLog(cfg.paneLog);
-  let created = tmux.run(newSessionArgs(input), { env });
-  if (!created.ok && cfg.exitsLog && !tmux.hasSession(identity)) {
+  let created = await tmux.call(newSessionArgs(input), { env });
+  if (!created.ok && cfg.exitsLog && !(await tmux.hasSession(identity))) {
     // The hook is best effort: a tmux that refuses it still gets a plain session.
     cfg.events.write("exit-hook-failed", { identity, error: created.stderr });
-    tmux.killServer(); // a half-configured server (remain-on-exit, no hook) would keep dead panes
-    created = tmux.run(newSessionArgs(input, false), { env });
+    await tmux.killServer(); // a half-configured server (remain-on-exit, no hook) would keep dead panes
+    created = await tmux.call(newSessionArgs(input, false), { env });
   }
-  if (!created.ok && !tmux.hasSession(identity)) {
+  if (!created.ok && !(await tmux.hasSession(identity))) {
     return logFailure(
       cfg,
       identity,
@@ -153,7 +153,7 @@ export async function launch(
     );
   }
 
-  const pids = tmux.display(identity, "#{pid} #{pane_pid}");
+  const pids = await tmux.display(identity, "#{pid} #{pane_pid}");
   const [serverPid, panePid] = pids.stdout.trim().split(" ").map(Number);
   const record: SessionRecord = {
     identity,
@@ -169,7 +169,7 @@ export async function launch(
     ...(cfg.signal && { signal: cfg.signal }),
   });
   if (!boot.ok) {
-    if (boot.reason !== "died") stopSession(tmux);
+    if (boot.reason !== "died") await stopSession(tmux);
     return logFailure(cfg, identity, boot);
   }
   const readyMs = Math.round(performance.now() - started);

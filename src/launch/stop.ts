@@ -8,8 +8,8 @@ import { EXIT_HOOK_NAME } from "../tmux/exit-hook";
  * The server goes with it: one server per identity, and so does its socket file, which tmux
  * leaves behind when killed.
  */
-export function stopSession(tmux: Tmux): TmuxResult {
-  const result = tmux.run(["set-hook", "-gu", EXIT_HOOK_NAME, THEN, "kill-server"]);
+export async function stopSession(tmux: Tmux): Promise<TmuxResult> {
+  const result = await tmux.call(["set-hook", "-gu", EXIT_HOOK_NAME, THEN, "kill-server"]);
   if (result.ok) rmSync(tmux.socket, { force: true });
   return result;
 }

@@ -4,7 +4,7 @@ import { tmuxSocket } from "../core/paths";
 import { type Host, nowOf } from "../home/host";
 import { sameProcess } from "../launch/pid";
 import { getPeer } from "../registry/registry";
-import { Tmux } from "../tmux/client";
+import { pane, Tmux } from "../tmux/client";
 import { getSession, recordLaunched } from "./sessions";
 import { isLive } from "./wake";
 
@@ -110,7 +110,13 @@ export function adoptRunningSessions(host: Host, personality?: string): string[]
     const socket = tmuxSocket(host.layout, identity);
     up ??= serverProbe();
     if (!up(socket) && !answersAfterAll(socket)) continue;
-    const shown = new Tmux(socket).display(identity, "#{pid} #{pane_pid} #{session_created}");
+    const shown = new Tmux(socket).run([
+      "display-message",
+      "-p",
+      "-t",
+      pane(identity),
+      "#{pid} #{pane_pid} #{session_created}",
+    ]);
     const [serverPid, panePid, created] = shown.stdout.trim().split(" ").map(Number);
     if (!shown.ok || !serverPid || !panePid) continue;
     const session = recordLaunched(
@@ -135,7 +141,13 @@ export function adoptRunningSessions(host: Host, personality?: string): string[]
 export function runningSessionFolders(host: Host): Map<string, string> {
   const folders = new Map<string, string>();
   for (const identity of runningIdentities(host)) {
-    const shown = new Tmux(tmuxSocket(host.layout, identity)).display(identity, "#{session_path}");
+    const shown = new Tmux(tmuxSocket(host.layout, identity)).run([
+      "display-message",
+      "-p",
+      "-t",
+      pane(identity),
+      "#{session_path}",
+    ]);
     if (shown.ok && shown.stdout.trim() !== "") folders.set(identity, shown.stdout.trim());
   }
   return folders;

@@ -33,12 +33,12 @@ export interface Approval {
 }
 
 /** The dialog a live session's screen shows now, if any. */
-function dialogShown(
+async function dialogShown(
   tmux: Tmux,
   identity: string,
   cursor: string,
-): { dialog: Dialog; plain: string } | undefined {
-  const screen = tmux.capturePane(identity);
+): Promise<{ dialog: Dialog; plain: string } | undefined> {
+  const screen = await tmux.capturePane(identity);
   if (!screen.ok) return undefined;
   const plain = stripAnsi(screen.stdout);
   const dialog = dialogOnScreen(plain, cursor);
@@ -49,17 +49,26 @@ function dialogShown(
  * Every session waiting for a person: what its hooks said, and what the screens of the other
  * live sessions show (a runtime without hooks, or a dialog its hooks did not report).
  */
-export function listApprovals(host: Host): Approval[] {
+export async function listApprovals(host: Host): Promise<Approval[]> {
   const states = new Map(listAgentStates(host.store).map((s) => [s.identity, s]));
-  const out: Approval[] = [];
-  for (const session of listSessions(host.store, "live")) {
-    if (!isLive(session)) continue;
+  const sessions = listSessions(host.store, "live").flatMap((session) => {
     const adapter = adapterFor(session.runtime);
-    if (!adapter.ok || adapter.value.kind !== "tui") continue;
+    return isLive(session) && adapter.ok && adapter.value.kind === "tui"
+      ? [{ session, cursor: adapter.value.markers.prompt }]
+      : [];
+  });
+  // Every screen is read at once: a fleet's list costs one round trip, not one per session.
+  const screens = await Promise.all(
+    sessions.map(({ session, cursor }) =>
+      host.config.screenStates
+        ? dialogShown(new Tmux(session.socket), session.identity, cursor)
+        : undefined,
+    ),
+  );
+  const out: Approval[] = [];
+  for (const [i, { session }] of sessions.entries()) {
     const recorded = states.get(session.identity);
-    const shown = host.config.screenStates
-      ? dialogShown(new Tmux(session.socket), session.identity, adapter.value.markers.prompt)
-      : undefined;
+    const shown = screens[i];
     if (recorded?.state !== "asking" && !shown) continue;
     const dialog = {
       ...(recorded?.dialog ?? shown?.dialog ?? { question: "a dialog", options: [] }),
@@ -142,12 +151,12 @@ export async function answerDialog(
   if (!adapter.ok) return { ok: false, error: adapter.error };
   const cursor = adapter.value.markers.prompt;
   const tmux = new Tmux(session.socket);
-  let shown = dialogShown(tmux, session.identity, cursor);
+  let shown = await dialogShown(tmux, session.identity, cursor);
   // The hook says a dialog is coming a moment before the screen shows it: wait for it a little.
   const announced = getAgentState(host.store, session.identity)?.state === "asking";
   for (const until = Date.now() + DIALOG_DRAWN_MS; !shown && announced && Date.now() < until; ) {
     await Bun.sleep(100);
-    shown = dialogShown(tmux, session.identity, cursor);
+    shown = await dialogShown(tmux, session.identity, cursor);
   }
   if (!shown)
     return {
@@ -176,22 +185,22 @@ export async function answerDialog(
   }
   const chosen = index === undefined ? "Escape" : (options[index] as string);
   if (index === undefined) {
-    tmux.sendKeys(session.identity, ["Escape"]);
+    await tmux.sendKeys(session.identity, ["Escape"]);
   } else {
     const label = new RegExp(`^(\\d+\\.\\s*)?${escapeRegExp(chosen)}`);
     // One arrow at a time, each seen on the screen before the next: a burst can lose arrows.
     let pressed = false;
     for (let look = 0; look < 20 && !pressed; look++) {
-      const now = tmux.capturePane(session.identity);
+      const now = await tmux.capturePane(session.identity);
       if (!now.ok) return { ok: false, error: `${personality}'s session ended` };
       const moves = movesTo(stripAnsi(now.stdout), cursor, label);
       if (moves === undefined)
         return { ok: false, error: `${personality}'s dialog changed; nothing was pressed` };
       if (moves === 0) {
-        tmux.sendKeys(session.identity, ["Enter"]);
+        await tmux.sendKeys(session.identity, ["Enter"]);
         pressed = true;
       } else {
-        tmux.sendKeys(session.identity, [moves > 0 ? "Down" : "Up"]);
+        await tmux.sendKeys(session.identity, [moves > 0 ? "Down" : "Up"]);
         await Bun.sleep(300);
       }
     }
@@ -199,7 +208,7 @@ export async function answerDialog(
   }
   // The dialog leaves the screen once taken.
   for (const until = Date.now() + 5000; Date.now() < until; await Bun.sleep(100)) {
-    if (!dialogShown(tmux, session.identity, cursor)) break;
+    if (!(await dialogShown(tmux, session.identity, cursor))) break;
   }
   const before = getAgentState(host.store, session.identity);
   // An agent with signals of its own says what it does next; for one without, it is at its input.

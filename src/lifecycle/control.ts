@@ -31,7 +31,7 @@ export async function endSession(
     const s = getSession(host.store, identity);
     if (s?.state !== "live") return false;
     const wasLive = isLive(s);
-    if (wasLive) stopSession(new Tmux(s.socket));
+    if (wasLive) await stopSession(new Tmux(s.socket));
     host.store.write(() => markAsleep(host.store, identity, resume, nowOf(host)));
     if (wasLive) host.events.write(reason === "idle" ? "sleep" : "stop", { identity, reason });
     return wasLive;

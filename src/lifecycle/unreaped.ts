@@ -41,7 +41,7 @@ export async function settleUnreaped(host: Host, s: SessionRow): Promise<boolean
   // A server that cannot answer (stopped) or does not (hung) is ended by its pid.
   const stopped =
     processState(s.serverPid) !== "T" &&
-    stopSession(new Tmux(tmuxSocket(host.layout, s.identity))).ok;
+    (await stopSession(new Tmux(tmuxSocket(host.layout, s.identity)))).ok;
   if (!stopped && sameProcess(s.serverPid, s.serverToken)) {
     try {
       process.kill(s.serverPid, "SIGKILL");

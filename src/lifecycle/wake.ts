@@ -145,8 +145,8 @@ export async function wakeOrSpawn(
       }
       // A session with no live row is an orphan of an interrupted wake: it would block this one.
       const tmux = new Tmux(tmuxSocket(host.layout, identity));
-      if (tmux.hasSession(identity)) {
-        stopSession(tmux);
+      if (await tmux.hasSession(identity)) {
+        await stopSession(tmux);
         host.events.write("orphan-stopped", { identity });
       }
 

@@ -237,7 +237,7 @@ export async function selftest(
     }
     const sockDir = join(home, "run", "tmux");
     if (existsSync(sockDir))
-      for (const sock of readdirSync(sockDir)) new Tmux(join(sockDir, sock)).killServer();
+      for (const sock of readdirSync(sockDir)) new Tmux(join(sockDir, sock)).run(["kill-server"]);
     rmSync(home, { recursive: true, force: true });
   }
   const ok = steps.length === 8 && steps.every((s) => s.ok);

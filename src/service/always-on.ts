@@ -101,7 +101,7 @@ export async function runAlwaysOn(
   const death = await awaitSessionEnd(record, { exitsLog: host.layout.exitsLog, signal: stop });
   const uptimeS = Math.round((nowOf(host).getTime() - Date.parse(session.startedAt)) / 1000);
   if (!death) {
-    stopSession(new Tmux(session.socket));
+    await stopSession(new Tmux(session.socket));
     host.store.write(() => markAsleep(host.store, identity, false, nowOf(host)));
     host.events.write("stop", { identity, reason: "service-stop" });
     return ok({ code: 0, message: `stopped ${identity}` });

@@ -26,11 +26,11 @@ export async function awaitInputLine(
 ): Promise<InputLineWait> {
   const started = Date.now();
   for (let look = 0; ; look++) {
-    const view = readInput(tmux, identity, markers.prompt);
+    const view = await readInput(tmux, identity, markers.prompt);
     if (view === null) return { ok: false, gone: true };
     if (view !== undefined) return { ok: true, waitedMs: Date.now() - started, view };
     if (Date.now() - started >= timeoutMs) {
-      const screen = tmux.capturePane(identity);
+      const screen = await tmux.capturePane(identity);
       const last = screen.ok ? lastLines(stripAnsi(screen.stdout), 2) : [];
       return {
         ok: false,

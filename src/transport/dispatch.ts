@@ -132,7 +132,7 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
 
   const tmux = new Tmux(session.socket);
   if (adapter.value.kind === "tui") {
-    const hold = holdFor(host, recipient, id.value.identity, adapter.value, tmux);
+    const hold = await holdFor(host, recipient, id.value.identity, adapter.value, tmux);
     if (hold) return held(host, msg, hold, woke, Date.now() - started);
     if (msg.held) host.store.write(() => clearHeld(host.store, recipient));
   }
@@ -141,9 +141,9 @@ async function deliverOne(host: Host, recipient: string, typing: TypeInOptions):
     // No screen to read: written to its input, but nothing can confirm it arrived.
     host.store.write(() => markTyping(host.store, msg.id, nowOf(host)));
     const wrote =
-      tmux.loadBuffer(`iapeer-${msg.id}`, text.value).ok &&
-      tmux.pasteBuffer(`iapeer-${msg.id}`, id.value.identity).ok;
-    if (wrote) tmux.sendKeys(id.value.identity, ["Enter"]);
+      (await tmux.loadBuffer(`iapeer-${msg.id}`, text.value)).ok &&
+      (await tmux.pasteBuffer(`iapeer-${msg.id}`, id.value.identity)).ok;
+    if (wrote) await tmux.sendKeys(id.value.identity, ["Enter"]);
     return done(wrote ? "unconfirmed" : "failed", {
       woke,
       error: wrote

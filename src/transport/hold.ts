@@ -20,13 +20,13 @@ const ASKING_CHECK_MS = 10_000;
  * into a dialog meant for a person (the agent's hooks or its screen: either one is enough); not
  * while a limit holds; not into a turn that typing would interrupt.
  */
-export function holdFor(
+export async function holdFor(
   host: Host,
   personality: string,
   identity: string,
   adapter: RuntimeAdapter,
   tmux: Tmux,
-): string | undefined {
+): Promise<string | undefined> {
   const now = nowOf(host);
   const state = getAgentState(host.store, identity);
   const asking = (question: string) => `${personality} waits for a person's answer: "${question}"`;
@@ -39,7 +39,7 @@ export function holdFor(
   }
   if (state?.state === "errored" && now.getTime() - Date.parse(state.since) < ERRORED_PAUSE_MS)
     return `${personality}'s last turn failed${state.error ? ` (${state.error.slice(0, 160)})` : ""}; it is tried again in a moment`;
-  const screen = host.config.screenStates ? tmux.capturePane(identity) : undefined;
+  const screen = host.config.screenStates ? await tmux.capturePane(identity) : undefined;
   const plain = screen?.ok ? stripAnsi(screen.stdout) : undefined;
   const dialog = plain !== undefined ? dialogOnScreen(plain, adapter.markers.prompt) : undefined;
   const record = (next: "asking" | "idle" | "busy") =>

@@ -34,9 +34,9 @@ export async function submitOwnLeftover(
     ours.some((m) => m?.recipient !== recipient || (m.state !== "unconfirmed" && m.id !== current))
   )
     return [];
-  tmux.sendKeys(identity, ["Enter"]);
+  await tmux.sendKeys(identity, ["Enter"]);
   for (const until = Date.now() + confirmMs; Date.now() < until; await Bun.sleep(50)) {
-    const now = readInput(tmux, identity, markers.prompt);
+    const now = await readInput(tmux, identity, markers.prompt);
     if (now === null) return [];
     if (now !== undefined && now.line !== view.line) {
       const confirmed = ids;

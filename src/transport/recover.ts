@@ -74,11 +74,11 @@ async function settledInput(
   identity: string,
   prompt: string,
 ): Promise<InputView | undefined | null> {
-  let last = readInput(tmux, identity, prompt);
+  let last = await readInput(tmux, identity, prompt);
   let since = Date.now();
   for (const until = Date.now() + SETTLE_CEILING_MS; Date.now() < until; ) {
     await Bun.sleep(50);
-    const now = readInput(tmux, identity, prompt);
+    const now = await readInput(tmux, identity, prompt);
     if (JSON.stringify(now) !== JSON.stringify(last)) {
       last = now;
       since = Date.now();
@@ -108,7 +108,7 @@ async function look(host: Host, msg: Message): Promise<Verdict> {
       // A placeholder hides the text; only the paste's own window can have put one there.
       (!msg.typedAt && view.line !== "" && (markers.pastePlaceholder?.test(view.area) ?? false)));
   if (onInput) return (await submit(tmux, identity, markers, view)) ? "delivered" : "unconfirmed";
-  if (inHistory(tmux, identity, msg.id)) return "delivered";
+  if (await inHistory(tmux, identity, msg.id)) return "delivered";
   if (!msg.typedAt && (view === undefined || view.line === "")) return "requeue";
   return "unconfirmed";
 }
@@ -120,9 +120,9 @@ async function submit(
   markers: DeliveryMarkers,
   before: InputView,
 ): Promise<boolean> {
-  tmux.sendKeys(identity, ["Enter"]);
+  await tmux.sendKeys(identity, ["Enter"]);
   for (const until = Date.now() + 5000; Date.now() < until; await Bun.sleep(50)) {
-    const now = readInput(tmux, identity, markers.prompt);
+    const now = await readInput(tmux, identity, markers.prompt);
     if (now === null) return false;
     if (now !== undefined && now.line !== before.line) return true;
   }
@@ -130,7 +130,7 @@ async function submit(
 }
 
 /** Whether the session's scrollback shows the message's id: it was submitted. */
-function inHistory(tmux: Tmux, identity: string, messageId: string): boolean {
-  const all = tmux.capturePane(identity, { history: 100_000 });
+async function inHistory(tmux: Tmux, identity: string, messageId: string): Promise<boolean> {
+  const all = await tmux.capturePane(identity, { history: 100_000 });
   return all.ok && stripAnsi(all.stdout).includes(messageId);
 }

@@ -18,7 +18,7 @@ const SETTLE_MS = 1000;
  * to the queue (at most IAPEER_TURN_RETRIES times), never `answered`. Returns the recipients whose
  * queues may move.
  */
-export function watchTurns(host: Host): string[] {
+export async function watchTurns(host: Host): Promise<string[]> {
   const moved: string[] = [];
   const now = nowOf(host);
   for (const state of listAgentStates(host.store)) {
@@ -30,7 +30,7 @@ export function watchTurns(host: Host): string[] {
     if (!adapter.ok || !adapter.value.turnFailedOnScreen) continue;
     const session = getSession(host.store, state.identity);
     if (!isLive(session)) continue;
-    const screen = new Tmux(session.socket).capturePane(state.identity);
+    const screen = await new Tmux(session.socket).capturePane(state.identity);
     if (!screen.ok) continue;
     const plain = stripAnsi(screen.stdout);
     if (adapter.value.busyOnScreen?.(plain)) continue;

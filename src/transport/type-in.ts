@@ -38,27 +38,30 @@ export interface InputView {
  * The session's input box, read with escapes so that a faint placeholder is not taken for text;
  * undefined when no input line is on screen, null when the session is gone.
  */
-export function readInput(
+export async function readInput(
   tmux: Tmux,
   identity: string,
   prompt: string,
   /** Lines of scrollback to read too: a long text pushes its prompt off the screen. */
   history = 0,
-): InputView | undefined | null {
-  const screen = tmux.capturePane(identity, { escapes: true, ...(history > 0 && { history }) });
+): Promise<InputView | undefined | null> {
+  const screen = await tmux.capturePane(identity, {
+    escapes: true,
+    ...(history > 0 && { history }),
+  });
   if (!screen.ok) return null;
   return inputBox(withoutFaint(screen.stdout), prompt);
 }
 
 /** Whether the pane's program has exited (or the session is gone). */
-function paneDead(tmux: Tmux, identity: string): boolean {
-  const res = tmux.display(identity, "#{pane_dead}");
+async function paneDead(tmux: Tmux, identity: string): Promise<boolean> {
+  const res = await tmux.display(identity, "#{pane_dead}");
   return !res.ok || res.stdout.trim() === "1";
 }
 
 /** Whether the pane's program has handed its terminal to a job of its own (a shell's command). */
-function jobRunning(tmux: Tmux, identity: string): boolean {
-  const pid = Number(tmux.display(identity, "#{pane_pid}").stdout.trim());
+async function jobRunning(tmux: Tmux, identity: string): Promise<boolean> {
+  const pid = Number((await tmux.display(identity, "#{pane_pid}")).stdout.trim());
   return pid > 0 && foregroundTaken(pid) === true;
 }
 
@@ -117,7 +120,7 @@ export async function typeIn(
   // A draft on the input line is a person's unsent text (or leftovers): never typed over, nor
   // merged with. What the runtime itself shows there (claude's queued-message hint) is no draft.
   const isDraft = (view: InputView) => view.line !== "" && !markers.notDraft?.test(view.line);
-  let before = readInput(tmux, identity, prompt, history);
+  let before = await readInput(tmux, identity, prompt, history);
   while (
     before !== null &&
     before !== undefined &&
@@ -125,7 +128,7 @@ export async function typeIn(
     Date.now() - started < opts.draftWaitMs
   ) {
     await Bun.sleep(200);
-    before = readInput(tmux, identity, prompt, history);
+    before = await readInput(tmux, identity, prompt, history);
   }
   if (before === null) return { outcome: "not-typed", reason: "the session is gone" };
   if (before === undefined)
@@ -138,14 +141,14 @@ export async function typeIn(
   const heldMs = Date.now() - started;
 
   onTyping();
-  const loaded = tmux.loadBuffer(bufferName, text);
+  const loaded = await tmux.loadBuffer(bufferName, text);
   if (!loaded.ok)
     return { outcome: "not-typed", reason: `tmux load-buffer failed: ${loaded.stderr}` };
-  const pasted = tmux.pasteBuffer(bufferName, identity);
+  const pasted = await tmux.pasteBuffer(bufferName, identity);
   // A paste-buffer that failed (timed out, say) may still have pasted: what the screen shows
   // decides, never the tmux client's exit status alone.
   if (pasted.ok) onTyped();
-  else tmux.run(["delete-buffer", "-b", bufferName]);
+  else await tmux.call(["delete-buffer", "-b", bufferName]);
 
   const mark = landingMark(text);
   const landed = (input: InputView | null | undefined) =>
@@ -156,7 +159,7 @@ export async function typeIn(
   let shown: InputView | null | undefined;
   const landingMs = landingWaitMs(text, opts.confirmMs);
   for (const until = Date.now() + landingMs; Date.now() < until; await Bun.sleep(POLL_MS)) {
-    shown = readInput(tmux, identity, prompt, history);
+    shown = await readInput(tmux, identity, prompt, history);
     if (shown === null || landed(shown)) break;
   }
   if (!pasted.ok && !landed(shown))
@@ -166,7 +169,11 @@ export async function typeIn(
   if (!shown || !landed(shown)) {
     // A line-based program keeps a half-shown paste on its line, where it would be the start
     // of every later input: clear it, only when the line was empty before and holds our text.
-    if (markers.singleEnter && before.line === "" && clearOurText(tmux, identity, prompt, text))
+    if (
+      markers.singleEnter &&
+      before.line === "" &&
+      (await clearOurText(tmux, identity, prompt, text))
+    )
       return { outcome: "not-typed", reason: "the paste never showed whole on the input line" };
     return { outcome: "unconfirmed", reason: "the paste never showed on the input line", heldMs };
   }
@@ -177,17 +184,17 @@ export async function typeIn(
   // Its program gone before any Enter of ours: the text went with it, never submitted, and may
   // be typed again into the next session.
   const gone = { outcome: "not-typed", reason: "the session ended before Enter" } as const;
-  if (paneDead(tmux, identity)) return gone;
+  if (await paneDead(tmux, identity)) return gone;
   for (let attempt = 0; attempt <= opts.enterRetries; attempt++) {
-    const sent = tmux.sendKeys(identity, ["Enter"]);
+    const sent = await tmux.sendKeys(identity, ["Enter"]);
     // A send-keys that failed may still have pressed Enter: only a dead pane says it did not.
-    if (!sent.ok && attempt === 0 && paneDead(tmux, identity)) return gone;
+    if (!sent.ok && attempt === 0 && (await paneDead(tmux, identity))) return gone;
     for (
       const until = Date.now() + opts.confirmMs / (opts.enterRetries + 1);
       Date.now() < until;
       await Bun.sleep(POLL_MS)
     ) {
-      const now = readInput(tmux, identity, prompt, history);
+      const now = await readInput(tmux, identity, prompt, history);
       // Gone while its input line still showed the text, never seen taking it: typed again into
       // the next session. Losing it would be worse than the rare duplicate of a program that
       // read the Enter in its last milliseconds, which the envelope's id lets it recognise.
@@ -207,7 +214,7 @@ export async function typeIn(
         return { outcome: "delivered", heldMs };
       // A line-based program runs what it took: a job holding the terminal is the text taken,
       // though its line stays on screen until the job ends.
-      if (markers.singleEnter && jobRunning(tmux, identity))
+      if (markers.singleEnter && (await jobRunning(tmux, identity)))
         return { outcome: "delivered", heldMs };
     }
   }
@@ -219,10 +226,15 @@ export async function typeIn(
 }
 
 /** Ctrl-U (erase to the start of the line: an edit, never an answer) when the line is ours. */
-export function clearOurText(tmux: Tmux, identity: string, prompt: string, text: string): boolean {
+export async function clearOurText(
+  tmux: Tmux,
+  identity: string,
+  prompt: string,
+  text: string,
+): Promise<boolean> {
   const history = historyFor(text);
-  if (!holdsOurText(readInput(tmux, identity, prompt, history), text)) return false;
-  tmux.sendKeys(identity, ["C-u"]);
-  const after = readInput(tmux, identity, prompt, history);
+  if (!holdsOurText(await readInput(tmux, identity, prompt, history), text)) return false;
+  await tmux.sendKeys(identity, ["C-u"]);
+  const after = await readInput(tmux, identity, prompt, history);
   return typeof after === "object" && after !== null && after.line === "";
 }

@@ -153,7 +153,7 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
       });
     }
     if (path === "/ui/api/history") return json(history(ctx.host));
-    if (path === "/ui/api/approvals") return json(listApprovals(ctx.host));
+    if (path === "/ui/api/approvals") return json(await listApprovals(ctx.host));
     if (path === "/ui/api/events") {
       // A reconnecting browser says where it was (Last-Event-ID); else the page says.
       const from = Number(req.headers.get("last-event-id") ?? url.searchParams.get("since") ?? 0);
@@ -164,7 +164,7 @@ export async function handleUi(req: Request, ctx: UiContext): Promise<Response> 
     if (message) return relay(ctx.actions.message(message[1] as string));
     const peer = /^\/ui\/api\/peers\/([a-z][a-z0-9-]{0,31})(\/screen)?$/.exec(path);
     if (peer?.[2]) {
-      const screen = screenOf(
+      const screen = await screenOf(
         ctx.host,
         peer[1] as string,
         url.searchParams.get("runtime") ?? "",

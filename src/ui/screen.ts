@@ -32,12 +32,12 @@ function stampOf(host: Host, identity: string): string {
  * What a peer's pane shows now, with its colours (SGR escapes), size and cursor: read only.
  * Given the stamp of the screen the caller has, an unchanged pane costs no tmux call.
  */
-export function screenOf(
+export async function screenOf(
   host: Host,
   personality: string,
   runtime: string,
   since?: string,
-): Screen | undefined {
+): Promise<Screen | undefined> {
   const id = makeIdentity(runtime, personality);
   if (!id.ok) return undefined;
   const { identity } = id.value;
@@ -46,8 +46,10 @@ export function screenOf(
   const stamp = stampOf(host, identity);
   if (stamp !== "" && stamp === since) return { live: true, unchanged: true, stamp };
   const tmux = new Tmux(session.socket);
-  const shape = tmux.display(identity, "#{pane_width} #{pane_height} #{cursor_x} #{cursor_y}");
-  const captured = tmux.capturePane(identity, { escapes: true });
+  const [shape, captured] = await Promise.all([
+    tmux.display(identity, "#{pane_width} #{pane_height} #{cursor_x} #{cursor_y}"),
+    tmux.capturePane(identity, { escapes: true }),
+  ]);
   if (!shape.ok || !captured.ok) return { live: false };
   const [cols, rows, x, y] = shape.stdout.trim().split(" ").map(Number);
   return {

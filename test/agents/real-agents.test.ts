@@ -63,9 +63,13 @@ function bodiesReceived(h: AgentHost): string[] {
     .flatMap((text) => extractEnvelopes(text).envelopes.map((e) => e.body));
 }
 
-function composer(h: AgentHost, runtime: AgentRuntime, identity: string): string | undefined {
+async function composer(
+  h: AgentHost,
+  runtime: AgentRuntime,
+  identity: string,
+): Promise<string | undefined> {
   const tmux = new Tmux(join(h.sb.layout.tmuxSockDir, `${identity}.sock`));
-  const view = readInput(tmux, identity, PROMPT[runtime]);
+  const view = await readInput(tmux, identity, PROMPT[runtime]);
   return view ? view.line : undefined;
 }
 
@@ -114,7 +118,7 @@ for (const runtime of ["claude", "codex"] as const) {
             });
         }
         expect(bodiesReceived(h)).toEqual(bodies);
-        expect(composer(h, runtime, identity)).toBe("");
+        expect(await composer(h, runtime, identity)).toBe("");
       },
       REAL_TIMEOUT,
     );
@@ -147,7 +151,7 @@ for (const runtime of ["claude", "codex"] as const) {
           "first of two",
           "second of two",
         ]);
-        expect(composer(h, runtime, identity)).toBe("");
+        expect(await composer(h, runtime, identity)).toBe("");
       },
       REAL_TIMEOUT,
     );

@@ -109,7 +109,8 @@ export function cleanupSandboxes(): void {
       }
     }
     if (existsSync(tmuxSockDir)) {
-      for (const sock of readdirSync(tmuxSockDir)) new Tmux(join(tmuxSockDir, sock)).killServer();
+      for (const sock of readdirSync(tmuxSockDir))
+        new Tmux(join(tmuxSockDir, sock)).run(["kill-server"]);
     }
     rmSync(home, { recursive: true, force: true });
   }

@@ -27,7 +27,7 @@ function stopWhatRunsIn(dir: string): void {
   }
   const sockets = join(dir, "run", "tmux");
   if (!existsSync(sockets)) return;
-  for (const sock of readdirSync(sockets)) new Tmux(join(sockets, sock)).killServer();
+  for (const sock of readdirSync(sockets)) new Tmux(join(sockets, sock)).run(["kill-server"]);
 }
 
 /** Run after every test by test/setup.ts. */

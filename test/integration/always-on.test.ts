@@ -70,7 +70,7 @@ describe("run-always-on", () => {
       );
       expect(pidAlive(second.serverPid)).toBe(false);
       expect(pidAlive(second.panePid)).toBe(false);
-      expect(new Tmux(second.socket).hasSession("echo-bot")).toBe(false);
+      expect(await new Tmux(second.socket).hasSession("echo-bot")).toBe(false);
       // A stop is not a death.
       expect(readExits(sb.layout.exitsLog)).toHaveLength(1);
     } finally {

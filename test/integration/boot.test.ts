@@ -114,7 +114,7 @@ describe("the boot loop", () => {
     const { result, tmux, id } = await boot(adapter);
     if (!result.ok) throw new Error(result.error);
     expect(result.session.dialogs).toEqual(["api-key"]);
-    const screen = tmux.capturePane(id.identity).stdout;
+    const screen = (await tmux.capturePane(id.identity)).stdout;
     // Up arrives as its own read (ESC [ A), then Enter (\r).
     expect(screen).toContain("keys: [033[A] [\\r]");
   });

@@ -127,14 +127,17 @@ describe("iapeer set", () => {
     ).toBe(0);
     const daemon = await startDaemon(sb);
     const tmux = sb.tmux(sb.identity("command", "cmd"));
-    const printed = () => tmux.capturePane("command-cmd").stdout;
+    const printed = async () => (await tmux.capturePane("command-cmd")).stdout;
     const wake = await daemon.api<{ ok: boolean }>("POST", "/v1/peers/cmd/wake");
     expect(wake.body).toMatchObject({ ok: true });
-    await until(() => printed().includes("FIRST-42"), "the first command's output");
+    await until(async () => (await printed()).includes("FIRST-42"), "the first command's output");
     expect(cli(["set", "cmd", `command=${command("SECOND")}`]).code).toBe(0);
     expect(cli(["stop", "cmd"]).code).toBe(0);
     expect(cli(["start", "cmd"]).code).toBe(0);
-    await until(() => printed().includes("SECOND-42"), "the changed command's output");
+    await until(
+      async () => (await printed()).includes("SECOND-42"),
+      "the changed command's output",
+    );
     // Still the daemon that was started before the change, and it made the new session.
     expect(daemon.proc.exitCode).toBeNull();
     expect(JSON.parse(readFileSync(sb.layout.daemonInfo, "utf8")).pid).toBe(daemon.proc.pid);

@@ -44,7 +44,7 @@ describe("edit with neither VISUAL nor EDITOR", () => {
       expect(readFileSync(done, "utf8").trim()).toBe("0");
       expect(readFileSync(ran, "utf8")).toEndWith("ana.peer.json");
     } finally {
-      tmux.killServer();
+      await tmux.killServer();
     }
   });
 

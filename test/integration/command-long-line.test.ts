@@ -44,22 +44,26 @@ describe("after a paste that never showed whole", () => {
     if (!r.ok) throw new Error(r.error);
     return { tmux: sb.tmux(id), identity: id.identity };
   }
-  const line = (tmux: Tmux, identity: string) => readInput(tmux, identity, PROMPT)?.line;
+  const line = async (tmux: Tmux, identity: string) =>
+    (await readInput(tmux, identity, PROMPT))?.line;
 
   test("iapeer's own text is cleared from the line with Ctrl-U", async () => {
     const { tmux, identity } = await bash();
     const text = "echo never submitted";
-    tmux.sendKeys(identity, [text.slice(0, 12)], true);
-    await until(() => line(tmux, identity) === text.slice(0, 12), "the text on the line");
-    expect(clearOurText(tmux, identity, PROMPT, text)).toBe(true);
-    expect(line(tmux, identity)).toBe("");
+    await tmux.sendKeys(identity, [text.slice(0, 12)], true);
+    await until(
+      async () => (await line(tmux, identity)) === text.slice(0, 12),
+      "the text on the line",
+    );
+    expect(await clearOurText(tmux, identity, PROMPT, text)).toBe(true);
+    expect(await line(tmux, identity)).toBe("");
   });
 
   test("a person's draft is never cleared", async () => {
     const { tmux, identity } = await bash();
-    tmux.sendKeys(identity, ["ls -l my"], true);
-    await until(() => line(tmux, identity) === "ls -l my", "the draft on the line");
-    expect(clearOurText(tmux, identity, PROMPT, "echo never submitted")).toBe(false);
-    expect(line(tmux, identity)).toBe("ls -l my");
+    await tmux.sendKeys(identity, ["ls -l my"], true);
+    await until(async () => (await line(tmux, identity)) === "ls -l my", "the draft on the line");
+    expect(await clearOurText(tmux, identity, PROMPT, "echo never submitted")).toBe(false);
+    expect(await line(tmux, identity)).toBe("ls -l my");
   });
 });

@@ -281,7 +281,7 @@ describe("typing into real programs (format text)", () => {
     expect(r.outcome.outcome).toBe("unconfirmed");
     // A retried Enter would have been read by `read` at once.
     expect(existsSync(out)).toBe(false);
-    sb.tmux(sb.identity("command", "sh")).sendKeys("command-sh", ["later", "Enter"]);
+    await sb.tmux(sb.identity("command", "sh")).sendKeys("command-sh", ["later", "Enter"]);
     await until(() => contents(out) === "got:later\n", "the program to get the later line");
   });
 

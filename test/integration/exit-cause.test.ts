@@ -114,7 +114,7 @@ describe("every death leaves its cause in exits.log, and no dead pane behind", (
   test("a graceful exit: status, no signal", async () => {
     const sb = sandbox();
     const s = await up(sb, "echo", "calm");
-    sb.tmux(sb.identity("echo", "calm")).sendKeys(s.identity, ["C-d"]);
+    await sb.tmux(sb.identity("echo", "calm")).sendKeys(s.identity, ["C-d"]);
     const { death: d, exit } = await death(s, sb.layout.exitsLog);
     expect(d).toMatchObject({ class: "exited", status: 0 });
     expect(exit).toMatchObject({ identity: "echo-calm", status: 0 });
@@ -155,7 +155,7 @@ describe("every death leaves its cause in exits.log, and no dead pane behind", (
     const sb = sandbox();
     const s = await up(sb, "command", "stopped");
     const tmux = sb.tmux(sb.identity("command", "stopped"));
-    expect(stopSession(tmux).ok).toBe(true);
+    expect((await stopSession(tmux)).ok).toBe(true);
     expect(await gone(sb, s)).toBe(true);
     await Bun.sleep(300);
     expect(existsSync(sb.layout.exitsLog) ? readFileSync(sb.layout.exitsLog, "utf8") : "").toBe("");

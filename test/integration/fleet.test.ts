@@ -81,8 +81,9 @@ describe("iapeer up", () => {
     const made = listed(cli);
     expect(made.ping?.state).toBe("live");
     expect(made.cmd).toMatchObject({ state: "live", cwd: join(dir, "work", "cmd") });
-    const pane = () => sb.tmux(sb.identity("command", "cmd")).capturePane("command-cmd").stdout;
-    await until(() => pane().includes("FIRST-42"), "the command's output");
+    const pane = async () =>
+      (await sb.tmux(sb.identity("command", "cmd")).capturePane("command-cmd")).stdout;
+    await until(async () => (await pane()).includes("FIRST-42"), "the command's output");
 
     // Again: nothing changes, nothing restarts, and it says so.
     const again = cli(["up", file]);
@@ -103,7 +104,7 @@ describe("iapeer up", () => {
       { peer: "ping", action: "unchanged", started: "live" },
       { peer: "cmd", action: "updated", changed: ["settings.command.command"], started: "woke" },
     ]);
-    await until(() => pane().includes("SECOND-42"), "the changed command's output");
+    await until(async () => (await pane()).includes("SECOND-42"), "the changed command's output");
     const after = listed(cli);
     expect(after.ping?.pid).toBe(made.ping?.pid as number);
     expect(after.cmd?.pid).not.toBe(made.cmd?.pid as number);

@@ -39,7 +39,7 @@ describe("launching an echo peer", () => {
     expect(statSync(cfg.paneLog).mode & 0o777).toBe(0o600);
     expect(paneLog()).not.toContain("hello there");
     const before = statSync(cfg.paneLog).size;
-    tmux.sendKeys(id.identity, ["hello there", "Enter"]);
+    await tmux.sendKeys(id.identity, ["hello there", "Enter"]);
     const received = await until(
       () => existsSync(receivedLog(cwd)) && readFileSync(receivedLog(cwd), "utf8").trim(),
       "the agent to record the line",
@@ -146,7 +146,7 @@ describe("a runtime that cannot start fails fast with its cause", () => {
     expect(r.error).toContain("exited with status 1 while starting");
     expect(r.error).toContain("cannot reach the service");
     expect(performance.now() - t).toBeLessThan(10_000); // well before the 20 s deadline
-    expect(sb.tmux(id).hasSession(id.identity)).toBe(false);
+    expect(await sb.tmux(id).hasSession(id.identity)).toBe(false);
   });
 
   test("a working directory that does not exist", async () => {
@@ -186,7 +186,7 @@ describe("boot outcomes besides READY", () => {
     );
     // Neither the deadline (20 s) nor an unchanged screen's 5 s: the reason says it was the screen.
     expect(performance.now() - t).toBeLessThan(10_000);
-    expect(sb.tmux(id).hasSession(id.identity)).toBe(false);
+    expect(await sb.tmux(id).hasSession(id.identity)).toBe(false);
     await Bun.sleep(200);
     expect(existsSync(sb.layout.exitsLog)).toBe(false);
     expect(readFileSync(sb.layout.lifecycleLog, "utf8")).toContain(
@@ -216,7 +216,7 @@ describe("boot outcomes besides READY", () => {
     expect(r.error).toBe(
       'command was not ready after 1s; last output: "warming up" / "still warming"',
     );
-    expect(sb.tmux(id).hasSession(id.identity)).toBe(false);
+    expect(await sb.tmux(id).hasSession(id.identity)).toBe(false);
   });
 
   test("a program that exits 1 at once, printing nothing, fails with its status", async () => {
@@ -274,6 +274,6 @@ describe("best effort and router runtimes", () => {
     );
     if (!r.ok) throw new Error(r.error);
     expect(r.session.readyMs).toBeLessThan(5000); // well before its 10 s deadline
-    expect(sb.tmux(id).hasSession(id.identity)).toBe(true);
+    expect(await sb.tmux(id).hasSession(id.identity)).toBe(true);
   });
 });

@@ -37,10 +37,10 @@ async function peerWithLeftover(leftoverId?: string) {
   });
   if (!envelope.ok) throw new Error(envelope.error);
   const tmux = sb.tmux(sb.identity("echo", "ana"));
-  tmux.loadBuffer("leftover", envelope.value);
-  tmux.pasteBuffer("leftover", "echo-ana");
+  await tmux.loadBuffer("leftover", envelope.value);
+  await tmux.pasteBuffer("leftover", "echo-ana");
   for (const until = Date.now() + 10_000; ; await Bun.sleep(25)) {
-    if (readInput(tmux, "echo-ana", "❯")?.area.includes("left behind")) break;
+    if ((await readInput(tmux, "echo-ana", "❯"))?.area.includes("left behind")) break;
     if (Date.now() > until) throw new Error("the leftover never showed");
   }
   const submissions = () =>

@@ -11,7 +11,7 @@ import { allStates } from "../../src/lifecycle/state";
 import { superviseTick } from "../../src/lifecycle/supervise";
 import { wakeOrSpawn } from "../../src/lifecycle/wake";
 import { createPeer } from "../../src/registry/create";
-import { Tmux, tmuxSpawns } from "../../src/tmux/client";
+import { Tmux, tmuxCalls } from "../../src/tmux/client";
 import { runSource } from "../helpers/cli";
 import { type Sandbox, sandbox } from "../helpers/sandbox";
 import { until } from "../helpers/until";
@@ -121,7 +121,7 @@ describe("sleep, death and waking again", () => {
       .run(old.toISOString(), old.toISOString());
     const tick = await superviseTick(host);
     expect(tick.slept).toEqual(["claude-cl"]);
-    expect(new Tmux(first.session.socket).hasSession("claude-cl")).toBe(false);
+    expect(await new Tmux(first.session.socket).hasSession("claude-cl")).toBe(false);
     expect(getSession(host.store, "claude-cl")).toMatchObject({ state: "asleep", resume: true });
     const second = await woken(host, "cl");
     expect(second.mode).toBe("resume");
@@ -181,10 +181,10 @@ describe("sleep, death and waking again", () => {
       peer(host, name);
       await woken(host, name);
     }
-    const before = tmuxSpawns.count;
+    const before = tmuxCalls.count;
     const tick = await superviseTick(host);
     expect(tick).toEqual({ checked: 4, slept: [], died: [] });
-    expect(tmuxSpawns.count - before).toBe(0);
+    expect(tmuxCalls.count - before).toBe(0);
   });
 });
 
@@ -233,7 +233,7 @@ describe("stop, start, restart, always-on", () => {
     peer(host, "ana");
     const first = await woken(host, "ana");
     expect(await stopPeer(host, "ana")).toEqual({ ok: true, value: ["echo-ana"] });
-    expect(new Tmux(first.session.socket).hasSession("echo-ana")).toBe(false);
+    expect(await new Tmux(first.session.socket).hasSession("echo-ana")).toBe(false);
     const refused = await wakeOrSpawn(host, "ana");
     expect(refused).toMatchObject({ ok: false, refusal: "stopped" });
     expect(allStates(host)[0]?.state).toBe("stopped");
@@ -389,14 +389,14 @@ test("attach wakes the peer and joins its session in a real terminal; detaching 
   ]);
   try {
     await until(
-      () => outer.capturePane("term").stdout.includes("echo agent ready"),
+      async () => (await outer.capturePane("term")).stdout.includes("echo agent ready"),
       "the attached terminal to show the agent",
     );
-    outer.sendKeys("term", ["C-b", "d"]);
+    await outer.sendKeys("term", ["C-b", "d"]);
     // attach returned, its pane closed
     await until(() => !outer.hasSession("term"), "attach to return on detach");
     expect(allStates(host)[0]?.state).toBe("live");
   } finally {
-    outer.killServer();
+    await outer.killServer();
   }
 });

@@ -90,7 +90,7 @@ describe("the unconfirmed outcome, exit 11", () => {
     // One Enter only: a second one would have been read by `read` already.
     const outFile = join(sb.layout.peersDir, "sh", "out.txt");
     expect(existsSync(outFile)).toBe(false);
-    sb.tmux(sb.identity("command", "sh")).sendKeys("command-sh", ["later", "Enter"]);
+    await sb.tmux(sb.identity("command", "sh")).sendKeys("command-sh", ["later", "Enter"]);
     await until(() => contents(outFile) === "got:later\n", "the command to finish");
   });
 

@@ -6,6 +6,7 @@ import { extractEnvelopes } from "../../src/codec/extract";
 import { createPeer } from "../../src/registry/create";
 import type { Message } from "../../src/transport/messages";
 import { startDaemon } from "../helpers/daemon";
+import { heldTmux } from "../helpers/held-tmux";
 import { type Sandbox, sandbox } from "../helpers/sandbox";
 import { tempDir } from "../helpers/temp";
 import { until } from "../helpers/until";
@@ -13,7 +14,7 @@ import { until } from "../helpers/until";
 /**
  * A daemon killed at the worst moments of a delivery: the next one finds each message by its id
  * and neither loses it nor types it twice. A tmux wrapper on the daemon's PATH holds the moment
- * open: it sleeps around the one tmux command named.
+ * open: it sleeps around the one tmux command named, spawned or sent over a control connection.
  */
 
 type Moment = "before-paste" | "after-paste" | "after-enter";
@@ -22,25 +23,13 @@ function slowTmux(moment: Moment): string {
   const real = Bun.which("tmux");
   if (!real) throw new Error("tmux is not installed");
   const dir = tempDir();
-  const [command, when] =
+  const [command, when]: [string, "before" | "after"] =
     moment === "before-paste"
       ? ["paste-buffer", "before"]
       : moment === "after-paste"
         ? ["paste-buffer", "after"]
         : ["Enter", "after"];
-  const marker = join(dir, "held");
-  writeFileSync(
-    join(dir, "tmux"),
-    [
-      "#!/bin/sh",
-      `case " $* " in *" ${command} "*|*" ${command}") hold=1;; *) hold=0;; esac`,
-      `[ $hold = 1 ] && [ ${when} = before ] && { touch '${marker}'; sleep 3; }`,
-      `'${real}' "$@"; rc=$?`,
-      `[ $hold = 1 ] && [ ${when} = after ] && { touch '${marker}'; sleep 3; }`,
-      "exit $rc",
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(join(dir, "tmux"), heldTmux(real, command, when, join(dir, "held")));
   chmodSync(join(dir, "tmux"), 0o755);
   return dir;
 }

@@ -41,7 +41,9 @@ function loseDatabase(sb: Sandbox, how: "deleted" | "truncated"): void {
 }
 
 const serverUp = (sb: Sandbox, identity: string): boolean =>
-  sb.tmux(sb.identity("echo", identity.replace(/^echo-/, ""))).hasSession(identity);
+  sb
+    .tmux(sb.identity("echo", identity.replace(/^echo-/, "")))
+    .run(["has-session", "-t", `=${identity}`]).ok;
 
 describe("the folder index", () => {
   test.each(["deleted", "truncated"] as const)(

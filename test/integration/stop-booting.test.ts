@@ -24,7 +24,7 @@ test("stop while a send is booting the peer ends the boot at once, and says it s
   const sent = await sending;
   expect(Date.now() - started).toBeLessThan(20_000);
   expect(sent.code).not.toBe(0);
-  expect(tmux.hasSession("command-slow")).toBe(false);
+  expect(await tmux.hasSession("command-slow")).toBe(false);
   // Not a death: the peer was stopped, not broken.
   expect(runSource(["exits", "--json"], sb.env).stdout).not.toContain("boot-failed");
   const row = (JSON.parse(runSource(["list", "--json"], sb.env).stdout) as { state: string }[])[0];

@@ -42,9 +42,9 @@ async function withDraft(host: Host, name: string, draft: string): Promise<Tmux>
   const woke = await wakeOrSpawn(host, name);
   if (!woke.ok) throw new Error(woke.error);
   const tmux = new Tmux(woke.session.socket);
-  tmux.sendKeys(woke.session.identity, [draft], true);
+  await tmux.sendKeys(woke.session.identity, [draft], true);
   await until(
-    () => readInput(tmux, woke.session.identity, "❯")?.line === draft,
+    async () => (await readInput(tmux, woke.session.identity, "❯"))?.line === draft,
     "the draft to show on the input line",
   );
   return tmux;
@@ -64,7 +64,9 @@ async function holds(host: Host, tmux: Tmux, id: string, draft: string, cwd: str
   for (const end = Date.now() + 1000; Date.now() < end; await Bun.sleep(50)) {
     expect(getMessage(host.store, id)).toMatchObject({ state: "delivering" });
     expect(getMessage(host.store, id)?.typingAt).toBeUndefined();
-    expect(readInput(tmux, `echo-${getMessage(host.store, id)?.recipient}`, "❯")?.line).toBe(draft);
+    expect(
+      (await readInput(tmux, `echo-${getMessage(host.store, id)?.recipient}`, "❯"))?.line,
+    ).toBe(draft);
     expect(existsSync(receivedLog(cwd))).toBe(false);
   }
 }
@@ -184,7 +186,7 @@ describe("sending into an echo peer", () => {
     // Held: a while later nothing is pasted, the draft is as the human left it.
     await holds(host, tmux, id, "my draft", ana.cwd);
     const sentAt = new Date().toISOString();
-    tmux.sendKeys("echo-ana", ["Enter"]); // the human sends the draft
+    await tmux.sendKeys("echo-ana", ["Enter"]); // the human sends the draft
     const r = await pending;
     expect(r.outcome).toMatchObject({ id, outcome: "delivered" });
     expect((getMessage(host.store, id)?.typingAt ?? "") >= sentAt).toBe(true);
@@ -205,10 +207,10 @@ describe("sending into an echo peer", () => {
     // The sender hears why, once the draft wait is over; nothing was typed.
     expect(r.outcome).toMatchObject({ outcome: "queued" });
     expect(r.outcome.reason).toContain("a person's unsent text is on the input line");
-    expect(readInput(tmux, "echo-ana", "❯")?.line).toBe("my draft");
+    expect((await readInput(tmux, "echo-ana", "❯"))?.line).toBe("my draft");
     expect(received(ana.cwd)).toEqual([]);
     // The person sends their draft: the message follows, on its own.
-    tmux.sendKeys("echo-ana", ["Enter"]);
+    await tmux.sendKeys("echo-ana", ["Enter"]);
     await until(() => received(ana.cwd).length === 2, "the draft, then the message", 30_000);
     const got = received(ana.cwd);
     expect(got[0]).toEqual({ raw: "my draft" });
