@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { peerLog } from "../../src/core/paths";
 import { agentHost, realAgent } from "../helpers/agents";
 import { CHAT, TOKEN } from "../helpers/bridge-fleet";
 import { buttonTap, fakeTelegram, type SentMessage } from "../helpers/telegram";
@@ -74,6 +75,16 @@ if (!agent.binDir) {
         expect(pushed.text).toBe(
           "ana waits for your answer (AskUserQuestion):\nDelete the production database?",
         );
+        // How long after claude's hook said it asks the chat had it (the figure, not a limit).
+        const events = (await h.cli(["events", "--json"])).stdout.trim().split("\n");
+        const asking = events
+          .map((l) => JSON.parse(l) as { ev: string; state?: string; ts: string })
+          .find((e) => e.ev === "agent-state" && e.state === "asking");
+        const pushedAt = /ts=(\S+) ev=dialog-pushed/.exec(
+          readFileSync(peerLog(h.sb.layout, "telegram-bot"), "utf8"),
+        )?.[1];
+        if (asking && pushedAt)
+          console.log(`hook's asking -> chat: ${Date.parse(pushedAt) - Date.parse(asking.ts)} ms`);
         const buttons = buttonsOf(pushed);
         expect(buttons.map((row) => row[0]?.text)).toEqual(["1. Yes, delete it", "2. No, keep it"]);
 

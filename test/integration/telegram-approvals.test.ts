@@ -90,7 +90,8 @@ describe("the telegram bridge, a peer's dialog on the phone", () => {
     expect(taps()[1]).toBe("This question was already answered or is gone; nothing was pressed.");
     await telegramPolls(f, 2);
     expect(anaGot(f)).toEqual(["please [ask] first", "answered: No, stop here"]);
-    expect(f.bridgeLog()).not.toContain("ev=dialog-tap peer=ana n=1 user=111 ok=false");
+    // Only the friend's first tap reached the daemon.
+    expect(f.bridgeLog().split("ev=dialog-tap ").length - 1).toBe(1);
     console.log(`dialog on the screen -> chat: ${latencyMs} ms (send, wake, ask and the look)`);
   }, 120_000);
 
