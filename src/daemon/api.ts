@@ -7,6 +7,7 @@ import { allStates, type PeerRuntimeState } from "../lifecycle/state";
 import { meshFleet } from "../mesh/every-host";
 import type { MeshNode } from "../mesh/node";
 import { peerForToken } from "../registry/tokens";
+import { lastEventId } from "../store/journal";
 import type { Dispatcher } from "../transport/dispatcher";
 import { waitingCounts } from "../transport/messages";
 import type { SendResult } from "../transport/send";
@@ -154,7 +155,9 @@ export async function handleRequest(
   if (req.method === "GET" && path === "/v1/deaths")
     return json(200, recordedDeaths(host, url.searchParams.get("peer") ?? undefined));
   if (req.method === "GET" && path === "/v1/events") {
-    const since = Number(url.searchParams.get("since") ?? "0");
+    // `latest`: only what happens from now on (a follower with no cursor of its own yet).
+    const given = url.searchParams.get("since") ?? "0";
+    const since = given === "latest" ? lastEventId(host.store) : Number(given);
     return eventStream(host.store, Number.isFinite(since) ? since : 0, req.signal);
   }
   const reader = caller.kind === "peer" ? caller.personality : undefined;

@@ -1,5 +1,6 @@
 import type { LogFields } from "../core/logfmt";
 import type { BotApi } from "./bot-api";
+import type { BridgeMemory } from "./bridge-state";
 import type { DaemonLink } from "./daemon-link";
 import type { BridgeSettings } from "./settings";
 
@@ -15,6 +16,16 @@ export interface Bridge {
   botName?: string;
   /** The bot's user id: a reply to its message (not another bot's) answers that message's sender. */
   botId?: number;
+  /** What survives a restart (bridge-state.ts); `remember` writes it down after a change. */
+  memory: BridgeMemory;
+  remember(): void;
+  /**
+   * Run `work` after whatever dialog, receipt or report work runs now: the loops that push
+   * dialogs, answer taps and thread receipts never interleave their changes to the memory.
+   */
+  serially<T>(work: () => Promise<T>): Promise<T>;
+  /** Look at the dialogs waiting now, without waiting for the next look (watch.ts). */
+  lookAgain(): void;
 }
 
 const DAEMON_RETRY_MS = 1000;

@@ -1,8 +1,10 @@
 import { persist } from "./bot-api";
 import { handleButton } from "./buttons";
+import { say } from "./chat-calls";
 import { readChatMessage } from "./chat-text";
 import { answerCommand, HELP } from "./commands";
 import { type Bridge, pause } from "./context";
+import { awaitReceipts } from "./receipts";
 import type { TgMessage, TgUpdate } from "./updates";
 
 /** How long one getUpdates waits for something to happen (long polling). */
@@ -70,27 +72,12 @@ function stranger(bridge: Bridge, chat: number, user: number | undefined): void 
   bridge.log("telegram-stranger", { chat, user });
 }
 
-/** Write into a chat, retrying an outage; a chat that refuses is only logged. */
-export async function say(bridge: Bridge, chat: number, text: string, replyTo?: number) {
-  const sent = await persist(
-    () =>
-      bridge.api.call("sendMessage", {
-        chat_id: chat,
-        text,
-        link_preview_options: { is_disabled: true },
-        ...(replyTo !== undefined && {
-          reply_parameters: { message_id: replyTo, allow_sending_without_reply: true },
-        }),
-      }),
-    (why, waitMs) => bridge.log("telegram-retry", { chat, why, wait_ms: waitMs }),
-    bridge.stop,
-  );
-  if (sent.kind !== "ok") bridge.log("telegram-refused", { chat, why: sent.why });
-}
-
 async function handleMessage(bridge: Bridge, m: TgMessage): Promise<void> {
   const text = m.text ?? m.caption;
-  if (text === undefined) return say(bridge, m.chat.id, "Only text is carried.", m.message_id);
+  const answer = async (words: string) => {
+    await say(bridge, m.chat.id, words, m.message_id);
+  };
+  if (text === undefined) return answer("Only text is carried.");
   // Only a reply to this bot's own message names a peer by its header.
   const reply = m.reply_to_message;
   const ours = reply?.from !== undefined && reply.from.id === bridge.botId;
@@ -103,11 +90,11 @@ async function handleMessage(bridge: Bridge, m: TgMessage): Promise<void> {
     case "not-ours":
       return;
     case "command":
-      return say(bridge, m.chat.id, await answerCommand(bridge, intent.name), m.message_id);
+      return answer(await answerCommand(bridge, intent.name, intent.args));
     case "empty":
-      return say(bridge, m.chat.id, "There is nothing to send.", m.message_id);
+      return answer("There is nothing to send.");
     case "unaddressed":
-      return say(bridge, m.chat.id, `Who is it for?\n${HELP}`, m.message_id);
+      return answer(`Who is it for?\n${HELP}`);
   }
   // The same chat message heard twice (a restart before Telegram was told) is stored once.
   const key = `telegram-${m.chat.id}-${m.message_id}`;
@@ -120,9 +107,14 @@ async function handleMessage(bridge: Bridge, m: TgMessage): Promise<void> {
         id: sent.value.id,
         outcome: sent.value.outcome,
       });
-      if (!sent.value.ok)
-        await say(bridge, m.chat.id, `Not sent: ${sent.value.error ?? "refused"}`, m.message_id);
-      return;
+      if (!sent.value.ok) return answer(`Not sent: ${sent.value.error ?? "refused"}`);
+      // Its tick and its answer come back threaded to this message.
+      return awaitReceipts(bridge, {
+        id: sent.value.id,
+        to: intent.to,
+        chat: m.chat.id,
+        messageId: m.message_id,
+      });
     }
     if (bridge.stop.aborted) return;
     bridge.log("daemon-unreachable", { error: sent.error });

@@ -186,3 +186,30 @@ export async function bridgePid(f: BridgeFleet): Promise<number> {
     return rows.find((r) => r.personality === "bot")?.pid;
   }, "the bridge's pid");
 }
+
+/** An agent's hook event, posted as claude's `iapeer hook claude` posts it to the daemon. */
+export async function postHook(
+  f: BridgeFleet,
+  identity: string,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  const res = await fetch("http://localhost/v1/signals", {
+    method: "POST",
+    unix: f.daemon.info.socket,
+    body: JSON.stringify({ identity, runtime: "claude", payload }),
+    headers: { "content-type": "application/json" },
+  });
+  expect(res.status).toBe(200);
+}
+
+/** Wait until the bridge has long-polled Telegram `n` more times (each poll of the fake waits 1 s). */
+export async function telegramPolls(f: BridgeFleet, n: number): Promise<void> {
+  const polls = () => f.telegram.calls.filter((c) => c.method === "getUpdates").length;
+  const from = polls();
+  await until(() => polls() >= from + n, `${n} more polls of Telegram`, 60_000);
+}
+
+/** The dialogs waiting, as `iapeer approvals --json` lists them. */
+export async function approvals(f: BridgeFleet): Promise<{ peer: string; question: string }[]> {
+  return JSON.parse((await f.cli(["approvals", "--json"])).stdout);
+}

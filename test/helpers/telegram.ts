@@ -1,7 +1,8 @@
 /**
  * A scripted Telegram Bot API on 127.0.0.1: it holds updates for getUpdates (long polling, as
- * Telegram does), records what is sent, and can answer 429 with retry_after or hold a request
- * unanswered. Only requests made with its token are served.
+ * Telegram does), records what is sent, edited and reacted to, and can answer 429 with
+ * retry_after or hold a request unanswered. Only requests made with its token are served; an
+ * edit of a message it never sent is refused, as Telegram refuses it.
  */
 
 export interface SentMessage {
@@ -9,6 +10,13 @@ export interface SentMessage {
   text: string;
   params: Record<string, unknown>;
   messageId: number;
+}
+
+export interface Edit {
+  chat: string;
+  messageId: number;
+  text: string;
+  params: Record<string, unknown>;
 }
 
 export interface Call {
@@ -20,6 +28,9 @@ export interface FakeTelegram {
   url: string;
   calls: Call[];
   sent: SentMessage[];
+  edits: Edit[];
+  /** setMessageReaction is refused, as in a group whose admins allow bots no reactions. */
+  refuseReactions(): void;
   /** Queue an update (its update_id is given); returns the update_id. */
   push(update: Record<string, unknown>): number;
   /** The next `n` calls of `method` are answered 429 with this retry_after. */
@@ -36,6 +47,8 @@ const running = new Set<FakeTelegram>();
 export function fakeTelegram(token: string): FakeTelegram {
   const calls: Call[] = [];
   const sent: SentMessage[] = [];
+  const edits: Edit[] = [];
+  let reactions = true;
   const updates: { update_id: number }[] = [];
   const limited = new Map<string, { n: number; secs: number }>();
   let nextUpdate = 1;
@@ -105,8 +118,25 @@ export function fakeTelegram(token: string): FakeTelegram {
           });
         }
         case "answerCallbackQuery":
-        case "editMessageText":
           return reply({ ok: true, result: true });
+        case "editMessageText": {
+          const chat = String(params.chat_id);
+          const messageId = Number(params.message_id);
+          if (!sent.some((m) => m.chat === chat && m.messageId === messageId))
+            return reply(
+              { ok: false, error_code: 400, description: "Bad Request: message to edit not found" },
+              400,
+            );
+          edits.push({ chat, messageId, text: String(params.text), params });
+          return reply({ ok: true, result: { message_id: messageId, chat: { id: Number(chat) } } });
+        }
+        case "setMessageReaction":
+          return reactions
+            ? reply({ ok: true, result: true })
+            : reply(
+                { ok: false, error_code: 400, description: "Bad Request: REACTION_INVALID" },
+                400,
+              );
         default:
           return reply({ ok: false, error_code: 404, description: "Not Found: method" }, 404);
       }
@@ -117,6 +147,10 @@ export function fakeTelegram(token: string): FakeTelegram {
     url: `http://127.0.0.1:${server.port}`,
     calls,
     sent,
+    edits,
+    refuseReactions() {
+      reactions = false;
+    },
     push(update) {
       const id = nextUpdate++;
       updates.push({ update_id: id, ...update });
@@ -162,6 +196,29 @@ export function chatMessage(
       date: Math.floor(Date.now() / 1000),
       text,
       ...extra,
+    },
+  };
+}
+
+/** A tap on a button of a message the bot sent, as an update's `callback_query`. */
+export function buttonTap(
+  chat: number,
+  user: number,
+  message: { messageId: number; text: string },
+  data: string,
+): Record<string, unknown> {
+  return {
+    callback_query: {
+      id: `tap-${crypto.randomUUID()}`,
+      from: { id: user, is_bot: false, first_name: "Pat", username: `user${user}` },
+      message: {
+        message_id: message.messageId,
+        chat: { id: chat, type: "private" },
+        from: { id: 42, is_bot: true },
+        text: message.text,
+      },
+      chat_instance: "1",
+      data,
     },
   };
 }
