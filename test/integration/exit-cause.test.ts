@@ -104,7 +104,7 @@ async function gone(sb: Sandbox, s: LaunchedSession): Promise<boolean> {
   const [runtime, personality] = s.identity.split(/-(.*)/s) as [string, string];
   const tmux = sb.tmux(sb.identity(runtime, personality));
   for (let i = 0; i < 50; i++) {
-    if (!tmux.hasSession(s.identity)) return true;
+    if (!(await tmux.hasSession(s.identity))) return true;
     await Bun.sleep(20);
   }
   return false;

@@ -337,7 +337,7 @@ test("the tick rotates pane logs and exits.log by size, and still reads every de
   peer(host, "ana");
   const w = await woken(host, "ana");
   const tmux = new Tmux(w.session.socket);
-  for (let i = 0; i < 5; i++) tmux.sendKeys("echo-ana", ["x".repeat(1000), "Enter"]);
+  for (let i = 0; i < 5; i++) await tmux.sendKeys("echo-ana", ["x".repeat(1000), "Enter"]);
   const pane = peerLog(sb.layout, "echo-ana");
   await until(() => Bun.file(pane).size > 4096, "the pane log to pass IAPEER_LOG_MAX_BYTES");
   const exits = sb.layout.exitsLog;
@@ -394,7 +394,7 @@ test("attach wakes the peer and joins its session in a real terminal; detaching 
     );
     await outer.sendKeys("term", ["C-b", "d"]);
     // attach returned, its pane closed
-    await until(() => !outer.hasSession("term"), "attach to return on detach");
+    await until(async () => !(await outer.hasSession("term")), "attach to return on detach");
     expect(allStates(host)[0]?.state).toBe("live");
   } finally {
     await outer.killServer();

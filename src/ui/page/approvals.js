@@ -24,7 +24,7 @@ async function answer(a, verb, option) {
       status === 200 ? `${a.peer}: chose “${body.option}”` : (body.error ?? `HTTP ${status}`);
     note.className = status === 200 ? "muted" : "error";
   }
-  refreshApprovals();
+  void refreshApprovals();
 }
 
 export async function refreshApprovals() {

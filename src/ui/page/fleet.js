@@ -207,15 +207,15 @@ function start(since) {
   stream = follow(
     since,
     () => {
-      refresh();
-      refreshPictures();
+      void refresh();
+      void refreshPictures();
     },
     (state) => {
       link.className = `link link-${state}`;
       link.textContent =
         state === "ok" ? "updating live" : state === "wait" ? "reconnecting…" : "lost";
       // A stream the daemon refused, or a daemon that came back: the fetch tells which.
-      if (state !== "ok") refresh();
+      if (state !== "ok") void refresh();
     },
   );
 }
@@ -232,5 +232,5 @@ filter.addEventListener("input", render);
 setInterval(render, 1000);
 setInterval(refresh, 15_000);
 setInterval(refreshPictures, 60_000);
-refresh();
-refreshPictures();
+void refresh();
+void refreshPictures();

@@ -199,7 +199,7 @@ function start(since) {
       link.className = `link link-${state}`;
       link.textContent =
         state === "ok" ? "updating live" : state === "wait" ? "reconnecting…" : "lost";
-      if (state !== "ok") refreshDetail();
+      if (state !== "ok") void refreshDetail();
     },
   );
 }
@@ -218,7 +218,7 @@ for (const button of document.querySelectorAll("button[data-action]")) {
     out.textContent = answer.ok
       ? `${action}: done${answer.woke === false ? " (it was already live)" : ""}${answer.ready_ms !== undefined ? `, ready in ${answer.ready_ms} ms` : ""}`
       : `${action} refused: ${answer.error}`;
-    refreshDetail();
+    void refreshDetail();
   });
 }
 
@@ -250,8 +250,8 @@ $("runtime").addEventListener("change", (e) => {
   runtime = e.target.value;
   shown = "";
   stamp = "";
-  refreshDetail();
-  refreshScreen();
+  void refreshDetail();
+  void refreshScreen();
 });
 
 $("send").addEventListener("submit", async (e) => {
@@ -274,10 +274,10 @@ $("send").addEventListener("submit", async (e) => {
   out.dataset.outcome = o.outcome;
   out.textContent = `${o.outcome}${o.woke ? " (woke it)" : ""}${o.error ? `: ${o.error}` : ""}${o.id ? ` · ${o.id}` : ""}`;
   if (o.ok) $("body").value = "";
-  refreshDetail();
+  void refreshDetail();
 });
 
-refreshDetail();
-refreshScreen();
+void refreshDetail();
+void refreshScreen();
 setInterval(refreshScreen, 400);
 setInterval(refreshDetail, 15_000);
