@@ -24,8 +24,11 @@ type BootResult =
       error: string;
     };
 
-/** First looks come quickly (most runtimes are up in well under a second), then every 200 ms. */
-const POLL_MS = [50, 50, 100, 100, 200];
+/**
+ * First looks come quickly (most runtimes are up in well under a second, and a look over the
+ * server's control connection costs a fraction of a millisecond), then every 200 ms.
+ */
+const POLL_MS = [20, 20, 20, 50, 50, 100, 100, 200];
 /** The same dialog answered this many times means the answer is not taking. */
 const MAX_SAME_DIALOG = 5;
 

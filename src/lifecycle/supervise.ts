@@ -3,7 +3,7 @@ import { peerLog } from "../core/paths";
 import { type Host, nowOf } from "../home/host";
 import { foregroundTaken, pidAlive, sameProcess } from "../launch/pid";
 import { nudgeReaper } from "../launch/watch";
-import { getPeer } from "../registry/registry";
+import { listPeers } from "../registry/registry";
 import { getAgentState } from "./agent-states";
 import { endSession } from "./control";
 import { readNewExits } from "./exits-cursor";
@@ -32,29 +32,34 @@ export async function superviseTick(
   opts: { idle?: boolean } = {},
 ): Promise<TickReport> {
   const report: TickReport = { checked: 0, slept: [], died: [] };
+  // One read of the registry and of each process per pass: this runs twice a second over
+  // every live session, so a fleet of hundreds must cost little.
+  const peers = new Map(listPeers(host.store).map((p) => [p.personality, p]));
   const live = listSessions(host.store, "live").filter(
-    (s) => getPeer(host.store, s.personality)?.profile.wake !== "always-on",
+    (s) => peers.get(s.personality)?.profile.wake !== "always-on",
   );
-  // A pane whose SIGCHLD tmux missed is dead but unrecorded; a nudge lets the hook run now.
-  for (const s of live) if (s.serverPid) nudgeReaper(s.serverPid);
-  const dying = live.filter((s) => sameProcess(s.serverPid, s.serverToken) && !pidAlive(s.panePid));
+  const serverUp = new Map(live.map((s) => [s.identity, sameProcess(s.serverPid, s.serverToken)]));
+  const dying = live.filter((s) => serverUp.get(s.identity) && !pidAlive(s.panePid));
   if (dying.length > 0) {
+    // A pane whose SIGCHLD tmux missed is dead but unrecorded; a nudge lets the hook run now.
+    for (const s of dying) if (s.serverPid) nudgeReaper(s.serverPid);
     await Bun.sleep(DYING_GRACE_MS);
     // Still there: tmux missed the exit; the exit is recorded from the zombie itself.
     await Promise.all(dying.map((s) => settleUnreaped(host, s)));
+    for (const s of dying) serverUp.set(s.identity, sameProcess(s.serverPid, s.serverToken));
   }
 
   const fresh = readNewExits(host.store, host.layout.exitsLog);
   const now = nowOf(host);
   for (const s of live) {
     report.checked++;
-    const peer = getPeer(host.store, s.personality);
+    const peer = peers.get(s.personality);
     if (peer && !peer.profile.runtimes.includes(s.runtime)) {
       // Its runtime was switched: a session of the old one would run on unseen.
       await endSession(host, s.identity, "remove");
       continue;
     }
-    if (!sameProcess(s.serverPid, s.serverToken)) {
+    if (!serverUp.get(s.identity)) {
       const death = recordSessionDeath(host, s, fresh);
       if (death) report.died.push(death);
       continue;

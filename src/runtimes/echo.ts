@@ -8,7 +8,7 @@ export const echoAdapter: RuntimeAdapter = {
   name: "echo",
   kind: "tui",
   bootTimeoutMs: 15_000,
-  markers: { prompt: "❯", settleMs: 50 },
+  markers: { prompt: "❯", settleMs: 10 },
   argv(ctx) {
     const s = ctx.settings;
     return ok([

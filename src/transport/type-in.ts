@@ -26,7 +26,8 @@ type TypeInResult =
   /** Nothing was typed because a person's draft is on the input line: it waits, never merged. */
   | { outcome: "held"; reason: string };
 
-const POLL_MS = 25;
+/** How often the screen is read while a paste lands or an Enter clears it: a look is cheap. */
+const POLL_MS = 10;
 
 /** What the input box holds: its first line, and all of it (a paste may span lines). */
 export interface InputView {
