@@ -25,10 +25,15 @@ import { openStore } from "../src/store/db";
 import { Tmux, tmuxCalls } from "../src/tmux/client";
 import { cliBench } from "./bench-cli";
 import { daemonBench } from "./bench-daemon";
+import { floodBench } from "./bench-flood";
 import { meshBench } from "./bench-mesh";
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const binary = positional[0] ?? join(import.meta.dir, "..", "dist", "iapeer");
+/** `--baseline=OLD_BINARY`: the scale benchmarks run it too, side by side. */
+const baselineArg = process.argv
+  .find((a) => a.startsWith("--baseline="))
+  ?.slice("--baseline=".length);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -247,6 +252,10 @@ const result = {
   daemon: await daemonBench(binary, summary),
   // `--pm2` installs pm2 to time `pm2 jlist` beside `iapeer list --json`.
   cli: await cliBench(binary, { pm2: process.argv.includes("--pm2") }),
+  // 5,000 messages to 10 echo peers, and 200 echo peers on one host (issue targets in `met`).
+  scale: await floodBench(binary, {
+    ...(baselineArg !== undefined && { baseline: baselineArg }),
+  }),
   // Three hosts over NATS JetStream, when nats-server is installed.
   mesh: (await meshBench(binary)) ?? { skipped: "nats-server is not installed" },
 };
