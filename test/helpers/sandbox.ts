@@ -11,6 +11,7 @@ import type { LaunchConfig } from "../../src/launch/launch";
 import { sameProcess } from "../../src/launch/pid";
 import { openStore, type Store } from "../../src/store/db";
 import { Tmux } from "../../src/tmux/client";
+import { tmuxServersUnder } from "./temp";
 
 export interface Sandbox {
   /** A lifecycle host on this sandbox's home (its store is closed after the test). */
@@ -111,6 +112,14 @@ export function cleanupSandboxes(): void {
     if (existsSync(tmuxSockDir)) {
       for (const sock of readdirSync(tmuxSockDir))
         new Tmux(join(tmuxSockDir, sock)).run(["kill-server"]);
+    }
+    // A server the killed daemon had just spawned may come up after that listing: by its pid.
+    for (const pid of tmuxServersUnder(tmuxSockDir)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
     }
     rmSync(home, { recursive: true, force: true });
   }

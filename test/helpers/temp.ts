@@ -26,8 +26,39 @@ function stopWhatRunsIn(dir: string): void {
     }
   }
   const sockets = join(dir, "run", "tmux");
-  if (!existsSync(sockets)) return;
-  for (const sock of readdirSync(sockets)) new Tmux(join(sockets, sock)).run(["kill-server"]);
+  if (existsSync(sockets))
+    for (const sock of readdirSync(sockets)) new Tmux(join(sockets, sock)).run(["kill-server"]);
+  // A tmux server a killed daemon had just spawned may come up after the sockets were listed:
+  // whatever still runs on a socket under this dir is ended by its pid.
+  for (const pid of tmuxServersUnder(sockets)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** Pids of the tmux processes whose command line names a socket under `sockets`. */
+export function tmuxServersUnder(sockets: string): number[] {
+  const pids: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return pids; // no /proc here
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (argv[0]?.endsWith("tmux") && argv[1] === "-S" && argv[2]?.startsWith(`${sockets}/`))
+        pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
 }
 
 /** Run after every test by test/setup.ts. */
